@@ -1,0 +1,248 @@
+#ifndef OFFLOADKIT_IO_CSV_HPP
+#define OFFLOADKIT_IO_CSV_HPP
+
+/**
+ * @file
+ * @brief A small, strict CSV reader for the files users hand offloadkit (traces, profiles,
+ *        score/label tables). Every rejection names the line and column.
+ *
+ * Format: RFC 4180 subset. The first non-blank, non-comment line is the header. Fields are
+ * separated by ',', surrounding spaces/tabs are trimmed, a field may be quoted ("a, b" with ""
+ * for a quote) but may not span lines. Lines starting with '#' and blank lines are skipped; CRLF
+ * is accepted. Every data row must have exactly as many fields as the header.
+ */
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "../error.hpp"
+
+namespace offloadkit::io {
+
+/// A parsed CSV file: header names and string cells, with the source line of every row.
+class csv_table {
+public:
+    /// Column names, in file order.
+    [[nodiscard]] const std::vector<std::string>& header() const noexcept { return header_; }
+    [[nodiscard]] std::size_t rows() const noexcept { return lines_.size(); }
+    [[nodiscard]] std::size_t cols() const noexcept { return header_.size(); }
+
+    /// The cell text at (row, col), both 0-based over data rows.
+    [[nodiscard]] const std::string& cell(std::size_t row, std::size_t col) const {
+        detail::require(row < rows(), function_, "row ", row, " out of range (", rows(), " rows)");
+        detail::require(col < cols(), function_, "column ", col, " out of range (", cols(), " columns)");
+        return cells_[row * cols() + col];
+    }
+
+    /// 1-based line number in the source text of data row `row`.
+    [[nodiscard]] std::size_t line_of(std::size_t row) const { return lines_.at(row); }
+
+    /// Index of the column named `name`, if present.
+    [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept {
+        for (std::size_t c = 0; c < header_.size(); ++c) {
+            if (header_[c] == name) {
+                return c;
+            }
+        }
+        return std::nullopt;
+    }
+
+    /**
+     * @brief Index of the column named `name`.
+     * @throws offloadkit::invalid_argument "<function>: missing column 'name'".
+     */
+    [[nodiscard]] std::size_t column(std::string_view name) const {
+        const auto c = find_column(name);
+        detail::require(c.has_value(), function_, "missing column '", name, "'");
+        return *c;
+    }
+
+    /**
+     * @brief The cell at (row, col) as a finite double.
+     * @throws offloadkit::invalid_argument "<function>: line L, column C ('name'): 'text' is not a
+     *         finite number".
+     */
+    [[nodiscard]] double number(std::size_t row, std::size_t col) const {
+        const std::string& text = cell(row, col);
+        double v = 0.0;
+        const char* first = text.data();
+        const char* last = text.data() + text.size();
+        if (first != last && *first == '+') {
+            ++first;
+        }
+        const auto res = std::from_chars(first, last, v);
+        const bool ok = !text.empty() && res.ec == std::errc{} && res.ptr == last && std::isfinite(v);
+        if (!ok) [[unlikely]] {
+            detail::fail(function_, "line ", lines_[row], ", column ", col + 1, " ('", header_[col], "'): '",
+                         text, "' is not a finite number");
+        }
+        return v;
+    }
+
+    /// The whole column `col` as doubles (see number()).
+    [[nodiscard]] std::vector<double> numbers(std::size_t col) const {
+        std::vector<double> out(rows());
+        for (std::size_t r = 0; r < rows(); ++r) {
+            out[r] = number(r, col);
+        }
+        return out;
+    }
+
+    /// The name used as the function part of error messages (e.g. "read_trace").
+    [[nodiscard]] const std::string& function() const noexcept { return function_; }
+
+private:
+    friend csv_table parse_csv(std::string_view text, std::string_view function);
+    std::vector<std::string> header_;
+    std::vector<std::string> cells_;
+    std::vector<std::size_t> lines_;
+    std::string function_;
+};
+
+namespace detail_csv {
+inline std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+/// Splits one line into fields; returns false (with `error` set) on a malformed quoted field.
+inline bool split_line(std::string_view line, std::vector<std::string>& fields, std::string& error) {
+    fields.clear();
+    std::size_t i = 0;
+    while (true) {
+        std::string field;
+        // skip leading blanks
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+            ++i;
+        }
+        if (i < line.size() && line[i] == '"') {
+            ++i;
+            bool closed = false;
+            while (i < line.size()) {
+                if (line[i] == '"') {
+                    if (i + 1 < line.size() && line[i + 1] == '"') {
+                        field += '"';
+                        i += 2;
+                        continue;
+                    }
+                    closed = true;
+                    ++i;
+                    break;
+                }
+                field += line[i++];
+            }
+            if (!closed) {
+                error = "unterminated quoted field";
+                return false;
+            }
+            while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+                ++i;
+            }
+            if (i < line.size() && line[i] != ',') {
+                error = "text after a closing quote";
+                return false;
+            }
+        } else {
+            const std::size_t start = i;
+            while (i < line.size() && line[i] != ',') {
+                if (line[i] == '"') {
+                    error = "quote inside an unquoted field";
+                    return false;
+                }
+                ++i;
+            }
+            field = std::string(trim(line.substr(start, i - start)));
+        }
+        fields.push_back(std::move(field));
+        if (i >= line.size()) {
+            return true;
+        }
+        ++i;  // the comma
+    }
+}
+}  // namespace detail_csv
+
+/**
+ * @brief Parses CSV text (format in the file comment) into a csv_table.
+ * @param function the name that prefixes error messages (e.g. "read_trace").
+ * @throws offloadkit::invalid_argument for a missing header, an empty or duplicate column name,
+ *         a row with the wrong field count or a malformed quoted field, naming the line.
+ */
+[[nodiscard]] inline csv_table parse_csv(std::string_view text, std::string_view function = "parse_csv") {
+    csv_table t;
+    t.function_ = std::string(function);
+    std::vector<std::string> fields;
+    std::string error;
+    std::size_t line_no = 0;
+    bool have_header = false;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        std::string_view line = text.substr(pos, end - pos);
+        pos = end + 1;
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        const std::string_view trimmed = detail_csv::trim(line);
+        if (trimmed.empty() || trimmed.front() == '#') {
+            continue;
+        }
+        if (!detail_csv::split_line(line, fields, error)) {
+            detail::fail(function, "line ", line_no, ": ", error);
+        }
+        if (!have_header) {
+            for (std::size_t c = 0; c < fields.size(); ++c) {
+                detail::require(!fields[c].empty(), function, "line ", line_no, ": header column ", c + 1,
+                                " is empty");
+                for (std::size_t d = 0; d < c; ++d) {
+                    detail::require(fields[d] != fields[c], function, "line ", line_no, ": duplicate column '",
+                                    fields[c], "'");
+                }
+            }
+            t.header_ = fields;
+            have_header = true;
+            continue;
+        }
+        detail::require(fields.size() == t.header_.size(), function, "line ", line_no, " has ", fields.size(),
+                        " fields, expected ", t.header_.size());
+        for (auto& f : fields) {
+            t.cells_.push_back(std::move(f));
+        }
+        t.lines_.push_back(line_no);
+    }
+    detail::require(have_header, function, "no header row");
+    return t;
+}
+
+/**
+ * @brief Reads a whole file and parses it with parse_csv().
+ * @throws offloadkit::invalid_argument if the file cannot be opened, or as parse_csv().
+ */
+[[nodiscard]] inline csv_table read_csv_file(const std::string& path, std::string_view function = "read_csv_file") {
+    std::ifstream in(path, std::ios::binary);
+    detail::require(in.good(), function, "cannot open '", path, "'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return parse_csv(ss.str(), function);
+}
+
+}  // namespace offloadkit::io
+
+#endif  // OFFLOADKIT_IO_CSV_HPP

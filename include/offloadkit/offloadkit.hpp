@@ -1,0 +1,21 @@
+#ifndef OFFLOADKIT_OFFLOADKIT_HPP
+#define OFFLOADKIT_OFFLOADKIT_HPP
+
+/**
+ * @file
+ * @brief The umbrella header: everything in ../shared/API.md with one include.
+ *
+ * Modules and the paper each implements:
+ * - calibration/, metrics/  — CBO (seed 000 §III): confidence calibration, ECE/MCE
+ * - pareto/, offload/, sim/ — CBO (seed 000 §IV-V): the offloading problem, its solvers, the simulator
+ * - kernels/, approx/, estimators/ — ApproxNet (seed 002): SPP, content/contention estimators, scheduler
+ * - kernels/quantize, multitask/ — AMVP (seed 003): feature quantizer, MinMaxCost optimizer
+ * - concepts.hpp — the plug-in points a host implements; io/ — CSV, JSON, SVG for the tools
+ */
+
+#include "version.hpp"
+#include "error.hpp"
+#include "concepts.hpp"
+#include "pareto/frontier.hpp"
+
+#endif  // OFFLOADKIT_OFFLOADKIT_HPP

@@ -1,0 +1,33 @@
+# cmake -DSOURCE_DIR=... -DVERSION=... -P check_package_metadata.cmake
+# The Conan recipe and the vcpkg port wrap this CMake package: same version, same target name.
+file(READ "${SOURCE_DIR}/ports/offloadkit/vcpkg.json" vcpkg_json)
+string(JSON vcpkg_version GET "${vcpkg_json}" "version")
+if(NOT vcpkg_version STREQUAL VERSION)
+  message(FATAL_ERROR "ports/offloadkit/vcpkg.json has version ${vcpkg_version}, CMakeLists.txt ${VERSION}")
+endif()
+string(JSON vcpkg_name GET "${vcpkg_json}" "name")
+if(NOT vcpkg_name STREQUAL "offloadkit")
+  message(FATAL_ERROR "vcpkg.json name is ${vcpkg_name}")
+endif()
+file(READ "${SOURCE_DIR}/ports/offloadkit/usage" usage)
+if(NOT usage MATCHES "find_package\\(offloadkit CONFIG REQUIRED\\)" OR NOT usage MATCHES "offloadkit::offloadkit")
+  message(FATAL_ERROR "ports/offloadkit/usage does not name find_package(offloadkit CONFIG REQUIRED) and offloadkit::offloadkit")
+endif()
+file(READ "${SOURCE_DIR}/ports/offloadkit/portfile.cmake" portfile)
+foreach(needle "vcpkg_cmake_configure" "vcpkg_cmake_config_fixup" "CONFIG_PATH share/cmake/offloadkit"
+               "OFFLOADKIT_BUILD_TESTS=OFF" "VCPKG_BUILD_TYPE release")
+  string(FIND "${portfile}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "portfile.cmake lacks '${needle}'")
+  endif()
+endforeach()
+file(READ "${SOURCE_DIR}/conanfile.py" conanfile)
+foreach(needle "package_type = \"header-library\"" "check_min_cppstd(self, 20)"
+               "\"cmake_target_name\", \"offloadkit::offloadkit\"" "\"cmake_file_name\", \"offloadkit\""
+               "self.info.clear()" "CMakeLists.txt")
+  string(FIND "${conanfile}" "${needle}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "conanfile.py lacks '${needle}'")
+  endif()
+endforeach()
+message(STATUS "package metadata consistent: version ${VERSION}")

@@ -1,0 +1,97 @@
+// Compile-time checks of <offloadkit/concepts.hpp>: every in-repo model satisfies its concept, and
+// types that miss one requirement do not. A failure here is a compile error.
+#include <offloadkit/concepts.hpp>
+
+#include <doctest/doctest.h>
+
+#include <span>
+#include <vector>
+
+#include "support/models.hpp"
+
+namespace ok = offloadkit;
+namespace tm = offloadkit::test_models;
+
+namespace {
+// Negative cases: each lacks exactly one requirement of its concept.
+struct no_num_classes {
+    double infer(const tm::frame&, std::span<float>) { return 0.0; }
+};
+struct infer_returns_void {
+    [[nodiscard]] std::size_t num_classes() const { return 1; }
+    void infer(const tm::frame&, std::span<float>) {}
+};
+struct submit_returns_int {
+    int submit(std::uint64_t, const tm::frame&) { return 1; }
+    std::optional<ok::remote_result> poll() { return std::nullopt; }
+};
+struct blocking_poll {  // returns a result, not an optional: cannot say "nothing yet"
+    bool submit(std::uint64_t, const tm::frame&) { return true; }
+    ok::remote_result poll() { return {}; }
+};
+struct link_without_latency {
+    [[nodiscard]] double bandwidth() const { return 1.0; }
+    bool send(std::span<const std::byte>) { return true; }
+};
+struct estimator_without_observe {
+    [[nodiscard]] double estimate() const { return 1.0; }
+};
+struct mutable_estimate {  // estimate() must be callable on a const estimator
+    void observe(double, double) {}
+    double estimate() { return 1.0; }
+};
+struct calibrator_without_transform {
+    double operator()(double s) const { return s; }
+    bool operator==(const calibrator_without_transform&) const = default;
+};
+struct calibrator_not_comparable {
+    double operator()(double s) const { return s; }
+    void transform(std::span<const double>, std::span<double>) const {}
+};
+struct clock_without_now {
+    double time() const { return 0.0; }
+};
+}  // namespace
+
+static_assert(ok::local_executor<tm::fixed_local_executor, tm::frame>);
+static_assert(!ok::local_executor<no_num_classes, tm::frame>);
+static_assert(!ok::local_executor<infer_returns_void, tm::frame>);
+static_assert(!ok::local_executor<tm::fixed_local_executor, int>);  // wrong frame type
+
+static_assert(ok::remote_executor<tm::echo_remote_executor, tm::frame>);
+static_assert(!ok::remote_executor<submit_returns_int, tm::frame>);
+static_assert(!ok::remote_executor<blocking_poll, tm::frame>);
+
+static_assert(ok::network_link<tm::recording_link>);
+static_assert(!ok::network_link<link_without_latency>);
+
+static_assert(ok::bandwidth_estimator<tm::last_sample_estimator>);
+static_assert(!ok::bandwidth_estimator<estimator_without_observe>);
+static_assert(!ok::bandwidth_estimator<mutable_estimate>);
+
+static_assert(ok::calibrator<tm::identity_calibrator>);
+static_assert(!ok::calibrator<calibrator_without_transform>);
+static_assert(!ok::calibrator<calibrator_not_comparable>);
+static_assert(!ok::calibrator<double>);
+
+static_assert(ok::time_source<tm::manual_clock>);
+static_assert(!ok::time_source<clock_without_now>);
+
+TEST_CASE("concept models behave as their documentation says") {
+    tm::fixed_local_executor npu;
+    std::vector<float> logits(npu.num_classes());
+    CHECK(npu.infer(tm::frame{2, 100}, logits) == doctest::Approx(0.005));
+    CHECK(logits == std::vector<float>{0.0F, 0.0F, 2.0F});
+
+    tm::echo_remote_executor server;
+    CHECK_FALSE(server.poll().has_value());
+    CHECK(server.submit(7, tm::frame{1, 10}));
+    const auto r = server.poll();
+    REQUIRE(r.has_value());
+    CHECK(r->id == 7);
+    CHECK(r->label == 1);
+
+    tm::last_sample_estimator est;
+    est.observe(1000.0, 0.5);
+    CHECK(est.estimate() == doctest::Approx(2000.0));
+}
