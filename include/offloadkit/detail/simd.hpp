@@ -1,0 +1,73 @@
+#ifndef OFFLOADKIT_DETAIL_SIMD_HPP
+#define OFFLOADKIT_DETAIL_SIMD_HPP
+
+/**
+ * @file
+ * @brief The xsimd surface offloadkit uses, made identical across xsimd 8 through 13.
+ *
+ * Debian ships xsimd 8.1, Conan and vcpkg ship 12/13. The batch type, load_unaligned /
+ * store_unaligned, broadcast, arithmetic, min/max/abs/sqrt/exp/fma/select are common to all of
+ * them; horizontal reductions are not (8.x has only `hadd`; 9.0 added reduce_add/max/min and later
+ * releases dropped `hadd`). Kernels call the reductions below instead of xsimd's directly.
+ * SIMD is selected at compile time for the target (no runtime dispatch).
+ */
+
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+namespace offloadkit::detail::simd {
+
+/// The default batch of T for the architecture being compiled for.
+template <class T>
+using batch = xsimd::batch<T>;
+
+/// Lanes in batch<T>.
+template <class T>
+inline constexpr std::size_t lanes = xsimd::batch<T>::size;
+
+/// Sum of all lanes.
+template <class T, class A>
+inline T reduce_add(const xsimd::batch<T, A>& b) noexcept {
+#if XSIMD_VERSION_MAJOR >= 9
+    return xsimd::reduce_add(b);
+#else
+    return xsimd::hadd(b);
+#endif
+}
+
+/// Largest lane (NaN handling as xsimd::max: not specified; callers pass finite data).
+template <class T, class A>
+inline T reduce_max(const xsimd::batch<T, A>& b) noexcept {
+#if XSIMD_VERSION_MAJOR >= 9
+    return xsimd::reduce_max(b);
+#else
+    alignas(A::alignment()) T lanes_[xsimd::batch<T, A>::size];
+    b.store_aligned(lanes_);
+    T m = lanes_[0];
+    for (std::size_t i = 1; i < xsimd::batch<T, A>::size; ++i) {
+        m = lanes_[i] > m ? lanes_[i] : m;
+    }
+    return m;
+#endif
+}
+
+/// Smallest lane.
+template <class T, class A>
+inline T reduce_min(const xsimd::batch<T, A>& b) noexcept {
+#if XSIMD_VERSION_MAJOR >= 9
+    return xsimd::reduce_min(b);
+#else
+    alignas(A::alignment()) T lanes_[xsimd::batch<T, A>::size];
+    b.store_aligned(lanes_);
+    T m = lanes_[0];
+    for (std::size_t i = 1; i < xsimd::batch<T, A>::size; ++i) {
+        m = lanes_[i] < m ? lanes_[i] : m;
+    }
+    return m;
+#endif
+}
+
+}  // namespace offloadkit::detail::simd
+
+#endif  // OFFLOADKIT_DETAIL_SIMD_HPP
