@@ -17,5 +17,12 @@
 #include "error.hpp"
 #include "concepts.hpp"
 #include "pareto/frontier.hpp"
+#include "offload/problem.hpp"
+#include "offload/schedule.hpp"
+#include "offload/policies.hpp"
+#include "estimators/bandwidth.hpp"
+#include "sim/trace.hpp"
+#include "sim/synthetic.hpp"
+#include "sim/simulator.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP

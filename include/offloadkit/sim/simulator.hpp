@@ -1,0 +1,494 @@
+#ifndef OFFLOADKIT_SIM_SIMULATOR_HPP
+#define OFFLOADKIT_SIM_SIMULATOR_HPP
+
+/**
+ * @file
+ * @brief Event-driven replay of a trace through an online offloading policy (seed 000 §V's
+ *        evaluation, trace-driven): frames arrive at their times, the policy sees only the pending
+ *        window (offload/policies.hpp, "The online policy protocol"), the uplink is busy while it
+ *        sends, the bandwidth follows a piecewise-constant trace the policy only knows through an
+ *        estimator. Plus the trace workflow: profile the first part of a trace (A^o_r, mean NPU
+ *        accuracy; the calibrator is fitted by the caller on the same part), evaluate the rest.
+ *
+ * Realised accuracy: a local frame scores npu_correct; an offloaded frame whose result is back by
+ * arrival + T scores server_correct at its resolution; a late result counts as the NPU result and
+ * is reported as a deadline miss.
+ */
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "../concepts.hpp"
+#include "../error.hpp"
+#include "../offload/policies.hpp"
+#include "../offload/problem.hpp"
+#include "../offload/schedule.hpp"
+#include "trace.hpp"
+
+namespace offloadkit {
+
+/**
+ * @brief A piecewise-constant uplink bandwidth over time: rate[k] bytes/s from time start[k]
+ *        until start[k+1] (the last piece lasts forever). A rate of 0 sends nothing.
+ */
+class bandwidth_trace {
+public:
+    /// A constant bandwidth (bytes/s, finite, >= 0).
+    explicit bandwidth_trace(double constant = 625000.0) : start_{0.0}, rate_{constant} {
+        detail::require_non_negative(constant, "bandwidth_trace", "constant");
+    }
+
+    /**
+     * @param start piece start times (s): start[0] == 0, strictly increasing, finite.
+     * @param rate bytes/s per piece, finite, >= 0, same size as start.
+     * @throws offloadkit::invalid_argument otherwise.
+     */
+    bandwidth_trace(std::vector<double> start, std::vector<double> rate) : start_(std::move(start)), rate_(std::move(rate)) {
+        constexpr std::string_view fn = "bandwidth_trace";
+        detail::require_not_empty(start_.size(), fn, "start");
+        detail::require_same_size(rate_.size(), start_.size(), fn, "rate", "start");
+        detail::require(start_[0] == 0.0, fn, "start[0] is ", start_[0], ", expected 0");
+        for (std::size_t k = 0; k < start_.size(); ++k) {
+            detail::require(std::isfinite(start_[k]) && (k == 0 || start_[k] > start_[k - 1]), fn,
+                            detail::arg_at{"start", k}, " is ", start_[k], ", expected finite and increasing");
+            detail::require(std::isfinite(rate_[k]) && rate_[k] >= 0.0, fn, detail::arg_at{"rate", k}, " is ",
+                            rate_[k], ", expected a finite number >= 0");
+        }
+    }
+
+    /// The rate at time t (bytes/s); times before 0 use the first piece. O(log pieces).
+    [[nodiscard]] double at(double t) const noexcept { return rate_[piece(t)]; }
+
+    /**
+     * @brief When a transfer of `bytes` started at `start` ends (s); +infinity if it never does
+     *        (zero rate to the end). Within one piece this is exactly start + bytes / rate, the
+     *        expression the policies use, so a correct estimate never misjudges a deadline.
+     *        Non-decreasing in start. O(pieces crossed).
+     */
+    [[nodiscard]] double finish(double start, double bytes) const noexcept {
+        std::size_t k = piece(start);
+        double t = start;
+        double left = bytes;
+        while (true) {
+            const double rate = rate_[k];
+            const bool last = k + 1 == start_.size();
+            const double end = last ? std::numeric_limits<double>::infinity() : start_[k + 1];
+            if (rate > 0.0) {
+                const double f = t + left / rate;
+                if (f <= end) {
+                    return f;
+                }
+                left -= (end - t) * rate;
+            }
+            if (last) {
+                return std::numeric_limits<double>::infinity();
+            }
+            t = end;
+            ++k;
+        }
+    }
+
+    /// True when the rate never changes.
+    [[nodiscard]] bool constant() const noexcept { return start_.size() == 1; }
+    [[nodiscard]] const std::vector<double>& starts() const noexcept { return start_; }
+    [[nodiscard]] const std::vector<double>& rates() const noexcept { return rate_; }
+    friend bool operator==(const bandwidth_trace&, const bandwidth_trace&) = default;
+
+private:
+    [[nodiscard]] std::size_t piece(double t) const noexcept {
+        const auto it = std::upper_bound(start_.begin(), start_.end(), t);
+        return it == start_.begin() ? 0 : static_cast<std::size_t>(it - start_.begin()) - 1;
+    }
+    std::vector<double> start_;
+    std::vector<double> rate_;
+};
+
+/**
+ * @brief The "estimator" that knows the truth: the simulator sets it to the true current
+ *        bandwidth before each decision (for tests of "estimate == truth" and the paper's
+ *        known-B setting). Satisfies bandwidth_estimator.
+ */
+struct true_bandwidth {
+    double value = 0.0;
+    void observe(double, double) noexcept {}
+    [[nodiscard]] double estimate() const noexcept { return value; }
+};
+
+/// Simulator settings (seed 000 §V defaults: T = 200 ms, T^o = 37 ms, L = 100 ms, 30 fps, 5 Mbps).
+struct sim_options {
+    double deadline = 0.2;           ///< T (s)
+    double server_time = 0.037;      ///< T^o (s)
+    double network_latency = 0.1;    ///< L (s)
+    double fps = 30.0;               ///< arrivals at index / fps when the trace has no arrival_s (or
+                                     ///< use_trace_arrivals is false); also the Server baseline's interval
+    bool use_trace_arrivals = true;  ///< use arrival_s when present
+    bandwidth_trace bandwidth{625000.0};   ///< the true uplink bandwidth (5 Mbps)
+    double calibration_fraction = 0.3;     ///< leading part of the trace used for profiling/calibration
+};
+
+/// What happened to one evaluated frame.
+struct frame_outcome {
+    std::size_t frame = 0;        ///< trace row
+    double arrival = 0.0;         ///< s
+    int resolution = -1;          ///< -1 local, r offloaded at r
+    double decided_at = 0.0;      ///< when it was sent, released or expired (s)
+    double start = std::numeric_limits<double>::quiet_NaN();   ///< transfer start (offloaded)
+    double finish = std::numeric_limits<double>::quiet_NaN();  ///< transfer end (offloaded; inf: never)
+    bool late = false;            ///< offloaded, but the result missed arrival + T
+    bool correct = false;         ///< the realised correctness of the result used
+};
+
+/// A simulation's totals and per-frame log.
+struct sim_result {
+    std::string policy;                 ///< name, filled by run_policy()
+    double accuracy = 0.0;              ///< mean realised correctness over the evaluated frames
+    double offloaded = 0.0;             ///< fraction of evaluated frames sent to the server
+    double bytes = 0.0;                 ///< bytes sent
+    std::size_t deadline_misses = 0;    ///< offloaded frames whose result was late
+    std::size_t frames = 0;             ///< evaluated frames
+    std::vector<frame_outcome> log;     ///< one entry per evaluated frame, in trace order
+};
+
+namespace detail {
+inline void validate_sim_options(const sim_options& o, std::string_view fn) {
+    require_positive(o.deadline, fn, "deadline");
+    require_non_negative(o.server_time, fn, "server_time");
+    require_non_negative(o.network_latency, fn, "network_latency");
+    require_positive(o.fps, fn, "fps");
+    require(o.calibration_fraction >= 0.0 && o.calibration_fraction < 1.0, fn, "calibration_fraction is ",
+            o.calibration_fraction, ", expected a value in [0, 1)");
+}
+
+inline double arrival_of(const trace& t, std::size_t i, const sim_options& o) {
+    return (o.use_trace_arrivals && !t.arrival.empty()) ? t.arrival[i] : static_cast<double>(i) / o.fps;
+}
+}  // namespace detail
+
+/**
+ * @brief Replays frames [first, last) of `tr` through `policy` (event-driven, protocol of
+ *        offload/policies.hpp), with the true bandwidth `opt.bandwidth` and the policy seeing
+ *        `estimator.estimate()` (fed every completed transfer).
+ *
+ * Events: frame arrivals and transfer completions, in time order; at each event time the
+ * completion is processed first (estimator.observe(bytes, seconds)), then arrivals join the
+ * window, then — if the uplink is free — expired frames are finalized as local and the policy
+ * decides. When the policy sends nothing, the next decision is at the next arrival.
+ * @param estimator any bandwidth_estimator; `true_bandwidth` is set to the true rate at each
+ *        decision.
+ * @return totals and the per-frame log (policy name left empty).
+ * @throws offloadkit::invalid_argument for an invalid trace or options, first > last or
+ *         last > size, or a policy action that is out of range (index, resolution, or a sent
+ *         frame that is also released).
+ * Complexity O((last - first) x cost of a decision).
+ */
+template <offload_policy P, bandwidth_estimator E>
+[[nodiscard]] sim_result simulate(const trace& tr, std::size_t first, std::size_t last, P& policy, E& estimator,
+                                  const sim_options& opt) {
+    constexpr std::string_view fn = "simulate";
+    validate_trace(tr, fn);
+    detail::validate_sim_options(opt, fn);
+    detail::require(first <= last && last <= tr.size(), fn, "frame range [", first, ", ", last,
+                    ") is not inside the trace of ", tr.size(), " frames");
+    const std::size_t m = tr.num_resolutions();
+    const offload_model model{opt.deadline, opt.server_time, opt.network_latency, {}};
+    sim_result res;
+    res.frames = last - first;
+    res.log.resize(res.frames);
+    for (std::size_t i = first; i < last; ++i) {
+        auto& lg = res.log[i - first];
+        lg.frame = i;
+        lg.arrival = detail::arrival_of(tr, i, opt);
+        lg.correct = tr.npu_correct[i] != 0;  // until offloaded on time
+    }
+    for (std::size_t i = first + 1; i < last; ++i) {
+        detail::require(res.log[i - first].arrival >= res.log[i - 1 - first].arrival, fn, "frame ", i,
+                        " arrives before frame ", i - 1);
+    }
+    std::vector<pending_frame> window;
+    std::vector<std::uint8_t> release;
+    std::size_t next = first;
+    bool busy = false;
+    double busy_until = 0.0;
+    std::size_t in_flight = 0;
+    double now = 0.0;
+    const double inf = std::numeric_limits<double>::infinity();
+    auto finalize_local = [&](std::size_t id, double at) { res.log[id - first].decided_at = at; };
+    while (true) {
+        const double t_arrive = next < last ? res.log[next - first].arrival : inf;
+        const double t_done = busy ? busy_until : inf;
+        now = std::min(t_arrive, t_done);
+        if (now == inf) {
+            break;
+        }
+        if (busy && busy_until <= now) {
+            auto& lg = res.log[in_flight - first];
+            const double seconds = lg.finish - lg.start;
+            const double sent = tr.bytes[in_flight * m + static_cast<std::size_t>(lg.resolution)];
+            if (seconds > 0.0) {
+                estimator.observe(sent, seconds);
+            }
+            lg.late = !detail::on_time(lg.finish, lg.arrival, opt.deadline, opt.server_time, opt.network_latency);
+            lg.correct = lg.late ? tr.npu_correct[in_flight] != 0
+                                 : tr.server_correct_at(in_flight, static_cast<std::size_t>(lg.resolution));
+            busy = false;
+        }
+        while (next < last && res.log[next - first].arrival <= now) {
+            window.push_back(pending_frame{next, res.log[next - first].arrival, tr.confidence[next], tr.bytes_of(next)});
+            ++next;
+        }
+        if (busy || window.empty()) {
+            continue;
+        }
+        // Protocol step 2: expire frames no transfer can save any more.
+        std::size_t kept = 0;
+        for (std::size_t w = 0; w < window.size(); ++w) {
+            if (is_expired(model, window[w].arrival, now)) {
+                finalize_local(window[w].id, now);
+            } else {
+                window[kept++] = window[w];
+            }
+        }
+        window.resize(kept);
+        if (window.empty()) {
+            continue;
+        }
+        if constexpr (std::same_as<E, true_bandwidth>) {
+            estimator.value = opt.bandwidth.at(now);
+        }
+        const decision_context ctx{now, static_cast<double>(estimator.estimate())};
+        release.assign(window.size(), 0);
+        const offload_action act = policy.decide(ctx, std::span<const pending_frame>(window), std::span<std::uint8_t>(release));
+        if (act.sends()) {
+            detail::require(static_cast<std::size_t>(act.index) < window.size(), fn, "the policy chose window index ",
+                            act.index, " of ", window.size());
+            detail::require(act.resolution >= 0 && static_cast<std::size_t>(act.resolution) < m, fn,
+                            "the policy chose resolution ", act.resolution, " of ", m);
+            detail::require(release[static_cast<std::size_t>(act.index)] == 0, fn,
+                            "the policy both sent and released window index ", act.index);
+            const std::size_t id = window[static_cast<std::size_t>(act.index)].id;
+            auto& lg = res.log[id - first];
+            const double bytes = tr.bytes[id * m + static_cast<std::size_t>(act.resolution)];
+            lg.resolution = act.resolution;
+            lg.decided_at = now;
+            lg.start = now;
+            lg.finish = opt.bandwidth.finish(now, bytes);
+            res.bytes += bytes;
+            busy = true;
+            busy_until = lg.finish;
+            in_flight = id;
+        }
+        kept = 0;
+        for (std::size_t w = 0; w < window.size(); ++w) {
+            if (release[w]) {
+                finalize_local(window[w].id, now);
+            } else if (!(act.sends() && static_cast<std::ptrdiff_t>(w) == act.index)) {
+                window[kept++] = window[w];
+            }
+        }
+        window.resize(kept);
+    }
+    if (busy) {  // a transfer that never completes (zero bandwidth to the end)
+        auto& lg = res.log[in_flight - first];
+        lg.late = true;
+        lg.correct = tr.npu_correct[in_flight] != 0;
+    }
+    for (const auto& p : window) {  // declined by the policy until the end
+        finalize_local(p.id, now == inf ? p.arrival : now);
+    }
+    std::size_t correct = 0;
+    std::size_t sent = 0;
+    for (const auto& lg : res.log) {
+        correct += lg.correct ? 1 : 0;
+        sent += lg.resolution >= 0 ? 1 : 0;
+        res.deadline_misses += lg.late ? 1 : 0;
+    }
+    if (res.frames > 0) {
+        res.accuracy = static_cast<double>(correct) / static_cast<double>(res.frames);
+        res.offloaded = static_cast<double>(sent) / static_cast<double>(res.frames);
+    }
+    return res;
+}
+
+// ---- the trace workflow ------------------------------------------------------------------------
+
+/// The policies of seed 000 §V-A plus the oracle ceiling.
+enum class policy_kind { local, server, fastva, cbo_uncalibrated, cbo, optimal, oracle };
+
+/// Every policy_kind, in the order the tool prints them.
+inline constexpr std::array<policy_kind, 7> all_policy_kinds{policy_kind::local,  policy_kind::server,
+                                                             policy_kind::fastva, policy_kind::cbo_uncalibrated,
+                                                             policy_kind::cbo,    policy_kind::optimal,
+                                                             policy_kind::oracle};
+
+/// The command-line name: local, server, fastva, cbo-uncalibrated, cbo, optimal, oracle.
+[[nodiscard]] constexpr std::string_view policy_name(policy_kind k) noexcept {
+    switch (k) {
+        case policy_kind::local: return "local";
+        case policy_kind::server: return "server";
+        case policy_kind::fastva: return "fastva";
+        case policy_kind::cbo_uncalibrated: return "cbo-uncalibrated";
+        case policy_kind::cbo: return "cbo";
+        case policy_kind::optimal: return "optimal";
+        case policy_kind::oracle: return "oracle";
+    }
+    return "?";
+}
+
+/// The policy_kind named `name` (see policy_name()), or nullopt.
+[[nodiscard]] constexpr std::optional<policy_kind> parse_policy_kind(std::string_view name) noexcept {
+    for (const auto k : all_policy_kinds) {
+        if (policy_name(k) == name) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+/// What the calibration part of a trace tells the policies.
+struct trace_profile {
+    std::size_t split = 0;                  ///< frames [0, split) profile; [split, n) are evaluated
+    std::vector<double> server_accuracy;    ///< A^o_r: mean server_correct@r over the profile part
+    double npu_accuracy = 0.0;              ///< mean npu_correct over the profile part (FastVA)
+};
+
+/**
+ * @brief Splits a trace at floor(n x fraction) and profiles the first part.
+ * @throws offloadkit::invalid_argument if either part would be empty, or for an invalid trace.
+ */
+[[nodiscard]] inline trace_profile profile_trace(const trace& tr, double calibration_fraction) {
+    constexpr std::string_view fn = "profile_trace";
+    validate_trace(tr, fn);
+    detail::require(calibration_fraction > 0.0 && calibration_fraction < 1.0, fn, "calibration_fraction is ",
+                    calibration_fraction, ", expected a value in (0, 1)");
+    const std::size_t n = tr.size();
+    const auto split = static_cast<std::size_t>(std::floor(static_cast<double>(n) * calibration_fraction));
+    detail::require(split >= 1 && split < n, fn, "a trace of ", n, " frames split at fraction ", calibration_fraction,
+                    " leaves an empty part");
+    trace_profile p;
+    p.split = split;
+    const std::size_t m = tr.num_resolutions();
+    p.server_accuracy.assign(m, 0.0);
+    std::size_t npu = 0;
+    for (std::size_t i = 0; i < split; ++i) {
+        npu += tr.npu_correct[i];
+        for (std::size_t r = 0; r < m; ++r) {
+            p.server_accuracy[r] += tr.server_correct_at(i, r) ? 1.0 : 0.0;
+        }
+    }
+    for (auto& a : p.server_accuracy) {
+        a /= static_cast<double>(split);
+    }
+    p.npu_accuracy = static_cast<double>(npu) / static_cast<double>(split);
+    return p;
+}
+
+/**
+ * @brief The offline optimum over frames [first, last) of a trace with every frame known and the
+ *        true (possibly time-varying) bandwidth: seed 000 §IV-C's DP with gain(i, r) given by the
+ *        caller (Optimal: A^o_r - C(confidence_i); Oracle: server_correct_{i,r} - npu_correct_i).
+ * @return choice per trace row (rows outside the range are -1).
+ * Complexity as solve_optimal().
+ */
+template <class Gain>
+[[nodiscard]] std::vector<int> offline_plan(const trace& tr, std::size_t first, std::size_t last,
+                                            const sim_options& opt, Gain gain) {
+    std::vector<std::size_t> order(last - first);
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        order[k] = first + k;  // arrivals are non-decreasing in row order (validated)
+    }
+    std::vector<int> choice(tr.size(), -1);
+    const std::size_t m = tr.num_resolutions();
+    offload_workspace ws;
+    detail_run_pareto_dp(
+        ws, order, m, 0.0, true, [&](std::size_t i) { return detail::arrival_of(tr, i, opt); }, gain,
+        [&](double start, std::size_t i, std::size_t r) { return opt.bandwidth.finish(start, tr.bytes[i * m + r]); },
+        [&](double finish, std::size_t i) {
+            return detail::on_time(finish, detail::arrival_of(tr, i, opt), opt.deadline, opt.server_time,
+                                   opt.network_latency);
+        },
+        std::span<int>(choice));
+    return choice;
+}
+
+/**
+ * @brief Runs one named policy on a trace: profiles [0, split), evaluates [split, n).
+ *
+ * cbo uses `cal` on the raw confidence; cbo-uncalibrated the raw confidence; fastva the mean NPU
+ * accuracy of the profile part; server the interval 1/opt.fps; optimal the offline optimum of
+ * the same objective CBO optimizes (C(confidence), profiled A^o_r) with the true bandwidth;
+ * oracle the offline optimum of the realised correctness (the ceiling).
+ * @param cal a fitted calibrator (e.g. platt_calibrator fitted on the profile part).
+ * @param estimator the bandwidth estimator the online policies see (copied per run).
+ * @param order Algorithm 1's confidence order or the arrival-ordered window optimum for
+ *        cbo/cbo-uncalibrated.
+ * @throws offloadkit::invalid_argument as simulate() and profile_trace().
+ */
+template <calibrator C, bandwidth_estimator E = true_bandwidth>
+[[nodiscard]] sim_result run_policy(policy_kind kind, const trace& tr, const C& cal, const sim_options& opt,
+                                    E estimator = E{}, cbo_order order = cbo_order::confidence) {
+    detail::validate_sim_options(opt, "run_policy");
+    const trace_profile prof = profile_trace(tr, opt.calibration_fraction);
+    const offload_model model{opt.deadline, opt.server_time, opt.network_latency, prof.server_accuracy};
+    const std::size_t first = prof.split;
+    const std::size_t last = tr.size();
+    const std::size_t m = tr.num_resolutions();
+    sim_result res;
+    switch (kind) {
+        case policy_kind::local: {
+            local_policy p;
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+        case policy_kind::server: {
+            server_policy p(model, 1.0 / opt.fps);
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+        case policy_kind::fastva: {
+            fastva_policy p(model, prof.npu_accuracy);
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+        case policy_kind::cbo_uncalibrated: {
+            cbo_policy<uncalibrated> p(model, uncalibrated{}, order);
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+        case policy_kind::cbo: {
+            cbo_policy<C> p(model, cal, order);
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+        case policy_kind::optimal: {
+            planned_policy p(offline_plan(tr, first, last, opt, [&](std::size_t i, std::size_t r) {
+                return prof.server_accuracy[r] - std::clamp(static_cast<double>(cal(tr.confidence[i])), 0.0, 1.0);
+            }));
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+        case policy_kind::oracle: {
+            planned_policy p(offline_plan(tr, first, last, opt, [&](std::size_t i, std::size_t r) {
+                return static_cast<double>(tr.server_correct[i * m + r]) - static_cast<double>(tr.npu_correct[i]);
+            }));
+            res = simulate(tr, first, last, p, estimator, opt);
+            break;
+        }
+    }
+    res.policy = std::string(policy_name(kind));
+    return res;
+}
+
+}  // namespace offloadkit
+
+#endif  // OFFLOADKIT_SIM_SIMULATOR_HPP

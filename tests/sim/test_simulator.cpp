@@ -1,0 +1,266 @@
+#include <offloadkit/sim/simulator.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <offloadkit/estimators/bandwidth.hpp>
+#include <offloadkit/sim/synthetic.hpp>
+
+#include "sim/calibrators.hpp"
+
+namespace ok = offloadkit;
+
+namespace {
+
+// A hand-made 4-frame trace, 2 resolutions, arrivals every 50 ms.
+ok::trace tiny_trace() {
+    ok::trace t;
+    t.resolutions = {"lo", "hi"};
+    t.arrival = {0.0, 0.05, 0.10, 0.15};
+    t.confidence = {0.2, 0.9, 0.3, 0.4};
+    t.npu_correct = {0, 1, 1, 0};
+    t.bytes = {1000, 4000, 1000, 4000, 1000, 4000, 1000, 4000};
+    t.server_correct = {0, 1, 1, 1, 0, 0, 1, 1};
+    return t;
+}
+
+// Objective the offline Optimal maximizes: sum of calibrated local probability (local) or profiled
+// server accuracy (offloaded on time), over the evaluated frames of a run.
+template <class C>
+double objective(const ok::sim_result& r, const ok::trace& tr, const C& cal, const ok::trace_profile& prof) {
+    double v = 0.0;
+    for (const auto& lg : r.log) {
+        v += (lg.resolution < 0 || lg.late) ? cal(tr.confidence[lg.frame])
+                                            : prof.server_accuracy[static_cast<std::size_t>(lg.resolution)];
+    }
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("bandwidth_trace: constant and piecewise transfer times") {
+    const ok::bandwidth_trace c(1000.0);
+    CHECK(c.finish(2.0, 500.0) == 2.5);
+    CHECK(c.at(123.0) == 1000.0);
+    const ok::bandwidth_trace p({0.0, 1.0, 2.0}, {1000.0, 0.0, 500.0});
+    CHECK(p.finish(0.0, 500.0) == 0.5);      // within the first piece
+    CHECK(p.finish(0.5, 1000.0) == 3.0);     // 500 B by 1.0, nothing in [1, 2), 500 B at 500 B/s
+    CHECK(p.finish(1.5, 250.0) == 2.5);      // waits for the third piece
+    CHECK(p.at(1.5) == 0.0);
+    CHECK(p.at(-1.0) == 1000.0);
+    const ok::bandwidth_trace dead({0.0, 1.0}, {1000.0, 0.0});
+    CHECK(std::isinf(dead.finish(0.9, 1000.0)));
+    CHECK_THROWS_AS(ok::bandwidth_trace(-1.0), ok::invalid_argument);
+    CHECK_THROWS_AS(ok::bandwidth_trace({0.0, 0.0}, {1.0, 1.0}), ok::invalid_argument);
+    CHECK_THROWS_AS(ok::bandwidth_trace({0.5}, {1.0}), ok::invalid_argument);
+    CHECK_THROWS_AS(ok::bandwidth_trace({0.0, 1.0}, {1.0}), ok::invalid_argument);
+}
+
+TEST_CASE("simulate: the event timeline worked by hand (Server policy)") {
+    // T = 100 ms, T^o = 10 ms, L = 20 ms: a transfer must end within 70 ms of arrival. 20000 B/s:
+    // lo = 50 ms, hi = 200 ms. Server picks lo (hi does not fit a 50 ms interval... neither fits
+    // 1/fps = 40 ms, so the fewest bytes: lo). Frame 0: 0 -> 0.05, on time. Frame 1 arrives at
+    // 0.05, uplink free at 0.05: 0.05 -> 0.10. Frame 2: 0.10 -> 0.15. Frame 3: 0.15 -> 0.20.
+    const auto tr = tiny_trace();
+    ok::sim_options o;
+    o.deadline = 0.1;
+    o.server_time = 0.01;
+    o.network_latency = 0.02;
+    o.fps = 25.0;
+    o.bandwidth = ok::bandwidth_trace(20000.0);
+    ok::server_policy pol(ok::offload_model{0.1, 0.01, 0.02, {0.5, 0.9}}, 1.0 / o.fps);
+    ok::true_bandwidth est;
+    const auto r = ok::simulate(tr, 0, 4, pol, est, o);
+    REQUIRE(r.log.size() == 4);
+    for (std::size_t i = 0; i < 4; ++i) {
+        CAPTURE(i);
+        CHECK(r.log[i].resolution == 0);
+        CHECK(r.log[i].start == doctest::Approx(0.05 * static_cast<double>(i)));
+        CHECK(r.log[i].finish == doctest::Approx(0.05 * static_cast<double>(i) + 0.05));
+        CHECK_FALSE(r.log[i].late);
+    }
+    CHECK(r.bytes == 4000.0);
+    CHECK(r.offloaded == 1.0);
+    CHECK(r.deadline_misses == 0);
+    CHECK(r.accuracy == 0.5);  // server_correct@lo = {0, 1, 0, 1}
+    // With 10000 B/s every lo transfer takes 100 ms > 70 ms: nothing can be sent, all local.
+    o.bandwidth = ok::bandwidth_trace(10000.0);
+    const auto r2 = ok::simulate(tr, 0, 4, pol, est, o);
+    CHECK(r2.offloaded == 0.0);
+    CHECK(r2.accuracy == 0.5);  // npu_correct = {0, 1, 1, 0}
+    // Bandwidth 0 is allowed in the simulator: nothing is offloaded.
+    o.bandwidth = ok::bandwidth_trace(0.0);
+    CHECK(ok::simulate(tr, 0, 4, pol, est, o).offloaded == 0.0);
+}
+
+TEST_CASE("simulate: a late transfer counts as the local result and as a deadline miss") {
+    // The estimate says 1e6 B/s but the truth is 20000 B/s: CBO sends hi (4000 B, believed 4 ms,
+    // really 200 ms) and the result is late.
+    const auto tr = tiny_trace();
+    ok::sim_options o;
+    o.deadline = 0.1;
+    o.server_time = 0.01;
+    o.network_latency = 0.02;
+    o.bandwidth = ok::bandwidth_trace(20000.0);
+    ok::cbo_policy<ok::uncalibrated> pol(ok::offload_model{0.1, 0.01, 0.02, {0.5, 0.9}}, {});
+    ok::harmonic_mean_estimator est(3, 1e6);
+    const auto r = ok::simulate(tr, 0, 1, pol, est, o);
+    REQUIRE(r.log.size() == 1);
+    CHECK(r.log[0].resolution == 1);
+    CHECK(r.log[0].late);
+    CHECK(r.deadline_misses == 1);
+    CHECK(r.accuracy == 0.0);  // npu_correct[0] = 0, though server_correct@hi = 1
+    CHECK(est.samples() == 1);
+    CHECK(est.estimate() == doctest::Approx(20000.0));
+}
+
+TEST_CASE("every policy has zero deadline misses when the estimate equals the true bandwidth") {
+    ok::synthetic_trace_options so;
+    so.frames = 900;
+    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        so.seed = seed;
+        so.with_arrival = seed == 2;
+        const auto tr = ok::make_synthetic_trace(so);
+        for (const double mbps : {0.0, 1.0, 5.0, 12.0, 40.0}) {
+            for (const double latency : {0.0, 0.1, 0.15}) {
+                for (const double fps : {10.0, 30.0}) {
+                    ok::sim_options o;
+                    o.bandwidth = ok::bandwidth_trace(mbps * 125000.0);
+                    o.network_latency = latency;
+                    o.fps = fps;
+                    for (const auto k : ok::all_policy_kinds) {
+                        for (const auto order : {ok::cbo_order::confidence, ok::cbo_order::arrival}) {
+                            const auto r = ok::run_policy(k, tr, cal, o, ok::true_bandwidth{}, order);
+                            CAPTURE(seed);
+                            CAPTURE(mbps);
+                            CAPTURE(latency);
+                            CAPTURE(r.policy);
+                            CHECK(r.deadline_misses == 0);
+                            if (mbps == 0.0) {
+                                CHECK(r.offloaded == 0.0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("offline plans (optimal, oracle) meet every deadline under a time-varying bandwidth") {
+    ok::synthetic_trace_options so;
+    so.frames = 1200;
+    so.seed = 5;
+    const auto tr = ok::make_synthetic_trace(so);
+    ok::sim_options o;
+    o.bandwidth = ok::bandwidth_trace({0.0, 7.0, 14.0, 20.0, 30.0}, {625000.0, 60000.0, 0.0, 2.5e6, 300000.0});
+    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
+    for (const auto k : {ok::policy_kind::optimal, ok::policy_kind::oracle}) {
+        const auto r = ok::run_policy(k, tr, cal, o);
+        CAPTURE(r.policy);
+        CHECK(r.deadline_misses == 0);
+        CHECK(r.offloaded > 0.0);
+    }
+    // Online policies on an estimator: the harmonic mean adapts; misses are possible but reported.
+    const auto r = ok::run_policy(ok::policy_kind::cbo, tr, cal, o, ok::harmonic_mean_estimator(5, 625000.0));
+    CHECK(r.frames == tr.size() - ok::profile_trace(tr, 0.3).split);
+    std::size_t late = 0;
+    for (const auto& lg : r.log) {
+        late += lg.late ? 1 : 0;
+    }
+    CHECK(late == r.deadline_misses);
+}
+
+TEST_CASE("Optimal maximizes the online objective; Oracle maximizes realised accuracy") {
+    ok::synthetic_trace_options so;
+    so.frames = 1500;
+    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
+    for (std::uint64_t seed = 11; seed <= 13; ++seed) {
+        so.seed = seed;
+        const auto tr = ok::make_synthetic_trace(so);
+        for (const double mbps : {2.0, 5.0, 20.0}) {
+            ok::sim_options o;
+            o.bandwidth = ok::bandwidth_trace(mbps * 125000.0);
+            const auto prof = ok::profile_trace(tr, o.calibration_fraction);
+            const auto opt = ok::run_policy(ok::policy_kind::optimal, tr, cal, o);
+            const auto oracle = ok::run_policy(ok::policy_kind::oracle, tr, cal, o);
+            for (const auto k : ok::all_policy_kinds) {
+                const auto r = ok::run_policy(k, tr, cal, o);
+                CAPTURE(seed);
+                CAPTURE(mbps);
+                CAPTURE(r.policy);
+                // Every policy's realised schedule is a feasible plan of the same problem.
+                CHECK(objective(r, tr, cal, prof) <= objective(opt, tr, cal, prof) + 1e-9);
+                CHECK(r.accuracy <= oracle.accuracy);
+            }
+        }
+    }
+}
+
+TEST_CASE("orderings at the paper's default setting on seeded synthetic traces") {
+    // 5 Mbps, 100 ms latency, 30 fps, 200 ms deadline (seed 000 §V, Fig. 11-13). The calibrator is
+    // the generator's own latent model, which Platt approximates.
+    ok::synthetic_trace_options so;
+    so.frames = 3000;
+    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        so.seed = seed;
+        const auto tr = ok::make_synthetic_trace(so);
+        const ok::sim_options o;
+        auto acc = [&](ok::policy_kind k) { return ok::run_policy(k, tr, cal, o).accuracy; };
+        const double cbo = acc(ok::policy_kind::cbo);
+        CAPTURE(seed);
+        CHECK(cbo >= acc(ok::policy_kind::optimal) - 0.02);
+        CHECK(cbo >= acc(ok::policy_kind::fastva));
+        CHECK(cbo >= acc(ok::policy_kind::local));
+        CHECK(cbo >= acc(ok::policy_kind::cbo_uncalibrated));
+        CHECK(cbo >= acc(ok::policy_kind::server));
+    }
+}
+
+TEST_CASE("simulate and run_policy reject bad input") {
+    const auto tr = tiny_trace();
+    ok::local_policy pol;
+    ok::true_bandwidth est;
+    ok::sim_options o;
+    CHECK_THROWS_WITH_AS((void)ok::simulate(tr, 2, 5, pol, est, o),
+                         "simulate: frame range [2, 5) is not inside the trace of 4 frames", ok::invalid_argument);
+    o.deadline = -1.0;
+    CHECK_THROWS_WITH_AS((void)ok::simulate(tr, 0, 4, pol, est, o),
+                         "simulate: deadline is -1, expected a finite number > 0", ok::invalid_argument);
+    o = {};
+    o.fps = 0.0;
+    CHECK_THROWS_AS((void)ok::simulate(tr, 0, 4, pol, est, o), ok::invalid_argument);
+    o = {};
+    o.calibration_fraction = 0.1;  // floor(4 * 0.1) = 0: empty profile part
+    CHECK_THROWS_WITH_AS((void)ok::run_policy(ok::policy_kind::cbo, tr, ok::uncalibrated{}, o),
+                         "profile_trace: a trace of 4 frames split at fraction 0.1 leaves an empty part",
+                         ok::invalid_argument);
+    auto bad = tr;
+    bad.bytes[3] = 0.0;
+    CHECK_THROWS_WITH_AS((void)ok::simulate(bad, 0, 4, pol, est, ok::sim_options{}),
+                         "simulate: bytes[3] is 0, expected a finite number > 0", ok::invalid_argument);
+    // A policy that misbehaves is caught.
+    struct rogue {
+        ok::offload_action decide(const ok::decision_context&, std::span<const ok::pending_frame>,
+                                  std::span<std::uint8_t>) {
+            return {0, 7};
+        }
+    };
+    rogue rp;
+    CHECK_THROWS_WITH_AS((void)ok::simulate(tr, 0, 4, rp, est, ok::sim_options{}),
+                         "simulate: the policy chose resolution 7 of 2", ok::invalid_argument);
+}
+
+TEST_CASE("policy names round-trip") {
+    for (const auto k : ok::all_policy_kinds) {
+        CHECK(ok::parse_policy_kind(ok::policy_name(k)) == k);
+    }
+    CHECK_FALSE(ok::parse_policy_kind("cbo_uncalibrated").has_value());
+}
