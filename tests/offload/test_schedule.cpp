@@ -139,7 +139,7 @@ TEST_CASE("FCFS is optimal: the best over every send order equals solve_optimal 
     }
 }
 
-TEST_CASE("cbo_schedule equals brute force over its confidence-ordered timeline; plans are FCFS-feasible") {
+TEST_CASE("cbo_schedule equals brute force over its confidence-ordered timeline and its plans are FCFS-feasible") {
     ok::detail::rng g(99);
     ok::offload_workspace ws;
     ok::offload_plan plan;

@@ -76,7 +76,7 @@ TEST_CASE("parse_trace: every malformed input names the line and column") {
     CHECK(parse_error("") == "parse_trace: no header row");
 }
 
-TEST_CASE("read_trace reads a file; validate_trace checks the struct") {
+TEST_CASE("read_trace reads a file and validate_trace checks the struct") {
     ok::synthetic_trace_options o;
     o.frames = 50;
     o.with_arrival = true;
