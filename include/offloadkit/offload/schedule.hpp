@@ -74,8 +74,8 @@ namespace detail {
 struct dp_label {
     double cost = 0.0;         ///< t: when the uplink is free after this partial schedule (s)
     double value = 0.0;        ///< A: accuracy gain over keeping every processed frame local
-    std::size_t parent = 0;    ///< index in the arena of the label it extends
-    int choice = -1;           ///< -1: the frame of this level stays local; r: offloaded at r
+    std::uint32_t parent = 0;  ///< index in the arena of the label it extends
+    std::int32_t choice = -1;  ///< -1: the frame of this level stays local; r: offloaded at r
 };
 }  // namespace detail
 
@@ -158,7 +158,7 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
         // Line 4: every pair of l_{j-1} is carried into l_j (the frame stays local).
         ws.cur_.clear();
         for (std::size_t q = first; q < e; ++q) {
-            ws.cur_.push_back(dp_label{arena[q].cost, arena[q].value, q, -1});
+            ws.cur_.push_back(dp_label{arena[q].cost, arena[q].value, static_cast<std::uint32_t>(q), -1});
         }
         // Labels free by a all start at a; the last of them has the highest value.
         std::size_t q0 = first;
@@ -176,7 +176,8 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
                 if (!on_time(t, i)) {                                       // line 7
                     break;  // t is non-decreasing in q: no later label fits either
                 }
-                const dp_label nl{t, arena[q].value + g, q, static_cast<int>(r)};  // line 9
+                const dp_label nl{t, arena[q].value + g, static_cast<std::uint32_t>(q),
+                                  static_cast<std::int32_t>(r)};  // line 9
                 if (!ws.cand_.empty() && ws.cand_.back().cost == t) {
                     ws.cand_.back() = nl;  // equal times after rounding: keep the higher value
                 } else {
@@ -192,6 +193,8 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
         }
         arena.insert(arena.end(), ws.cur_.begin(), ws.cur_.end());
         level.push_back(arena.size());
+        // Back-pointers are 32-bit (24-byte labels); 4 billion labels would need ~100 GB anyway.
+        detail::require(arena.size() < std::size_t{0xFFFFFFFFu}, "solve_optimal", "more than 2^32 labels");
     }
     // Line 11: the best pair of l_k is the last one (values strictly increase along the list).
     std::size_t idx = arena.size() - 1;
