@@ -17,5 +17,10 @@
 #include "error.hpp"
 #include "concepts.hpp"
 #include "pareto/frontier.hpp"
+#include "calibration/scores.hpp"
+#include "calibration/identity.hpp"
+#include "calibration/platt.hpp"
+#include "calibration/isotonic.hpp"
+#include "metrics/calibration.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
