@@ -1,0 +1,408 @@
+#ifndef OFFLOADKIT_CALIBRATION_PLATT_HPP
+#define OFFLOADKIT_CALIBRATION_PLATT_HPP
+
+/**
+ * @file
+ * @brief Platt calibration (seed 000 §III-B, "Platt Calibration"): a logistic model
+ *        p = 1 / (1 + exp(a*s + b)) fitted to (score, correct) pairs.
+ *
+ * The fit is Platt's (1999) with target smoothing and the Newton method with backtracking line
+ * search of Lin, Lin & Weng (2007), "A note on Platt's probabilistic outputs for support vector
+ * machines". It minimises the same objective as scikit-learn 1.2's
+ * `sklearn.calibration._sigmoid_calibration` (which uses BFGS), so both land on the same optimum;
+ * the tests compare against golden vectors written by that function.
+ */
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../concepts.hpp"
+#include "../detail/calibration_input.hpp"
+#include "../detail/model_text.hpp"
+#include "../error.hpp"
+
+namespace offloadkit {
+
+/// Options of platt_calibrator::fit.
+struct platt_options {
+    /**
+     * Platt's target smoothing (on by default, as in scikit-learn): label 1 becomes
+     * t+ = (N+ + 1)/(N+ + 2) and label 0 becomes t- = 1/(N- + 2), where N+ and N- are the (weighted)
+     * counts of positive and negative samples. Without it the targets are 1 and 0, and separable
+     * data has no finite optimum (the fit then stops after max_iterations).
+     */
+    bool target_smoothing = true;
+    /// Newton iterations at most (Lin, Lin & Weng use 100). Must be >= 1.
+    std::size_t max_iterations = 100;
+    /// The backtracking line search gives up below this step (Lin, Lin & Weng: 1e-10). In (0, 1].
+    double min_step = 1e-10;
+};
+
+namespace detail::platt_fit {
+
+/// Objective value, gradient and Hessian of the Platt objective at one (a, b).
+struct eval_result {
+    double f = 0.0;
+    double ga = 0.0, gb = 0.0;
+    double haa = 0.0, hab = 0.0, hbb = 0.0;
+};
+
+/**
+ * @brief The data of one fit, rearranged once so every pass is a plain streaming read:
+ *        scores scaled to x = (s - shift) / scale in [-1, 1], positives first (x[0, n_pos) has
+ *        target t_pos, the rest t_neg), weights in the same order (empty: all 1).
+ */
+struct problem {
+    std::vector<double> x;
+    std::vector<double> w;
+    std::size_t n_pos = 0;
+    double t_pos = 1.0;
+    double t_neg = 0.0;
+};
+
+/// Adds one sample's contribution (loss softplus(z) - (1 - t) z, z = a x + b) to `r`.
+inline void accumulate(eval_result& r, double x, double t, double w, double a, double b) noexcept {
+    const double z = a * x + b;
+    const double e = std::exp(-std::abs(z));
+    const double softplus = std::max(z, 0.0) + std::log1p(e);
+    const double inv = 1.0 / (1.0 + e);
+    // p = P(y = 1) = 1 / (1 + exp(z)); q = 1 - p.
+    const double p = z >= 0.0 ? e * inv : inv;
+    const double q = z >= 0.0 ? inv : e * inv;
+    const double rz = w * (t - p);  // d(loss)/dz = q - (1 - t) = t - p
+    const double h = w * p * q;     // d2(loss)/dz2
+    r.f += w * (softplus - (1.0 - t) * z);
+    r.ga += rz * x;
+    r.gb += rz;
+    r.haa += h * x * x;
+    r.hab += h * x;
+    r.hbb += h;
+}
+
+/// Scalar reference: objective, gradient and Hessian in one pass.
+[[nodiscard]] inline eval_result evaluate_scalar(const problem& pb, double a, double b) noexcept {
+    eval_result r;
+    const std::size_t n = pb.x.size();
+    const bool weighted = !pb.w.empty();
+    for (std::size_t i = 0; i < n; ++i) {
+        accumulate(r, pb.x[i], i < pb.n_pos ? pb.t_pos : pb.t_neg, weighted ? pb.w[i] : 1.0, a, b);
+    }
+    return r;
+}
+
+/// The pass the solver uses.
+[[nodiscard]] inline eval_result evaluate(const problem& pb, double a, double b) noexcept {
+    return evaluate_scalar(pb, a, b);
+}
+
+/// Result of the solver in scaled coordinates.
+struct solution {
+    double a = 0.0;
+    double b = 0.0;
+    std::size_t iterations = 0;
+};
+
+/**
+ * @brief Newton's method with backtracking (Lin, Lin & Weng 2007, Algorithm 1) from
+ *        (0, b0), stopping when the Newton decrement is below 1e-14 per unit of weight (the last,
+ *        tiny step is then taken without a line search), when the line search cannot make
+ *        progress, or after max_iterations.
+ */
+[[nodiscard]] inline solution newton(const problem& pb, double b0, double total_weight, const platt_options& opt) {
+    constexpr double sigma = 1e-12;  // Lin, Lin & Weng: keeps the Hessian positive definite
+    constexpr double armijo = 1e-4;
+    const double tiny_decrement = 1e-14 * total_weight;
+    solution s{0.0, b0, 0};
+    eval_result cur = evaluate(pb, s.a, s.b);
+    for (std::size_t it = 0; it < opt.max_iterations; ++it) {
+        s.iterations = it + 1;
+        const double h11 = cur.haa + sigma;
+        const double h22 = cur.hbb + sigma;
+        const double h21 = cur.hab;
+        const double det = h11 * h22 - h21 * h21;
+        double da = 0.0;
+        double db = 0.0;
+        if (det > 0.0) {
+            da = -(h22 * cur.ga - h21 * cur.gb) / det;
+            db = -(-h21 * cur.ga + h11 * cur.gb) / det;
+        }
+        double gd = cur.ga * da + cur.gb * db;
+        if (!(det > 0.0) || !(gd < 0.0) || !std::isfinite(gd)) {
+            // Not a descent direction (numerically singular Hessian): steepest descent instead.
+            const double scale = 1.0 / (h11 + h22);
+            da = -cur.ga * scale;
+            db = -cur.gb * scale;
+            gd = cur.ga * da + cur.gb * db;
+        }
+        if (!(gd < 0.0)) {
+            break;  // zero gradient: at the optimum
+        }
+        if (-gd <= tiny_decrement) {
+            s.a += da;  // quadratic model is exact to rounding here: take the full step
+            s.b += db;
+            break;
+        }
+        double step = 1.0;
+        bool accepted = false;
+        while (step >= opt.min_step) {
+            const double na = s.a + step * da;
+            const double nb = s.b + step * db;
+            const eval_result trial = evaluate(pb, na, nb);
+            if (trial.f < cur.f + armijo * step * gd) {
+                s.a = na;
+                s.b = nb;
+                cur = trial;
+                accepted = true;
+                break;
+            }
+            step *= 0.5;
+        }
+        if (!accepted) {
+            break;  // no progress possible at double precision
+        }
+    }
+    return s;
+}
+
+}  // namespace detail::platt_fit
+
+/**
+ * @brief A fitted Platt calibrator: p(s) = 1 / (1 + exp(a*s + b)) (seed 000 §III-B, the logistic
+ *        model P(y = 1 | x) = 1 / (1 + e^{A f(x) + B})).
+ *
+ * A small regular value (two doubles): copy it, compare it, ship it as text (to_string /
+ * from_string). Applying it does not allocate.
+ *
+ * @code
+ * auto platt = ok::platt_calibrator::fit(confidences, correct);   // labels: 1 = NPU was right
+ * double p = platt(0.37);                                          // calibrated probability
+ * @endcode
+ */
+class platt_calibrator {
+public:
+    /// a = 0, b = 0: every score maps to 0.5 (an uninformative model).
+    constexpr platt_calibrator() noexcept = default;
+
+    /**
+     * @brief The calibrator with the given parameters.
+     * @throws offloadkit::invalid_argument if a or b is not finite.
+     */
+    platt_calibrator(double a, double b) : a_(a), b_(b) {
+        detail::require_finite(a, "platt_calibrator", "a");
+        detail::require_finite(b, "platt_calibrator", "b");
+    }
+
+    /**
+     * @brief Fits a and b to (score, label) pairs by maximum likelihood with Platt's target
+     *        smoothing.
+     *
+     * Minimises sum_i w_i * [-t_i log p_i - (1 - t_i) log(1 - p_i)], p_i = 1/(1 + exp(a s_i + b)),
+     * t_i = t+ for label 1 and t- for label 0 (platt_options::target_smoothing), by Newton's method
+     * with backtracking line search (Lin, Lin & Weng 2007) from (a, b) = (0, log((N- + 1)/(N+ + 1))),
+     * the start scikit-learn uses. Scores are shifted and scaled to [-1, 1] internally so that
+     * scores of any magnitude (|s| up to 1e6 and beyond) fit as well as scores in [0, 1]
+     * (scikit-learn issue 26766 is BFGS failing there); a and b are mapped back exactly. Same
+     * optimum as `sklearn.calibration._sigmoid_calibration` in scikit-learn 1.2.
+     *
+     * Cases the papers leave open, decided here: one class only is fine (smoothing makes the
+     * optimum finite: a = 0, p = t for every score); if all scores are equal, a = 0 and p is the
+     * weighted mean target (any (a, b) with a*s + b fixed would be optimal; scikit-learn returns
+     * another point of that line, with the same p at the training score); if the optimal slope
+     * overflows a double (scores spread over less than ~1e-300), the constant model is returned.
+     * With weights, N+ and N- are the summed weights of the positive and negative samples (as in
+     * scikit-learn).
+     *
+     * @param scores finite scores (float or double), any scale.
+     * @param labels 0 or 1, same size.
+     * @param options smoothing, iteration limits.
+     * @return the fitted calibrator.
+     * @throws offloadkit::invalid_argument naming the argument and index for: empty scores, a
+     *         size mismatch, a NaN or infinite score, a label other than 0/1, bad options.
+     * Complexity: O(n) per Newton iteration, typically 5-8 iterations; O(n) extra memory.
+     */
+    template <detail::real_range S, detail::integer_range L>
+    [[nodiscard]] static platt_calibrator fit(const S& scores, const L& labels, const platt_options& options = {}) {
+        const auto s = detail::as_span(scores);
+        const auto y = detail::as_span(labels);
+        check_common(s.size(), y.size(), options);
+        detail::require_finite(s, fit_name, "scores");
+        detail::require_binary(y, fit_name, "labels");
+        return fit_validated(s, y, std::span<const double>{}, options);
+    }
+
+    /**
+     * @brief Weighted fit: as the unweighted one, each sample's loss multiplied by its weight.
+     * @param weights finite, >= 0, not all 0, same size as scores.
+     * @throws offloadkit::invalid_argument as the unweighted fit, and for a negative, NaN or
+     *         infinite weight or all weights zero.
+     */
+    template <detail::real_range S, detail::integer_range L, detail::real_range W>
+    [[nodiscard]] static platt_calibrator fit(const S& scores, const L& labels, const W& weights,
+                                              const platt_options& options = {}) {
+        const auto s = detail::as_span(scores);
+        const auto y = detail::as_span(labels);
+        const auto w = detail::as_span(weights);
+        check_common(s.size(), y.size(), options);
+        detail::require_same_size(w.size(), s.size(), fit_name, "weights", "scores");
+        detail::require_finite(s, fit_name, "scores");
+        detail::require_binary(y, fit_name, "labels");
+        detail::require_sample_weights(w, fit_name, "weights");
+        std::vector<double> wd(w.begin(), w.end());
+        return fit_validated(s, y, std::span<const double>(wd), options);
+    }
+
+    /// The slope a of p = 1/(1 + exp(a*s + b)) (negative when higher scores mean "more correct").
+    [[nodiscard]] double a() const noexcept { return a_; }
+    /// The intercept b.
+    [[nodiscard]] double b() const noexcept { return b_; }
+
+    /**
+     * @brief The calibrated probability 1 / (1 + exp(a*score + b)).
+     * @throws offloadkit::invalid_argument if score is NaN or infinite.
+     * Complexity: O(1), no allocation.
+     */
+    [[nodiscard]] double operator()(double score) const {
+        detail::require_finite(score, "platt_calibrator", "score");
+        return apply(score);
+    }
+
+    /**
+     * @brief Batch form of operator(): out[i] = p(in[i]).
+     * @param in finite scores (float or double).
+     * @param out same size (float or double); written only if all of `in` is valid.
+     * @throws offloadkit::invalid_argument for a size mismatch or a NaN/infinite score.
+     * Complexity: O(n), no allocation.
+     */
+    template <detail::real_range In, detail::writable_real_range Out>
+    void transform(const In& in, Out&& out) const {
+        const auto src = detail::as_span(in);
+        const auto dst = detail::as_writable_span(out);
+        detail::require_same_size(dst.size(), src.size(), "platt_calibrator::transform", "out", "in");
+        detail::require_finite(src, "platt_calibrator::transform", "in");
+        for (std::size_t i = 0; i < src.size(); ++i) {
+            dst[i] = static_cast<detail::real_value_t<Out>>(apply(static_cast<double>(src[i])));
+        }
+    }
+
+    /**
+     * @brief Reads the text written by to_string(const platt_calibrator&).
+     * @throws offloadkit::invalid_argument for any malformed text (wrong header or version,
+     *         missing or extra lines, a number that is not finite), naming the line.
+     */
+    [[nodiscard]] static platt_calibrator from_string(std::string_view text) {
+        detail::model_text::reader r(text, "platt_calibrator::from_string");
+        r.header("platt_calibrator", 1);
+        const double a = r.key_number("a");
+        const double b = r.key_number("b");
+        r.finish();
+        return platt_calibrator(a, b);
+    }
+
+    friend bool operator==(const platt_calibrator&, const platt_calibrator&) = default;
+
+private:
+    static constexpr std::string_view fit_name = "platt_calibrator::fit";
+
+    [[nodiscard]] double apply(double s) const noexcept { return 1.0 / (1.0 + std::exp(a_ * s + b_)); }
+
+    static void check_common(std::size_t n_scores, std::size_t n_labels, const platt_options& o) {
+        detail::require_paired(n_scores, n_labels, fit_name, "scores", "labels");
+        detail::require(o.max_iterations >= 1, fit_name, "options.max_iterations is 0, expected >= 1");
+        detail::require(o.min_step > 0.0 && o.min_step <= 1.0, fit_name, "options.min_step is ", o.min_step,
+                        ", expected a value in (0, 1]");
+    }
+
+    template <class T, class U>
+    static platt_calibrator fit_validated(std::span<const T> s, std::span<const U> y, std::span<const double> w,
+                                          const platt_options& options) {
+        const std::size_t n = s.size();
+        const bool weighted = !w.empty();
+        // Priors (weighted counts), the scaling of the scores, and the positives-first layout.
+        double prior1 = 0.0;
+        double prior0 = 0.0;
+        std::size_t n_pos = 0;
+        double lo = static_cast<double>(s[0]);
+        double hi = lo;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double wi = weighted ? w[i] : 1.0;
+            const bool positive = y[i] != 0;
+            prior1 += positive ? wi : 0.0;
+            prior0 += positive ? 0.0 : wi;
+            n_pos += positive ? 1 : 0;
+            lo = std::min(lo, static_cast<double>(s[i]));
+            hi = std::max(hi, static_cast<double>(s[i]));
+        }
+        const double shift = lo / 2 + hi / 2;
+        const double half = hi / 2 - lo / 2;
+        const double inv = half > 0.0 ? 1.0 / half : 0.0;
+        detail::platt_fit::problem pb;
+        pb.x.resize(n);
+        if (weighted) {
+            pb.w.resize(n);
+        }
+        pb.n_pos = n_pos;
+        std::size_t ip = 0;
+        std::size_t in = n_pos;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t k = y[i] != 0 ? ip++ : in++;
+            // When half is subnormal 1/half overflows; divide then (exact same rounding as x/half).
+            pb.x[k] = std::isfinite(inv) ? (static_cast<double>(s[i]) - shift) * inv
+                                          : (static_cast<double>(s[i]) - shift) / half;
+            if (weighted) {
+                pb.w[k] = w[i];
+            }
+        }
+        if (options.target_smoothing) {
+            pb.t_pos = (prior1 + 1.0) / (prior1 + 2.0);
+            pb.t_neg = 1.0 / (prior0 + 2.0);
+        }
+        const double b0 = std::log((prior0 + 1.0) / (prior1 + 1.0));
+        const auto sol = detail::platt_fit::newton(pb, b0, prior0 + prior1, options);
+        // Back to the original scores: a*s + b = a' (s - shift)/half + b'.
+        double a = half > 0.0 ? sol.a / half : 0.0;
+        double b = sol.b - a * shift;
+        if (!std::isfinite(a) || !std::isfinite(b)) {
+            // The optimal slope is not representable: fall back to the best constant model.
+            const double mean_t = (prior1 * pb.t_pos + prior0 * pb.t_neg) / (prior0 + prior1);
+            a = 0.0;
+            b = std::log1p(-mean_t) - std::log(mean_t);
+            if (!std::isfinite(b)) {
+                b = mean_t >= 1.0 ? -745.0 : 745.0;  // p = 1 or 0 within double precision
+            }
+        }
+        platt_calibrator c;
+        c.a_ = a;
+        c.b_ = b;
+        return c;
+    }
+
+    double a_ = 0.0;
+    double b_ = 0.0;
+};
+
+/**
+ * @brief The versioned text of a Platt calibrator; platt_calibrator::from_string reads it back
+ *        exactly (numbers in shortest round-trip form).
+ *
+ * Format: "offloadkit.platt_calibrator 1\na <a>\nb <b>\n".
+ */
+[[nodiscard]] inline std::string to_string(const platt_calibrator& c) {
+    std::string out = detail::model_text::header("platt_calibrator", 1);
+    detail::model_text::append_key(out, "a", c.a());
+    detail::model_text::append_key(out, "b", c.b());
+    return out;
+}
+
+static_assert(calibrator<platt_calibrator>);
+
+}  // namespace offloadkit
+
+#endif  // OFFLOADKIT_CALIBRATION_PLATT_HPP

@@ -1,0 +1,95 @@
+#ifndef OFFLOADKIT_DETAIL_CALIBRATION_INPUT_HPP
+#define OFFLOADKIT_DETAIL_CALIBRATION_INPUT_HPP
+
+/**
+ * @file
+ * @brief The argument shapes the calibration and metrics headers accept, and their validation.
+ *
+ * Scores, confidences and weights are contiguous sized ranges of `float` or `double`
+ * (std::vector, std::array, std::span, C arrays); labels are contiguous ranges of an integral type
+ * holding 0 or 1 (std::uint8_t in ../shared/API.md). Outputs are contiguous ranges of float or
+ * double that are not const. Everything is viewed through std::span; nothing is copied.
+ */
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <ranges>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+#include "../error.hpp"
+
+namespace offloadkit::detail {
+
+/// float or double (the element types offloadkit computes with).
+template <class T>
+concept real_scalar = std::same_as<std::remove_cv_t<T>, float> || std::same_as<std::remove_cv_t<T>, double>;
+
+/// A contiguous, sized range of float or double (read only).
+template <class R>
+concept real_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+                     real_scalar<std::ranges::range_value_t<R>>;
+
+/// A contiguous, sized range of float or double whose elements can be assigned.
+template <class R>
+concept writable_real_range =
+    real_range<R> && !std::is_const_v<std::remove_reference_t<std::ranges::range_reference_t<R>>>;
+
+/// A contiguous, sized range of integers (labels 0/1, class indices).
+template <class R>
+concept integer_range = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+                        std::integral<std::ranges::range_value_t<R>>;
+
+/// The element type of a real range, without cv.
+template <class R>
+using real_value_t = std::remove_cv_t<std::ranges::range_value_t<R>>;
+
+/// A read-only span over any real range.
+template <real_range R>
+[[nodiscard]] std::span<const real_value_t<R>> as_span(const R& r) noexcept {
+    return {std::ranges::data(r), static_cast<std::size_t>(std::ranges::size(r))};
+}
+
+/// A writable span over any writable real range.
+template <writable_real_range R>
+[[nodiscard]] std::span<real_value_t<R>> as_writable_span(R&& r) noexcept {
+    return {std::ranges::data(r), static_cast<std::size_t>(std::ranges::size(r))};
+}
+
+/// A read-only span over any integer range.
+template <integer_range R>
+[[nodiscard]] std::span<const std::remove_cv_t<std::ranges::range_value_t<R>>> as_span(const R& r) noexcept {
+    return {std::ranges::data(r), static_cast<std::size_t>(std::ranges::size(r))};
+}
+
+/**
+ * @brief Checks sample weights: every weight finite and >= 0, and at least one > 0.
+ * @throws offloadkit::invalid_argument "function: name[i] is v, expected a finite number >= 0" or
+ *         "function: name are all zero".
+ */
+template <class T>
+void require_sample_weights(std::span<const T> weights, std::string_view function, std::string_view name) {
+    bool any_positive = false;
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+        const double w = static_cast<double>(weights[i]);
+        if (!(w >= 0.0 && w <= std::numeric_limits<double>::max())) [[unlikely]] {
+            fail(function, arg_at{name, i}, " is ", w, ", expected a finite number >= 0");
+        }
+        any_positive = any_positive || w > 0.0;
+    }
+    require(any_positive || weights.empty(), function, name, " are all zero");
+}
+
+/// Throws "function: name is empty" or the size-mismatch message of require_same_size.
+inline void require_paired(std::size_t n, std::size_t m, std::string_view function, std::string_view first,
+                           std::string_view second) {
+    require_not_empty(n, function, first);
+    require_same_size(m, n, function, second, first);
+}
+
+}  // namespace offloadkit::detail
+
+#endif  // OFFLOADKIT_DETAIL_CALIBRATION_INPUT_HPP

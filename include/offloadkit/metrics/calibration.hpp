@@ -1,0 +1,253 @@
+#ifndef OFFLOADKIT_METRICS_CALIBRATION_HPP
+#define OFFLOADKIT_METRICS_CALIBRATION_HPP
+
+/**
+ * @file
+ * @brief Calibration metrics (seed 000 §III-B): reliability bins, expected and maximum
+ *        calibration error (ECE, MCE), the equal-mass ECE (ACE), Brier score and negative
+ *        log-likelihood, and the per-bin table behind a reliability diagram (seed 000 Fig. 5).
+ *
+ * Equal-width bins follow ../shared/API.md exactly: confidence c falls in bin
+ * min(floor(c * M), M - 1), so for M = 10 the bins are [0, 0.1), ..., [0.8, 0.9), [0.9, 1.0]
+ * (c * M is computed in double; float confidences are widened first).
+ */
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "../detail/calibration_input.hpp"
+#include "../detail/radix_sort.hpp"
+#include "../error.hpp"
+
+namespace offloadkit {
+
+/// How calibration_error() forms its bins.
+enum class binning {
+    equal_width,  ///< M bins of width 1/M (seed 000 §III-B: "10 bins with 0.1 confidence interval")
+    equal_mass    ///< M bins holding (almost) the same number of samples; ECE over them is ACE
+};
+
+/// One bin of a reliability diagram.
+struct calibration_bin {
+    double lower = 0.0;       ///< equal width: b/M; equal mass: smallest confidence in the bin (NaN if empty)
+    double upper = 0.0;       ///< equal width: (b+1)/M; equal mass: largest confidence in the bin (NaN if empty)
+    std::size_t count = 0;    ///< samples in the bin
+    double confidence = 0.0;  ///< mean confidence C(B_b) (NaN if empty)
+    double accuracy = 0.0;    ///< fraction correct A(B_b) (NaN if empty)
+};
+
+/// Result of calibration_error().
+struct calibration_report {
+    double ece = 0.0;                     ///< sum_b n_b/n |A(B_b) - C(B_b)|
+    double mce = 0.0;                     ///< max over non-empty bins of |A(B_b) - C(B_b)|
+    std::vector<calibration_bin> bins;    ///< all M bins, in order (empty ones included)
+};
+
+/// The largest bin count calibration_error() accepts.
+inline constexpr std::size_t max_calibration_bins = std::size_t{1} << 24;
+
+namespace detail::calibration_metrics {
+
+template <class T, class L>
+void check(std::span<const T> conf, std::span<const L> correct, std::string_view fn) {
+    require_paired(conf.size(), correct.size(), fn, "confidences", "correct");
+    require_unit_interval(conf, fn, "confidences");
+    require_binary(correct, fn, "correct");
+}
+
+inline void check_bins(std::size_t bins, std::string_view fn) {
+    require(bins >= 1 && bins <= max_calibration_bins, fn, "bins is ", bins, ", expected 1..",
+            max_calibration_bins);
+}
+
+/// ECE/MCE and the per-bin means from per-bin sums.
+inline void finish(calibration_report& rep, std::span<const double> conf_sum, std::span<const std::size_t> correct_sum,
+                   std::size_t n) {
+    rep.ece = 0.0;
+    rep.mce = 0.0;
+    for (std::size_t b = 0; b < rep.bins.size(); ++b) {
+        auto& bin = rep.bins[b];
+        if (bin.count == 0) {
+            bin.confidence = std::numeric_limits<double>::quiet_NaN();
+            bin.accuracy = std::numeric_limits<double>::quiet_NaN();
+            continue;
+        }
+        const double cnt = static_cast<double>(bin.count);
+        bin.confidence = conf_sum[b] / cnt;
+        bin.accuracy = static_cast<double>(correct_sum[b]) / cnt;
+        const double gap = std::abs(bin.accuracy - bin.confidence);
+        rep.ece += cnt / static_cast<double>(n) * gap;
+        rep.mce = std::max(rep.mce, gap);
+    }
+}
+
+/// Equal-width bins: one streaming pass.
+template <class T, class L>
+calibration_report equal_width(std::span<const T> conf, std::span<const L> correct, std::size_t bins) {
+    calibration_report rep;
+    rep.bins.resize(bins);
+    std::vector<double> conf_sum(bins, 0.0);
+    std::vector<std::size_t> correct_sum(bins, 0);
+    const double m = static_cast<double>(bins);
+    for (std::size_t i = 0; i < conf.size(); ++i) {
+        const double c = static_cast<double>(conf[i]);
+        const auto b = std::min(static_cast<std::size_t>(c * m), bins - 1);
+        ++rep.bins[b].count;
+        conf_sum[b] += c;
+        correct_sum[b] += correct[i] != 0 ? 1 : 0;
+    }
+    for (std::size_t b = 0; b < bins; ++b) {
+        rep.bins[b].lower = static_cast<double>(b) / m;
+        rep.bins[b].upper = static_cast<double>(b + 1) / m;
+    }
+    finish(rep, conf_sum, correct_sum, conf.size());
+    return rep;
+}
+
+/// Equal-mass bins: sort by (confidence, correct); bin b takes ranks [floor(b n / M), floor((b+1) n / M)).
+template <class T, class L>
+calibration_report equal_mass(std::span<const T> conf, std::span<const L> correct, std::size_t bins) {
+    using key_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    const std::size_t n = conf.size();
+    std::vector<std::size_t> order(n);
+    std::size_t zeros = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        zeros += correct[i] == 0 ? 1 : 0;
+    }
+    std::size_t i0 = 0;
+    std::size_t i1 = zeros;
+    for (std::size_t i = 0; i < n; ++i) {
+        order[correct[i] == 0 ? i0++ : i1++] = i;
+    }
+    std::vector<key_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        keys[i] = order_key(conf[order[i]]);
+    }
+    radix_sort_pairs(keys, order);
+    calibration_report rep;
+    rep.bins.resize(bins);
+    std::vector<double> conf_sum(bins, 0.0);
+    std::vector<std::size_t> correct_sum(bins, 0);
+    for (std::size_t b = 0; b < bins; ++b) {
+        const std::size_t first = static_cast<std::size_t>(static_cast<std::uint64_t>(b) * n / bins);
+        const std::size_t last = static_cast<std::size_t>(static_cast<std::uint64_t>(b + 1) * n / bins);
+        auto& bin = rep.bins[b];
+        bin.count = last - first;
+        if (first == last) {
+            bin.lower = std::numeric_limits<double>::quiet_NaN();
+            bin.upper = std::numeric_limits<double>::quiet_NaN();
+            continue;
+        }
+        bin.lower = static_cast<double>(conf[order[first]]);
+        bin.upper = static_cast<double>(conf[order[last - 1]]);
+        for (std::size_t k = first; k < last; ++k) {
+            conf_sum[b] += static_cast<double>(conf[order[k]]);
+            correct_sum[b] += correct[order[k]] != 0 ? 1 : 0;
+        }
+    }
+    finish(rep, conf_sum, correct_sum, n);
+    return rep;
+}
+
+}  // namespace detail::calibration_metrics
+
+/**
+ * @brief Reliability bins, ECE and MCE of confidences against correctness
+ *        (seed 000 §III-B: ECE = sum_i |B_i|/n |A(B_i) - C(B_i)|, MCE = max_i |A(B_i) - C(B_i)|).
+ *
+ * Equal width (default): bin of c = min(floor(c*M), M-1). Equal mass: samples sorted by
+ * (confidence, correct) and bin b given the sorted ranks [floor(b n/M), floor((b+1) n/M)), so
+ * bins differ in size by at most one and ties may straddle a boundary; ECE over these bins is the
+ * adaptive calibration error (ACE). Empty bins have NaN confidence/accuracy and count 0, and are
+ * left out of ECE and MCE.
+ *
+ * @param confidences values in [0, 1] (float or double).
+ * @param correct 0/1 (1 = the prediction was right), same size.
+ * @param bins M, 1..max_calibration_bins.
+ * @param scheme equal_width or equal_mass.
+ * @return ECE, MCE and the M bins.
+ * @throws offloadkit::invalid_argument for empty input, a size mismatch, a confidence outside
+ *         [0, 1] or NaN, a label other than 0/1, bins == 0 or too large.
+ * Complexity: equal width O(n + M) in one pass; equal mass O(n + M) with a radix sort.
+ *
+ * @code
+ * ok::calibration_report rep = ok::calibration_error(conf, correct, 10);
+ * std::printf("ECE %.3f MCE %.3f\n", rep.ece, rep.mce);
+ * @endcode
+ */
+template <detail::real_range C, detail::integer_range L>
+[[nodiscard]] calibration_report calibration_error(const C& confidences, const L& correct, std::size_t bins,
+                                                   binning scheme = binning::equal_width) {
+    constexpr std::string_view fn = "calibration_error";
+    const auto c = detail::as_span(confidences);
+    const auto y = detail::as_span(correct);
+    detail::calibration_metrics::check_bins(bins, fn);
+    detail::calibration_metrics::check(c, y, fn);
+    return scheme == binning::equal_mass ? detail::calibration_metrics::equal_mass(c, y, bins)
+                                         : detail::calibration_metrics::equal_width(c, y, bins);
+}
+
+/**
+ * @brief Adaptive calibration error: the ECE over M equal-mass bins (calibration_error with
+ *        binning::equal_mass).
+ * @throws offloadkit::invalid_argument as calibration_error.
+ */
+template <detail::real_range C, detail::integer_range L>
+[[nodiscard]] double adaptive_calibration_error(const C& confidences, const L& correct, std::size_t bins) {
+    constexpr std::string_view fn = "adaptive_calibration_error";
+    const auto c = detail::as_span(confidences);
+    const auto y = detail::as_span(correct);
+    detail::calibration_metrics::check_bins(bins, fn);
+    detail::calibration_metrics::check(c, y, fn);
+    return detail::calibration_metrics::equal_mass(c, y, bins).ece;
+}
+
+/**
+ * @brief Brier score: mean of (c_i - y_i)^2 (= sklearn.metrics.brier_score_loss).
+ * @throws offloadkit::invalid_argument for empty input, a size mismatch, a confidence outside
+ *         [0, 1] or NaN, a label other than 0/1.
+ * Complexity: O(n), no allocation.
+ */
+template <detail::real_range C, detail::integer_range L>
+[[nodiscard]] double brier_score(const C& confidences, const L& correct) {
+    const auto c = detail::as_span(confidences);
+    const auto y = detail::as_span(correct);
+    detail::calibration_metrics::check(c, y, "brier_score");
+    double sum = 0.0;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        const double d = static_cast<double>(c[i]) - (y[i] != 0 ? 1.0 : 0.0);
+        sum += d * d;
+    }
+    return sum / static_cast<double>(c.size());
+}
+
+/**
+ * @brief Mean negative log-likelihood -mean(y log c + (1 - y) log(1 - c)), confidences clipped to
+ *        [eps, 1 - eps] with eps = 2^-52 (as sklearn.metrics.log_loss with eps='auto' in 1.2).
+ * @throws offloadkit::invalid_argument as brier_score.
+ * Complexity: O(n), no allocation.
+ */
+template <detail::real_range C, detail::integer_range L>
+[[nodiscard]] double negative_log_likelihood(const C& confidences, const L& correct) {
+    const auto c = detail::as_span(confidences);
+    const auto y = detail::as_span(correct);
+    detail::calibration_metrics::check(c, y, "negative_log_likelihood");
+    constexpr double eps = std::numeric_limits<double>::epsilon();
+    double sum = 0.0;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        const double p = std::min(std::max(static_cast<double>(c[i]), eps), 1.0 - eps);
+        sum -= y[i] != 0 ? std::log(p) : std::log1p(-p);
+    }
+    return sum / static_cast<double>(c.size());
+}
+
+}  // namespace offloadkit
+
+#endif  // OFFLOADKIT_METRICS_CALIBRATION_HPP

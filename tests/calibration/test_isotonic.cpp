@@ -1,0 +1,338 @@
+#include <offloadkit/calibration/isotonic.hpp>
+
+#include <doctest/doctest.h>
+
+#include <offloadkit/detail/random.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ok = offloadkit;
+
+namespace {
+
+// Textbook isotonic regression, written independently of the library: exact-equality merge of
+// tied scores, stack-based pool-adjacent-violators (Ayer et al. 1955), linear interpolation
+// between every unique score, scores clipped to the data range.
+struct reference_model {
+    std::vector<double> x;
+    std::vector<double> y;
+    double operator()(double v) const {
+        if (x.size() == 1) {
+            return y[0];
+        }
+        v = std::clamp(v, x.front(), x.back());
+        const auto j = static_cast<std::size_t>(std::upper_bound(x.begin(), x.end(), v) - x.begin());
+        if (j == x.size()) {
+            return y.back();
+        }
+        const double t = (v - x[j - 1]) / (x[j] - x[j - 1]);
+        return y[j - 1] + t * (y[j] - y[j - 1]);
+    }
+};
+
+reference_model reference_isotonic(const std::vector<double>& s, const std::vector<std::uint8_t>& lab,
+                                   const std::vector<double>& w, bool increasing) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (w.empty() || w[i] > 0) {
+            idx.push_back(i);
+        }
+    }
+    std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return s[a] < s[b]; });
+    struct block {
+        double wy, w;
+        std::size_t first, count;
+    };
+    std::vector<double> ux;
+    std::vector<block> pts;
+    for (std::size_t k = 0; k < idx.size();) {
+        double sw = 0;
+        double swy = 0;
+        std::size_t j = k;
+        while (j < idx.size() && s[idx[j]] == s[idx[k]]) {
+            const double wi = w.empty() ? 1.0 : w[idx[j]];
+            sw += wi;
+            swy += wi * lab[idx[j]];
+            ++j;
+        }
+        ux.push_back(s[idx[k]]);
+        pts.push_back({swy, sw, pts.size(), 1});
+        k = j;
+    }
+    const double sign = increasing ? 1.0 : -1.0;
+    std::vector<block> stack;
+    for (const auto& p : pts) {
+        stack.push_back(p);
+        while (stack.size() > 1) {
+            const auto& b = stack.back();
+            const auto& a = stack[stack.size() - 2];
+            if (sign * (a.wy / a.w) < sign * (b.wy / b.w)) {
+                break;
+            }
+            block m{a.wy + b.wy, a.w + b.w, a.first, a.count + b.count};
+            stack.pop_back();
+            stack.back() = m;
+        }
+    }
+    reference_model r;
+    r.x = ux;
+    r.y.resize(ux.size());
+    for (const auto& b : stack) {
+        for (std::size_t k = 0; k < b.count; ++k) {
+            r.y[b.first + k] = b.wy / b.w;
+        }
+    }
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("isotonic: hand-worked pooling, trimming, interpolation and clipping") {
+    SUBCASE("alternating labels pool into one block; only end points are kept") {
+        const std::vector<double> s{1, 2, 3, 4};
+        const std::vector<std::uint8_t> y{1, 0, 1, 0};
+        const auto c = ok::isotonic_calibrator::fit(s, y);
+        CHECK(std::vector<double>(c.thresholds_x().begin(), c.thresholds_x().end()) == std::vector<double>{1, 4});
+        CHECK(std::vector<double>(c.thresholds_y().begin(), c.thresholds_y().end()) == std::vector<double>{0.5, 0.5});
+        CHECK(c(2.5) == 0.5);
+    }
+    SUBCASE("one violating pair") {
+        const std::vector<double> s{1, 2, 3, 4, 5};
+        const std::vector<std::uint8_t> y{0, 1, 0, 1, 1};
+        const auto c = ok::isotonic_calibrator::fit(s, y);
+        // Fitted values 0, .5, .5, 1, 1: every point differs from one neighbour, so all are kept.
+        CHECK(std::vector<double>(c.thresholds_y().begin(), c.thresholds_y().end()) ==
+              std::vector<double>{0, 0.5, 0.5, 1, 1});
+        CHECK(c(2.5) == 0.5);
+        CHECK(c(3.5) == 0.75);
+        CHECK(c(1.5) == 0.25);
+        CHECK(c(-10.0) == 0.0);  // clipped to the first score
+        CHECK(c(10.0) == 1.0);   // clipped to the last score
+    }
+    SUBCASE("equal scores are merged into their mean label") {
+        const std::vector<double> s{0.6, 0.2, 0.2};
+        const std::vector<std::uint8_t> y{1, 1, 0};
+        const auto c = ok::isotonic_calibrator::fit(s, y);
+        CHECK(c.thresholds_x().size() == 2);
+        CHECK(c(0.2) == 0.5);
+        CHECK(c(0.4) == doctest::Approx(0.75).epsilon(1e-15));
+    }
+    SUBCASE("scores closer than 1e-15 to a run's first score join the run (scikit-learn's _make_unique)") {
+        const double x0 = 0.3;
+        const std::vector<double> s{x0, std::nextafter(x0, 1.0), x0 + 2e-15};
+        const std::vector<std::uint8_t> y{0, 1, 1};
+        const auto c = ok::isotonic_calibrator::fit(s, y);
+        REQUIRE(c.thresholds_x().size() == 2);
+        CHECK(c.thresholds_x()[0] == x0);
+        CHECK(c.thresholds_y()[0] == 0.5);
+        CHECK(c.thresholds_x()[1] == x0 + 2e-15);
+        CHECK(c.thresholds_y()[1] == 1.0);
+    }
+    SUBCASE("a single point (or a single distinct score) predicts its mean everywhere") {
+        const std::vector<double> s{0.7, 0.7, 0.7};
+        const std::vector<std::uint8_t> y{1, 0, 1};
+        const auto c = ok::isotonic_calibrator::fit(s, y);
+        CHECK(c.thresholds_x().size() == 1);
+        CHECK(c(0.0) == doctest::Approx(2.0 / 3.0));
+        CHECK(c(5.0) == c(0.0));
+    }
+    SUBCASE("decreasing and automatic direction") {
+        const std::vector<double> s{1, 2, 3};
+        const std::vector<std::uint8_t> y{1, 1, 0};
+        const auto up = ok::isotonic_calibrator::fit(s, y);
+        CHECK(up.increasing());
+        CHECK(up(1.0) == doctest::Approx(2.0 / 3.0));
+        CHECK(up(3.0) == doctest::Approx(2.0 / 3.0));
+        const auto down = ok::isotonic_calibrator::fit(s, y, ok::isotonic_options{ok::isotonic_direction::decreasing});
+        CHECK_FALSE(down.increasing());
+        CHECK(down(1.5) == 1.0);
+        CHECK(down(2.5) == 0.5);
+        const auto autod = ok::isotonic_calibrator::fit(s, y, ok::isotonic_options{ok::isotonic_direction::automatic});
+        CHECK(autod == down);
+        const std::vector<std::uint8_t> rising{0, 1, 1};
+        CHECK(ok::isotonic_calibrator::fit(s, rising, ok::isotonic_options{ok::isotonic_direction::automatic})
+                  .increasing());
+        // rho = 0 exactly (labels at both ends): increasing.
+        const std::vector<double> s4{1, 2, 3, 4};
+        const std::vector<std::uint8_t> ends{1, 0, 0, 1};
+        CHECK(ok::isotonic_calibrator::fit(s4, ends, ok::isotonic_options{ok::isotonic_direction::automatic})
+                  .increasing());
+    }
+}
+
+TEST_CASE("isotonic: agrees with a textbook PAVA on random data with ties and weights") {
+    ok::detail::rng g(21);
+    for (int round = 0; round < 30; ++round) {
+        const std::size_t n = 1 + g.below(400);
+        std::vector<double> s(n);
+        std::vector<std::uint8_t> y(n);
+        std::vector<double> w(n);
+        const bool ties = round % 2 == 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double u = g.uniform();
+            s[i] = ties ? std::round(u * 20) / 20 : u;
+            y[i] = g.bernoulli(u) ? 1 : 0;
+            w[i] = round % 3 == 0 ? 0.0 : g.uniform(0.0, 2.0);
+        }
+        w[0] = 1.0;  // never all zero
+        const bool weighted = round % 3 != 2;
+        const bool increasing = round % 5 != 4;
+        const ok::isotonic_options opt{increasing ? ok::isotonic_direction::increasing
+                                                  : ok::isotonic_direction::decreasing};
+        const auto c = weighted ? ok::isotonic_calibrator::fit(s, y, w, opt) : ok::isotonic_calibrator::fit(s, y, opt);
+        const auto ref = reference_isotonic(s, y, weighted ? w : std::vector<double>{}, increasing);
+        CAPTURE(round);
+        for (int q = -5; q <= 105; ++q) {
+            const double v = q / 100.0;
+            CHECK(c(v) == doctest::Approx(ref(v)).epsilon(1e-12));
+        }
+        for (const double v : s) {
+            CHECK(c(v) == doctest::Approx(ref(v)).epsilon(1e-12));
+        }
+        // Monotone, within [0, 1], strictly increasing scores.
+        const auto tx = c.thresholds_x();
+        const auto ty = c.thresholds_y();
+        for (std::size_t i = 1; i < tx.size(); ++i) {
+            CHECK(tx[i] > tx[i - 1]);
+            CHECK((increasing ? ty[i] >= ty[i - 1] : ty[i] <= ty[i - 1]));
+        }
+        for (const double v : ty) {
+            CHECK((v >= 0.0 && v <= 1.0));
+        }
+    }
+}
+
+TEST_CASE("isotonic: zero weights are dropped; integer weights equal repeated samples (bit for bit)") {
+    ok::detail::rng g(4);
+    std::vector<double> s;
+    std::vector<std::uint8_t> y;
+    std::vector<double> w;
+    std::vector<double> rs;
+    std::vector<std::uint8_t> ry;
+    for (int i = 0; i < 300; ++i) {
+        const double u = std::round(g.uniform() * 50) / 50;
+        const auto label = static_cast<std::uint8_t>(g.bernoulli(u) ? 1 : 0);
+        const auto copies = static_cast<int>(g.below(3));
+        s.push_back(u);
+        y.push_back(label);
+        w.push_back(copies);
+        for (int k = 0; k < copies; ++k) {
+            rs.push_back(u);
+            ry.push_back(label);
+        }
+    }
+    CHECK(ok::isotonic_calibrator::fit(s, y, w) == ok::isotonic_calibrator::fit(rs, ry));
+}
+
+TEST_CASE("isotonic: float scores are widened exactly; label and container types") {
+    const std::vector<float> sf{0.1F, 0.35F, 0.35F, 0.8F, 0.9F};
+    std::vector<double> sd(sf.begin(), sf.end());
+    const int yi[] = {0, 1, 0, 1, 1};
+    const std::vector<std::uint8_t> y8{0, 1, 0, 1, 1};
+    CHECK(ok::isotonic_calibrator::fit(sf, yi) == ok::isotonic_calibrator::fit(std::span<const double>(sd), y8));
+}
+
+TEST_CASE("isotonic: transform equals operator(); bad input; default is the identity on [0, 1]") {
+    const ok::isotonic_calibrator id;
+    CHECK(id(0.3) == 0.3);
+    CHECK(id(1.7) == 1.0);
+    const std::vector<double> s{0.1, 0.5, 0.9, 0.3};
+    const std::vector<std::uint8_t> y{0, 1, 1, 0};
+    const auto c = ok::isotonic_calibrator::fit(s, y);
+    std::vector<float> out(4);
+    c.transform(s, out);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        CHECK(out[i] == static_cast<float>(c(s[i])));
+    }
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<double> o2(2, 9.0);
+    CHECK_THROWS_WITH_AS(c.transform(std::vector<double>{0.5, -std::numeric_limits<double>::infinity()}, o2),
+                         "isotonic_calibrator::transform: in[1] is -inf", ok::invalid_argument);
+    CHECK(o2 == std::vector<double>{9.0, 9.0});
+    CHECK_THROWS_WITH_AS((void)c(nan), "isotonic_calibrator: score is NaN, expected a finite number",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(std::vector<double>{}, std::vector<std::uint8_t>{}),
+                         "isotonic_calibrator::fit: scores is empty", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(s, std::vector<std::uint8_t>{0, 1, 1}),
+                         "isotonic_calibrator::fit: labels has size 3, expected 4 (the size of scores)",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(std::vector<double>{0.1, 0.2, nan, 0.3}, y),
+                         "isotonic_calibrator::fit: scores[2] is NaN", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(s, std::vector<std::uint8_t>{0, 1, 1, 7}),
+                         "isotonic_calibrator::fit: labels[3] is 7, expected 0 or 1", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(s, y, std::vector<double>{1, 1, -1, 1}),
+                         "isotonic_calibrator::fit: weights[2] is -1, expected a finite number >= 0",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(s, y, std::vector<double>{0, 0, 0, 0}),
+                         "isotonic_calibrator::fit: weights are all zero", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::isotonic_calibrator::fit(s, y, std::vector<double>{1, 1, 1}),
+                         "isotonic_calibrator::fit: weights has size 3, expected 4 (the size of scores)",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS(ok::isotonic_calibrator({0.0, 0.0}, {0.1, 0.2}),
+                         "isotonic_calibrator: x[1] is 0, expected > x[0] = 0", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS(ok::isotonic_calibrator({0.0, 1.0}, {0.3, 0.2}),
+                         "isotonic_calibrator: y[1] is 0.2, expected >= y[0] = 0.3", ok::invalid_argument);
+}
+
+TEST_CASE("isotonic: scores near the largest double do not produce NaN") {
+    const double big = std::numeric_limits<double>::max();
+    const std::vector<double> s{-big, big};
+    const std::vector<std::uint8_t> y{0, 1};
+    const auto c = ok::isotonic_calibrator::fit(s, y);
+    CHECK(c(0.0) == doctest::Approx(0.5));
+    CHECK(c(big / 2) == doctest::Approx(0.75));
+    CHECK(c(-big) == 0.0);
+}
+
+TEST_CASE("isotonic: to_string / from_string round-trips exactly and rejects malformed text") {
+    ok::detail::rng g(8);
+    std::vector<double> s(500);
+    std::vector<std::uint8_t> y(500);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        s[i] = g.uniform();
+        y[i] = g.bernoulli(s[i]) ? 1 : 0;
+    }
+    const auto c = ok::isotonic_calibrator::fit(s, y);
+    const auto back = ok::isotonic_calibrator::from_string(ok::to_string(c));
+    CHECK(back == c);
+    for (const double v : s) {
+        CHECK(back(v) == c(v));
+    }
+    const auto d = ok::isotonic_calibrator::fit(s, y, ok::isotonic_options{ok::isotonic_direction::decreasing});
+    CHECK(ok::isotonic_calibrator::from_string(ok::to_string(d)) == d);
+    CHECK(ok::to_string(ok::isotonic_calibrator{}) ==
+          "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1 1\n");
+    const char* bad[] = {
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 0\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 2\npoints 1\n0 0\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 99999999999999\n0 0\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1 1 1\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0.5\n1 0.4\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 0\npoints 2\n0 0.4\n1 0.5\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n1 0\n0 1\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1 1.5\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1 nan\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1 1\n2 1\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0\n1  1\n",
+        "offloadkit.isotonic_calibrator 1\nincreasing 1\npoints -1\n0 0\n",
+        "offloadkit.platt_calibrator 1\na 1\nb 2\n",
+    };
+    for (const char* t : bad) {
+        CAPTURE(t);
+        CHECK_THROWS_AS((void)ok::isotonic_calibrator::from_string(t), ok::invalid_argument);
+    }
+    CHECK_THROWS_WITH_AS(
+        (void)ok::isotonic_calibrator::from_string("offloadkit.isotonic_calibrator 1\nincreasing 1\npoints 2\n0 0.5\n1 0.4\n"),
+        "isotonic_calibrator::from_string: y[1] is 0.4, expected >= y[0] = 0.5", ok::invalid_argument);
+}
+
+static_assert(ok::calibrator<ok::isotonic_calibrator>);

@@ -1,0 +1,323 @@
+#include <offloadkit/calibration/platt.hpp>
+
+#include <doctest/doctest.h>
+
+#include <offloadkit/detail/random.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ok = offloadkit;
+
+namespace {
+
+struct dataset {
+    std::vector<double> s;
+    std::vector<std::uint8_t> y;
+    std::vector<double> w;
+};
+
+// Scores uniform in [lo, hi]; label 1 with probability 1/(1 + exp(-(4u - 2))), u the score's
+// position in [0, 1]: a logistic truth, so Platt's model is well specified.
+dataset logistic_data(std::uint64_t seed, std::size_t n, double lo = 0.0, double hi = 1.0) {
+    ok::detail::rng g(seed);
+    dataset d;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double u = g.uniform();
+        d.s.push_back(lo + (hi - lo) * u);
+        d.y.push_back(g.bernoulli(1.0 / (1.0 + std::exp(-(4.0 * u - 2.0)))) ? 1 : 0);
+        d.w.push_back(g.uniform(0.0, 3.0));
+    }
+    return d;
+}
+
+// Platt's smoothed targets for the data (weighted counts when w is non-empty).
+std::pair<double, double> targets(const dataset& d, bool weighted) {
+    double n1 = 0.0;
+    double n0 = 0.0;
+    for (std::size_t i = 0; i < d.s.size(); ++i) {
+        const double wi = weighted ? d.w[i] : 1.0;
+        (d.y[i] ? n1 : n0) += wi;
+    }
+    return {(n1 + 1.0) / (n1 + 2.0), 1.0 / (n0 + 2.0)};
+}
+
+// Gradient of the smoothed objective at (a, b), in long double, relative to the size of its terms.
+std::pair<double, double> relative_gradient(const dataset& d, bool weighted, double a, double b) {
+    const auto [tp, tn] = targets(d, weighted);
+    long double ga = 0;
+    long double gb = 0;
+    long double sa = 0;
+    long double sb = 0;
+    for (std::size_t i = 0; i < d.s.size(); ++i) {
+        const long double wi = weighted ? d.w[i] : 1.0L;
+        const long double p = 1.0L / (1.0L + std::exp(static_cast<long double>(a) * d.s[i] + b));
+        const long double r = wi * ((d.y[i] ? tp : tn) - p);
+        ga += r * d.s[i];
+        gb += r;
+        sa += std::abs(wi * d.s[i]);
+        sb += wi;
+    }
+    return {static_cast<double>(std::abs(ga) / sa), static_cast<double>(std::abs(gb) / sb)};
+}
+
+long double objective(const dataset& d, bool weighted, double a, double b) {
+    const auto [tp, tn] = targets(d, weighted);
+    long double f = 0;
+    for (std::size_t i = 0; i < d.s.size(); ++i) {
+        const long double wi = weighted ? d.w[i] : 1.0L;
+        const long double t = d.y[i] ? tp : tn;
+        const long double p = 1.0L / (1.0L + std::exp(static_cast<long double>(a) * d.s[i] + b));
+        f -= wi * (t * std::log(p) + (1 - t) * std::log1p(-p));
+    }
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("platt: the fit is a stationary point and a minimum of the smoothed objective") {
+    for (const bool weighted : {false, true}) {
+        CAPTURE(weighted);
+        const auto d = logistic_data(11, 2000);
+        const auto c = weighted ? ok::platt_calibrator::fit(d.s, d.y, d.w) : ok::platt_calibrator::fit(d.s, d.y);
+        CHECK(c.a() < 0.0);  // higher score, more likely correct
+        const auto [ga, gb] = relative_gradient(d, weighted, c.a(), c.b());
+        CHECK(ga < 1e-12);
+        CHECK(gb < 1e-12);
+        const long double f0 = objective(d, weighted, c.a(), c.b());
+        for (const double da : {-1e-4, 0.0, 1e-4}) {
+            for (const double db : {-1e-4, 0.0, 1e-4}) {
+                if (da != 0.0 || db != 0.0) {
+                    CHECK(objective(d, weighted, c.a() + da, c.b() + db) > f0);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("platt: two distinct scores give the saturated model (hand-worked, with and without smoothing)") {
+    // 3 negatives and 1 positive at score 0; 1 negative and 5 positives at score 1.
+    const std::vector<double> s{0, 0, 0, 0, 1, 1, 1, 1, 1, 1};
+    const std::vector<std::uint8_t> y{0, 0, 0, 1, 0, 1, 1, 1, 1, 1};
+    // Smoothing: N+ = 6, N- = 4, t+ = 7/8, t- = 1/6. A two-parameter logistic model fits any two
+    // probabilities, so p(score) = mean target at that score.
+    const double tp = 7.0 / 8.0;
+    const double tn = 1.0 / 6.0;
+    const auto c = ok::platt_calibrator::fit(s, y);
+    CHECK(c(0.0) == doctest::Approx((3 * tn + tp) / 4).epsilon(1e-13));
+    CHECK(c(1.0) == doctest::Approx((tn + 5 * tp) / 6).epsilon(1e-13));
+    // Without smoothing: the empirical frequencies 1/4 and 5/6.
+    const auto raw = ok::platt_calibrator::fit(s, y, ok::platt_options{.target_smoothing = false});
+    CHECK(raw(0.0) == doctest::Approx(0.25).epsilon(1e-13));
+    CHECK(raw(1.0) == doctest::Approx(5.0 / 6.0).epsilon(1e-13));
+    // p = 1/(1 + exp(a s + b)) => b = log(1/p(0) - 1), a = log(1/p(1) - 1) - b.
+    CHECK(raw.b() == doctest::Approx(std::log(3.0)).epsilon(1e-12));
+    CHECK(raw.a() == doctest::Approx(std::log(0.2) - std::log(3.0)).epsilon(1e-12));
+}
+
+TEST_CASE("platt: one class only is defined by target smoothing (a = 0, p = t for every score)") {
+    const auto d = logistic_data(5, 300);
+    const std::vector<std::uint8_t> ones(d.s.size(), 1);
+    const std::vector<std::uint8_t> zeros(d.s.size(), 0);
+    const double n = static_cast<double>(d.s.size());
+    const auto c1 = ok::platt_calibrator::fit(d.s, ones);
+    CHECK(std::abs(c1.a()) < 1e-9);
+    CHECK(c1(0.3) == doctest::Approx((n + 1) / (n + 2)).epsilon(1e-12));
+    const auto c0 = ok::platt_calibrator::fit(d.s, zeros);
+    CHECK(std::abs(c0.a()) < 1e-9);
+    CHECK(c0(0.9) == doctest::Approx(1 / (n + 2)).epsilon(1e-12));
+}
+
+TEST_CASE("platt: equal scores give a = 0 and the mean target") {
+    const std::vector<double> s(7, 0.42);
+    const std::vector<std::uint8_t> y{1, 0, 1, 1, 0, 1, 1};  // N+ = 5, N- = 2
+    const auto c = ok::platt_calibrator::fit(s, y);
+    CHECK(c.a() == 0.0);
+    CHECK(c(0.42) == doctest::Approx((5 * 6.0 / 7.0 + 2 * 0.25) / 7).epsilon(1e-13));
+    const std::vector<double> one{3.5};
+    const std::vector<std::uint8_t> yes{1};
+    const auto single = ok::platt_calibrator::fit(one, yes);
+    CHECK(single.a() == 0.0);
+    CHECK(single(3.5) == doctest::Approx(2.0 / 3.0).epsilon(1e-13));  // t+ = (1+1)/(1+2)
+}
+
+TEST_CASE("platt: predictions do not depend on the scale or offset of the scores (|s| up to 1e6)") {
+    const auto d = logistic_data(7, 1000);
+    const auto c = ok::platt_calibrator::fit(d.s, d.y);
+    // (1e-6 only without an offset: 1e-6 * s + 3 would round the scores themselves.)
+    const std::pair<double, double> cases[] = {{1e6, 0.0},  {1e6, 1e6},   {1e6, -3.0}, {-1e6, 0.0},
+                                               {-1e6, 1e6}, {1e-6, 0.0},  {250.0, -3.0}};
+    for (const auto& sc : cases) {
+        {
+            const double scale = sc.first;
+            const double offset = sc.second;
+            CAPTURE(scale);
+            CAPTURE(offset);
+            std::vector<double> t(d.s.size());
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                t[i] = d.s[i] * scale + offset;
+            }
+            const auto ct = ok::platt_calibrator::fit(t, d.y);
+            double worst = 0.0;
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                worst = std::max(worst, std::abs(ct(t[i]) - c(d.s[i])));
+            }
+            CHECK(worst < 1e-9);
+        }
+    }
+}
+
+TEST_CASE("platt: integer weights equal repeated samples; zero weight equals removal") {
+    const auto d = logistic_data(13, 200);
+    dataset rep;
+    std::vector<double> w(d.s.size());
+    for (std::size_t i = 0; i < d.s.size(); ++i) {
+        w[i] = static_cast<double>(i % 3);  // 0, 1 or 2 copies
+        for (std::size_t k = 0; k < i % 3; ++k) {
+            rep.s.push_back(d.s[i]);
+            rep.y.push_back(d.y[i]);
+        }
+    }
+    const auto weighted = ok::platt_calibrator::fit(d.s, d.y, w);
+    const auto repeated = ok::platt_calibrator::fit(rep.s, rep.y);
+    CHECK(weighted.a() == doctest::Approx(repeated.a()).epsilon(1e-10));
+    CHECK(weighted.b() == doctest::Approx(repeated.b()).epsilon(1e-10));
+}
+
+TEST_CASE("platt: float and double inputs, vector/array/span, any integer label type") {
+    const std::array<float, 6> sf{0.1F, 0.2F, 0.4F, 0.6F, 0.8F, 0.9F};
+    const std::array<double, 6> sd{0.1F, 0.2F, 0.4F, 0.6F, 0.8F, 0.9F};
+    const std::vector<std::uint8_t> y8{0, 0, 1, 0, 1, 1};
+    const std::vector<int> yi{0, 0, 1, 0, 1, 1};
+    const bool yb[] = {false, false, true, false, true, true};
+    const auto c1 = ok::platt_calibrator::fit(sf, y8);
+    const auto c2 = ok::platt_calibrator::fit(std::span<const double>(sd), yi);
+    const auto c3 = ok::platt_calibrator::fit(sd, yb);
+    CHECK(c1 == c2);
+    CHECK(c2 == c3);
+    const std::vector<float> wf(6, 2.0F);
+    const auto c4 = ok::platt_calibrator::fit(sf, y8, wf);
+    CHECK(c4.a() != c1.a());  // weights 2 change the smoothed targets (N+ = 6 instead of 3)
+}
+
+TEST_CASE("platt: without smoothing, separable data stops after max_iterations with finite parameters") {
+    const std::vector<double> s{0.1, 0.2, 0.3, 0.7, 0.8, 0.9};
+    const std::vector<std::uint8_t> y{0, 0, 0, 1, 1, 1};
+    const auto c = ok::platt_calibrator::fit(s, y, ok::platt_options{.target_smoothing = false, .max_iterations = 30});
+    CHECK(std::isfinite(c.a()));
+    CHECK(std::isfinite(c.b()));
+    CHECK(c(0.1) < 1e-3);
+    CHECK(c(0.9) > 1 - 1e-3);
+}
+
+TEST_CASE("platt: operator(), transform and the closed form agree; transform leaves out untouched on error") {
+    const ok::platt_calibrator c(-3.0, 1.5);
+    CHECK(c(0.25) == 1.0 / (1.0 + std::exp(-3.0 * 0.25 + 1.5)));
+    CHECK(c(1e300) == 1.0);   // exp(-inf) = 0
+    CHECK(c(-1e300) == 0.0);  // exp(+inf) = inf
+    const std::vector<float> in{0.0F, 0.25F, 0.5F, 1.0F};
+    std::vector<double> out(in.size());
+    c.transform(in, out);
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        CHECK(out[i] == c(in[i]));
+    }
+    std::vector<float> outf(in.size(), -1.0F);
+    c.transform(std::span<const float>(in), std::span<float>(outf));
+    CHECK(outf[1] == static_cast<float>(c(0.25)));
+    const std::vector<double> bad{0.1, std::numeric_limits<double>::quiet_NaN()};
+    std::vector<double> o2{7.0, 7.0};
+    CHECK_THROWS_WITH_AS(c.transform(bad, o2), "platt_calibrator::transform: in[1] is NaN", ok::invalid_argument);
+    CHECK(o2 == std::vector<double>{7.0, 7.0});
+    std::vector<double> shorter(1);
+    CHECK_THROWS_WITH_AS(c.transform(in, shorter),
+                         "platt_calibrator::transform: out has size 1, expected 4 (the size of in)",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)c(std::numeric_limits<double>::infinity()),
+                         "platt_calibrator: score is inf, expected a finite number", ok::invalid_argument);
+    CHECK(ok::platt_calibrator{}(123.0) == 0.5);
+}
+
+TEST_CASE("platt: bad input is rejected, naming the argument and index") {
+    const std::vector<double> s{0.1, 0.5, 0.9};
+    const std::vector<std::uint8_t> y{0, 1, 1};
+    const std::vector<double> empty;
+    const std::vector<std::uint8_t> no_labels;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(empty, no_labels), "platt_calibrator::fit: scores is empty",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, std::vector<std::uint8_t>{0, 1}),
+                         "platt_calibrator::fit: labels has size 2, expected 3 (the size of scores)",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(std::vector<double>{0.1, nan, 0.3}, y),
+                         "platt_calibrator::fit: scores[1] is NaN", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(std::vector<double>{0.1, 0.2, -inf}, y),
+                         "platt_calibrator::fit: scores[2] is -inf", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, std::vector<std::uint8_t>{0, 2, 1}),
+                         "platt_calibrator::fit: labels[1] is 2, expected 0 or 1", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, std::vector<int>{0, 1, -1}),
+                         "platt_calibrator::fit: labels[2] is -1, expected 0 or 1", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, y, std::vector<double>{1.0, -0.5, 1.0}),
+                         "platt_calibrator::fit: weights[1] is -0.5, expected a finite number >= 0",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, y, std::vector<double>{1.0, 1.0, nan}),
+                         "platt_calibrator::fit: weights[2] is NaN, expected a finite number >= 0",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, y, std::vector<double>{0.0, 0.0, 0.0}),
+                         "platt_calibrator::fit: weights are all zero", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, y, std::vector<double>{1.0, 1.0}),
+                         "platt_calibrator::fit: weights has size 2, expected 3 (the size of scores)",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, y, ok::platt_options{.max_iterations = 0}),
+                         "platt_calibrator::fit: options.max_iterations is 0, expected >= 1", ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::fit(s, y, ok::platt_options{.min_step = 0.0}),
+                         "platt_calibrator::fit: options.min_step is 0, expected a value in (0, 1]",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS(ok::platt_calibrator(nan, 0.0), "platt_calibrator: a is NaN, expected a finite number",
+                         ok::invalid_argument);
+}
+
+TEST_CASE("platt: to_string / from_string round-trips exactly and rejects malformed text") {
+    const auto d = logistic_data(3, 500);
+    const auto c = ok::platt_calibrator::fit(d.s, d.y);
+    const std::string text = ok::to_string(c);
+    CHECK(text.starts_with("offloadkit.platt_calibrator 1\na "));
+    const auto back = ok::platt_calibrator::from_string(text);
+    CHECK(back == c);
+    CHECK(back.a() == c.a());  // bit for bit
+    CHECK(ok::platt_calibrator::from_string("offloadkit.platt_calibrator 1\r\na -2\r\nb 0.5") ==
+          ok::platt_calibrator(-2.0, 0.5));
+    const char* bad[] = {
+        "",
+        "offloadkit.platt_calibrator 2\na 1\nb 2\n",
+        "offloadkit.isotonic_calibrator 1\na 1\nb 2\n",
+        "offloadkit.platt_calibrator 1\na 1\n",
+        "offloadkit.platt_calibrator 1\nb 1\na 2\n",
+        "offloadkit.platt_calibrator 1\na nan\nb 2\n",
+        "offloadkit.platt_calibrator 1\na inf\nb 2\n",
+        "offloadkit.platt_calibrator 1\na 1e999\nb 2\n",
+        "offloadkit.platt_calibrator 1\na +1\nb 2\n",
+        "offloadkit.platt_calibrator 1\na  1\nb 2\n",
+        "offloadkit.platt_calibrator 1\na 1 \nb 2\n",
+        "offloadkit.platt_calibrator 1\na 0x1p3\nb 2\n",
+        "offloadkit.platt_calibrator 1\na 1\nb 2\nextra\n",
+        "offloadkit.platt_calibrator 1\na 1\nb 2\n\n",
+    };
+    for (const char* t : bad) {
+        CAPTURE(t);
+        CHECK_THROWS_AS((void)ok::platt_calibrator::from_string(t), ok::invalid_argument);
+    }
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::from_string("offloadkit.platt_calibrator 1\na 1\nb x\n"),
+                         "platt_calibrator::from_string: text line 3 is 'b x', expected 'b <finite number>'",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::platt_calibrator::from_string("offloadkit.platt_calibrator 1\na 1\n"),
+                         "platt_calibrator::from_string: text line 3 is missing, expected 'b <finite number>'",
+                         ok::invalid_argument);
+}
+
+static_assert(ok::calibrator<ok::platt_calibrator>);
