@@ -167,9 +167,6 @@ ok::sim_options options_of(const settings& s, double mbps, double latency_ms, do
     return o;
 }
 
-// The confidence calibrator CBO uses, fitted on the profile part of the trace.
-// TODO(calibration): Platt (ok::platt_calibrator::fit) once calibration/platt.hpp has landed.
-ok::uncalibrated fit_calibrator(const ok::trace&, std::size_t) { return {}; }
 
 template <class C>
 ok::sim_result run(ok::policy_kind k, const ok::trace& tr, const C& cal, const ok::sim_options& o,
@@ -206,7 +203,7 @@ int run_main(int argc, char** argv) {
         tr = ok::read_trace(s.trace_path);
     }
     const auto prof = ok::profile_trace(tr, s.calibration_fraction);
-    const auto cal = fit_calibrator(tr, prof.split);
+    const auto cal = ok::fit_trace_calibrator(tr, prof.split);  // Platt on the profile part
     std::vector<ok::policy_kind> kinds;
     if (s.policy == "all") {
         kinds.assign(ok::all_policy_kinds.begin(), ok::all_policy_kinds.end());

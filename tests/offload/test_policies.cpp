@@ -127,7 +127,7 @@ TEST_CASE("cbo_policy decides exactly what cbo_schedule plans, with its calibrat
 }
 
 TEST_CASE("cbo_policy: zero bandwidth releases everything; bad windows are rejected") {
-    ok::cbo_policy<ok::uncalibrated> p(paper_model, {});
+    ok::cbo_policy<ok::identity_calibrator> p(paper_model, {});
     std::vector<ok::pending_frame> w{{0, 0.0, 0.1, paper_bytes}};
     std::vector<std::uint8_t> rel(1, 0);
     CHECK_FALSE(p.decide({0.0, 0.0}, w, rel).sends());
@@ -142,7 +142,7 @@ TEST_CASE("cbo_policy: zero bandwidth releases everything; bad windows are rejec
                          ok::invalid_argument);
     ok::offload_model m = paper_model;
     m.deadline = 0.0;
-    CHECK_THROWS_WITH_AS(ok::cbo_policy<ok::uncalibrated>(m, {}),
+    CHECK_THROWS_WITH_AS(ok::cbo_policy<ok::identity_calibrator>(m, {}),
                          "cbo_policy: deadline is 0, expected a finite number > 0", ok::invalid_argument);
     CHECK_THROWS_AS(ok::fastva_policy(paper_model, 1.5), ok::invalid_argument);
 }

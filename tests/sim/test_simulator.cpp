@@ -11,7 +11,6 @@
 #include <offloadkit/estimators/bandwidth.hpp>
 #include <offloadkit/sim/synthetic.hpp>
 
-#include "sim/calibrators.hpp"
 
 namespace ok = offloadkit;
 
@@ -107,7 +106,7 @@ TEST_CASE("simulate: a late transfer counts as the local result and as a deadlin
     o.server_time = 0.01;
     o.network_latency = 0.02;
     o.bandwidth = ok::bandwidth_trace(20000.0);
-    ok::cbo_policy<ok::uncalibrated> pol(ok::offload_model{0.1, 0.01, 0.02, {0.5, 0.9}}, {});
+    ok::cbo_policy<ok::identity_calibrator> pol(ok::offload_model{0.1, 0.01, 0.02, {0.5, 0.9}}, {});
     ok::harmonic_mean_estimator est(3, 1e6);
     const auto r = ok::simulate(tr, 0, 1, pol, est, o);
     REQUIRE(r.log.size() == 1);
@@ -122,11 +121,11 @@ TEST_CASE("simulate: a late transfer counts as the local result and as a deadlin
 TEST_CASE("every policy has zero deadline misses when the estimate equals the true bandwidth") {
     ok::synthetic_trace_options so;
     so.frames = 900;
-    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
         so.seed = seed;
         so.with_arrival = seed == 2;
         const auto tr = ok::make_synthetic_trace(so);
+        const auto cal = ok::fit_trace_calibrator(tr, ok::profile_trace(tr, 0.3).split);
         for (const double mbps : {0.0, 1.0, 5.0, 12.0, 40.0}) {
             for (const double latency : {0.0, 0.1, 0.15}) {
                 for (const double fps : {10.0, 30.0}) {
@@ -160,7 +159,7 @@ TEST_CASE("offline plans (optimal, oracle) meet every deadline under a time-vary
     const auto tr = ok::make_synthetic_trace(so);
     ok::sim_options o;
     o.bandwidth = ok::bandwidth_trace({0.0, 7.0, 14.0, 20.0, 30.0}, {625000.0, 60000.0, 0.0, 2.5e6, 300000.0});
-    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
+    const auto cal = ok::fit_trace_calibrator(tr, ok::profile_trace(tr, 0.3).split);
     for (const auto k : {ok::policy_kind::optimal, ok::policy_kind::oracle}) {
         const auto r = ok::run_policy(k, tr, cal, o);
         CAPTURE(r.policy);
@@ -180,10 +179,10 @@ TEST_CASE("offline plans (optimal, oracle) meet every deadline under a time-vary
 TEST_CASE("Optimal maximizes the online objective; Oracle maximizes realised accuracy") {
     ok::synthetic_trace_options so;
     so.frames = 1500;
-    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
     for (std::uint64_t seed = 11; seed <= 13; ++seed) {
         so.seed = seed;
         const auto tr = ok::make_synthetic_trace(so);
+        const auto cal = ok::fit_trace_calibrator(tr, ok::profile_trace(tr, 0.3).split);
         for (const double mbps : {2.0, 5.0, 20.0}) {
             ok::sim_options o;
             o.bandwidth = ok::bandwidth_trace(mbps * 125000.0);
@@ -203,17 +202,16 @@ TEST_CASE("Optimal maximizes the online objective; Oracle maximizes realised acc
     }
 }
 
-TEST_CASE("orderings at the paper's default setting on seeded synthetic traces") {
-    // 5 Mbps, 100 ms latency, 30 fps, 200 ms deadline (seed 000 §V, Fig. 11-13). The calibrator is
-    // the generator's own latent model, which Platt approximates.
+TEST_CASE("orderings at the paper's default setting on seeded synthetic traces (Platt-calibrated CBO)") {
+    // 5 Mbps, 100 ms latency, 30 fps, 200 ms deadline (seed 000 §V, Fig. 11-13); the trace workflow
+    // fits Platt on the first 30% and evaluates the remaining 2100 frames.
     ok::synthetic_trace_options so;
     so.frames = 3000;
-    const ok::test_sim::latent_calibrator cal{so.confidence_slope, so.confidence_offset};
     for (std::uint64_t seed = 1; seed <= 4; ++seed) {
         so.seed = seed;
         const auto tr = ok::make_synthetic_trace(so);
         const ok::sim_options o;
-        auto acc = [&](ok::policy_kind k) { return ok::run_policy(k, tr, cal, o).accuracy; };
+        auto acc = [&](ok::policy_kind k) { return ok::evaluate_trace(k, tr, o).accuracy; };
         const double cbo = acc(ok::policy_kind::cbo);
         CAPTURE(seed);
         CHECK(cbo >= acc(ok::policy_kind::optimal) - 0.02);
@@ -221,7 +219,31 @@ TEST_CASE("orderings at the paper's default setting on seeded synthetic traces")
         CHECK(cbo >= acc(ok::policy_kind::local));
         CHECK(cbo >= acc(ok::policy_kind::cbo_uncalibrated));
         CHECK(cbo >= acc(ok::policy_kind::server));
+        // Algorithm 1 and the arrival-ordered window optimum, both as online policies.
+        const double cbo_arrival =
+            ok::evaluate_trace(ok::policy_kind::cbo, tr, o, ok::true_bandwidth{}, ok::cbo_order::arrival).accuracy;
+        CHECK(cbo_arrival >= acc(ok::policy_kind::optimal) - 0.02);
     }
+}
+
+TEST_CASE("evaluate_trace is run_policy with Platt fitted on the profile part") {
+    ok::synthetic_trace_options so;
+    so.frames = 600;
+    so.seed = 9;
+    const auto tr = ok::make_synthetic_trace(so);
+    ok::sim_options o;
+    o.calibration_fraction = 0.25;
+    const auto split = ok::profile_trace(tr, 0.25).split;
+    CHECK(split == 150);
+    const auto platt = ok::fit_trace_calibrator(tr, split);
+    CHECK(platt == ok::platt_calibrator::fit(std::vector<double>(tr.confidence.begin(), tr.confidence.begin() + 150),
+                                             std::vector<std::uint8_t>(tr.npu_correct.begin(), tr.npu_correct.begin() + 150)));
+    const auto a = ok::evaluate_trace(ok::policy_kind::cbo, tr, o);
+    const auto b = ok::run_policy(ok::policy_kind::cbo, tr, platt, o);
+    CHECK(a.accuracy == b.accuracy);
+    CHECK(a.bytes == b.bytes);
+    CHECK(a.frames == 450);
+    CHECK_THROWS_AS((void)ok::fit_trace_calibrator(tr, 0), ok::invalid_argument);
 }
 
 TEST_CASE("simulate and run_policy reject bad input") {
@@ -239,7 +261,7 @@ TEST_CASE("simulate and run_policy reject bad input") {
     CHECK_THROWS_AS((void)ok::simulate(tr, 0, 4, pol, est, o), ok::invalid_argument);
     o = {};
     o.calibration_fraction = 0.1;  // floor(4 * 0.1) = 0: empty profile part
-    CHECK_THROWS_WITH_AS((void)ok::run_policy(ok::policy_kind::cbo, tr, ok::uncalibrated{}, o),
+    CHECK_THROWS_WITH_AS((void)ok::run_policy(ok::policy_kind::cbo, tr, ok::identity_calibrator{}, o),
                          "profile_trace: a trace of 4 frames split at fraction 0.1 leaves an empty part",
                          ok::invalid_argument);
     auto bad = tr;

@@ -48,6 +48,7 @@
 #include <utility>
 #include <vector>
 
+#include "../calibration/identity.hpp"
 #include "../concepts.hpp"
 #include "../error.hpp"
 #include "problem.hpp"
@@ -97,20 +98,6 @@ concept offload_policy =
 [[nodiscard]] inline bool is_expired(const offload_model& model, double arrival, double now) noexcept {
     return !(now + model.server_time + model.network_latency < arrival + model.deadline);
 }
-
-/**
- * @brief The identity "calibrator": the raw confidence as the probability of being correct
- *        (the CBO-w/o baseline of seed 000 §V-A). Satisfies `calibrator`.
- */
-struct uncalibrated {
-    [[nodiscard]] double operator()(double score) const noexcept { return score; }
-    /// out[i] = in[i]. @throws offloadkit::invalid_argument if the sizes differ.
-    void transform(std::span<const double> in, std::span<double> out) const {
-        detail::require_same_size(out.size(), in.size(), "uncalibrated::transform", "out", "in");
-        std::copy(in.begin(), in.end(), out.begin());
-    }
-    friend bool operator==(const uncalibrated&, const uncalibrated&) = default;
-};
 
 namespace detail {
 inline void validate_offload_model(const offload_model& m, std::string_view function) {
@@ -266,7 +253,7 @@ private:
  * @brief CBO (seed 000 §IV-D): at each decision, Algorithm 1 (cbo_schedule) over the pending
  *        window with each frame's calibrated confidence C(confidence) as A^npu_{p_i}; sends the
  *        frame the plan sends first at its resolution (θ's frame at r_o), releases frames for
- *        which no resolution with a positive gain fits now. With `uncalibrated` as C this is
+ *        which no resolution with a positive gain fits now. With identity_calibrator as C this is
  *        CBO-w/o. With cbo_order::arrival it runs the exact window optimum instead.
  *
  * The sent transfer is on time under ctx.bandwidth by construction (Algorithm 1 line 7), so with
@@ -387,10 +374,9 @@ private:
     std::vector<int> choice_;
 };
 
-static_assert(calibrator<uncalibrated>);
 static_assert(offload_policy<local_policy>);
 static_assert(offload_policy<server_policy>);
-static_assert(offload_policy<cbo_policy<uncalibrated>>);
+static_assert(offload_policy<cbo_policy<identity_calibrator>>);
 static_assert(offload_policy<fastva_policy>);
 static_assert(offload_policy<planned_policy>);
 

@@ -27,8 +27,10 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "../calibration/platt.hpp"
 #include "../concepts.hpp"
 #include "../error.hpp"
 #include "../offload/policies.hpp"
@@ -461,7 +463,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
             break;
         }
         case policy_kind::cbo_uncalibrated: {
-            cbo_policy<uncalibrated> p(model, uncalibrated{}, order);
+            cbo_policy<identity_calibrator> p(model, identity_calibrator{}, order);
             res = simulate(tr, first, last, p, estimator, opt);
             break;
         }
@@ -487,6 +489,38 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
     }
     res.policy = std::string(policy_name(kind));
     return res;
+}
+
+/**
+ * @brief The calibrator of the trace workflow: Platt scaling (seed 000 §III-B) fitted on the
+ *        profile part, scores = npu_confidence[0, split), labels = npu_correct[0, split).
+ * @throws offloadkit::invalid_argument if split is 0 or beyond the trace, or as
+ *         platt_calibrator::fit.
+ * O(split) per Newton iteration.
+ */
+[[nodiscard]] inline platt_calibrator fit_trace_calibrator(const trace& tr, std::size_t split) {
+    detail::require(split >= 1 && split <= tr.size(), "fit_trace_calibrator", "split is ", split,
+                    ", expected 1..", tr.size());
+    return platt_calibrator::fit(std::span<const double>(tr.confidence).first(split),
+                                 std::span<const std::uint8_t>(tr.npu_correct).first(split));
+}
+
+/**
+ * @brief The whole trace workflow of the issue and of offloadkit-sim: split at
+ *        opt.calibration_fraction, fit Platt on the first part (fit_trace_calibrator), profile
+ *        A^o_r and the mean NPU accuracy there, and evaluate `kind` on the rest (run_policy()).
+ * @code
+ * ok::trace tr = ok::read_trace("my_trace.csv");
+ * ok::sim_result r = ok::evaluate_trace(ok::policy_kind::cbo, tr, ok::sim_options{});
+ * @endcode
+ * @throws offloadkit::invalid_argument as run_policy() and fit_trace_calibrator().
+ */
+template <bandwidth_estimator E = true_bandwidth>
+[[nodiscard]] sim_result evaluate_trace(policy_kind kind, const trace& tr, const sim_options& opt, E estimator = E{},
+                                        cbo_order order = cbo_order::confidence) {
+    detail::validate_sim_options(opt, "evaluate_trace");
+    const trace_profile prof = profile_trace(tr, opt.calibration_fraction);
+    return run_policy(kind, tr, fit_trace_calibrator(tr, prof.split), opt, std::move(estimator), order);
 }
 
 }  // namespace offloadkit
