@@ -12,11 +12,8 @@
 
 namespace ok = offloadkit;
 
-namespace {
-
-const ok::offload_model paper_model{0.2, 0.037, 0.1, {0.35, 0.60, 0.72, 0.78, 0.81}};
-const std::vector<double> paper_bytes{1500, 6000, 13000, 24000, 37000};
-
+// Outside the anonymous namespace: clang flags an unused defaulted operator== in an internal type.
+namespace offloadkit::test_offload {
 // Squares the score: a calibrator different from the identity, to see that it is applied.
 struct square_calibrator {
     double operator()(double s) const { return s * s; }
@@ -27,6 +24,14 @@ struct square_calibrator {
     }
     friend bool operator==(const square_calibrator&, const square_calibrator&) = default;
 };
+
+}  // namespace offloadkit::test_offload
+using offloadkit::test_offload::square_calibrator;
+
+namespace {
+
+const ok::offload_model paper_model{0.2, 0.037, 0.1, {0.35, 0.60, 0.72, 0.78, 0.81}};
+const std::vector<double> paper_bytes{1500, 6000, 13000, 24000, 37000};
 
 }  // namespace
 
