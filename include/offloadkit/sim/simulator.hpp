@@ -224,6 +224,7 @@ template <offload_policy P, bandwidth_estimator E>
     double busy_until = 0.0;
     std::size_t in_flight = 0;
     double now = 0.0;
+    double last_event = 0.0;
     const double inf = std::numeric_limits<double>::infinity();
     auto finalize_local = [&](std::size_t id, double at) { res.log[id - first].decided_at = at; };
     while (true) {
@@ -233,6 +234,7 @@ template <offload_policy P, bandwidth_estimator E>
         if (now == inf) {
             break;
         }
+        last_event = now;
         if (busy && busy_until <= now) {
             auto& lg = res.log[in_flight - first];
             const double seconds = lg.finish - lg.start;
@@ -305,8 +307,8 @@ template <offload_policy P, bandwidth_estimator E>
         lg.late = true;
         lg.correct = tr.npu_correct[in_flight] != 0;
     }
-    for (const auto& p : window) {  // declined by the policy until the end
-        finalize_local(p.id, now == inf ? p.arrival : now);
+    for (const auto& p : window) {  // declined by the policy at the last decision
+        finalize_local(p.id, last_event);
     }
     std::size_t correct = 0;
     std::size_t sent = 0;
