@@ -17,5 +17,6 @@
 #include "error.hpp"
 #include "concepts.hpp"
 #include "pareto/frontier.hpp"
+#include "kernels/spp.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
