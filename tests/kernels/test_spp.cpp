@@ -431,3 +431,50 @@ TEST_CASE("spp rejects bad input with a message naming the argument, and leaves 
     CHECK_THROWS_AS(ok::spp_max_pool(in, huge, huge, 5, {1}, out), ok::invalid_argument);
     CHECK(untouched());
 }
+
+TEST_CASE("spp fast path equals the reference on every planning path (segments, bands, chunks, fine levels)") {
+    struct setup {
+        std::size_t c, h, w;
+        std::vector<std::size_t> levels;
+        ok::spp_rule rule;
+    };
+    const std::vector<setup> setups{
+        {3, 9, 9, {1, 2, 3}, ok::spp_rule::paper},                 // segment buffers
+        {2, 60, 500, {1, 5, 7}, ok::spp_rule::paper},              // too many segments for the buffers
+        {2, 50, 50, {30, 40}, ok::spp_rule::paper},                // more bins than the plan holds
+        {2, 80, 70, {70, 3}, ok::spp_rule::adaptive},              // one level finer than the plan
+        {2, 9, 90, {65, 1}, ok::spp_rule::adaptive},               // a < l: repeated rows, fine columns
+        {2, 5, 1500, {1, 2, 3}, ok::spp_rule::paper},              // three column chunks
+        {1, 3, 513, {2}, ok::spp_rule::adaptive},                  // a one-element last chunk
+        {5, 13, 17, {3, 3, 1, 2, 3}, ok::spp_rule::paper},         // repeated levels
+    };
+    ok::detail::rng g(99);
+    for (const auto& s : setups) {
+        CAPTURE(s.h);
+        CAPTURE(s.w);
+        std::vector<float> in(s.c * s.h * s.w);
+        for (auto& x : in) {
+            x = static_cast<float>(static_cast<double>(static_cast<std::int64_t>(g.below(4096)) - 2048) / 64.0);
+        }
+        for (const bool max : {true, false}) {
+            for (const auto layout : {ok::tensor_layout::chw, ok::tensor_layout::hwc}) {
+                const auto src = layout == ok::tensor_layout::chw ? in : to_hwc(in, 1, s.c, s.h, s.w);
+                std::vector<float> out(ok::spp_output_size(s.c, s.levels));
+                run<float>(max, src, 1, s.c, s.h, s.w, s.levels, out, s.rule, layout);
+                std::vector<float> ref;
+                reference<float>(max, src, 1, s.c, s.h, s.w, s.levels, ref, s.rule, layout);
+                CHECK(out == ref);
+                // With a NaN in channel 0 the reference takes over that plane (max) and NaN
+                // propagates (both ops); channel 1 is unaffected.
+                auto nan_src = src;
+                nan_src[0] = std::numeric_limits<float>::quiet_NaN();  // channel 0, row 0, column 0 in both layouts
+                run<float>(max, nan_src, 1, s.c, s.h, s.w, s.levels, out, s.rule, layout);
+                reference<float>(max, nan_src, 1, s.c, s.h, s.w, s.levels, ref, s.rule, layout);
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    REQUIRE(same_value(out[i], ref[i]));
+                }
+                CHECK(std::isnan(out[0]));
+            }
+        }
+    }
+}

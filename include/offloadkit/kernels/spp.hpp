@@ -306,36 +306,64 @@ bool any_nan(const T* p, std::size_t n) noexcept {
 /**
  * Vertical pass: dst[k] = Op over rows r in [0, nrows) of src[r*stride + k], for k in [0, n).
  * Vectors along k; a final overlapping vector covers n % L (it recomputes some columns with the
- * same row order, so they get identical values). Four accumulators at a time for ILP.
+ * same row order, so they get identical values). Four accumulators at a time for ILP. A row
+ * narrower than a vector is read as one full vector when that stays below `readable_end` (the
+ * extra lanes belong to the next row; dst must have room for L elements, the extra ones are
+ * never used for a result).
+ * With CheckNaN, returns true if any loaded lane was NaN (the over-read lanes included, so a
+ * NaN just past the rows may also report true: callers then take the exact reference path).
  */
-template <pool_op Op, class T>
-void reduce_rows(const T* src, std::size_t stride, std::size_t nrows, std::size_t n, T* dst) noexcept {
+template <pool_op Op, bool CheckNaN, class T>
+bool reduce_rows(const T* src, std::size_t stride, std::size_t nrows, std::size_t n, T* dst,
+                 const T* readable_end) noexcept {
     constexpr std::size_t L = lanes<T>;
+    using B = batch<T>;
+    // Loads one vector and, with CheckNaN, folds its NaN lanes into `bad`.
+    auto load = [](const T* p, typename B::batch_bool_type& bad) {
+        const B v = B::load_unaligned(p);
+        if constexpr (CheckNaN) {
+            bad = bad | (v != v);
+        }
+        return v;
+    };
+    typename B::batch_bool_type bad(false);
     if (n < L) {
+        if (static_cast<std::size_t>(readable_end - src) >= (nrows - 1) * stride + L) {
+            B a0 = load(src, bad);
+            for (std::size_t r = 1; r < nrows; ++r) {
+                a0 = combine_batch<Op>(a0, load(src + r * stride, bad));
+            }
+            a0.store_unaligned(dst);
+            return CheckNaN && xsimd::any(bad);
+        }
+        bool nan = false;
         for (std::size_t k = 0; k < n; ++k) {
             T acc = src[k];
+            nan = nan || std::isnan(acc);
             for (std::size_t r = 1; r < nrows; ++r) {
-                acc = combine<Op>(acc, src[r * stride + k]);
+                const T v = src[r * stride + k];
+                nan = nan || std::isnan(v);
+                acc = combine<Op>(acc, v);
             }
             dst[k] = acc;
         }
-        return;
+        return CheckNaN && nan;
     }
     const std::size_t nb = (n + L - 1) / L;  // vector positions, the last one clamped to n - L
     auto pos = [&](std::size_t j) { return std::min(j * L, n - L); };
     std::size_t j = 0;
     for (; j + 4 <= nb; j += 4) {
         const std::size_t p0 = pos(j), p1 = pos(j + 1), p2 = pos(j + 2), p3 = pos(j + 3);
-        auto a0 = batch<T>::load_unaligned(src + p0);
-        auto a1 = batch<T>::load_unaligned(src + p1);
-        auto a2 = batch<T>::load_unaligned(src + p2);
-        auto a3 = batch<T>::load_unaligned(src + p3);
+        B a0 = load(src + p0, bad);
+        B a1 = load(src + p1, bad);
+        B a2 = load(src + p2, bad);
+        B a3 = load(src + p3, bad);
         for (std::size_t r = 1; r < nrows; ++r) {
             const T* row = src + r * stride;
-            a0 = combine_batch<Op>(a0, batch<T>::load_unaligned(row + p0));
-            a1 = combine_batch<Op>(a1, batch<T>::load_unaligned(row + p1));
-            a2 = combine_batch<Op>(a2, batch<T>::load_unaligned(row + p2));
-            a3 = combine_batch<Op>(a3, batch<T>::load_unaligned(row + p3));
+            a0 = combine_batch<Op>(a0, load(row + p0, bad));
+            a1 = combine_batch<Op>(a1, load(row + p1, bad));
+            a2 = combine_batch<Op>(a2, load(row + p2, bad));
+            a3 = combine_batch<Op>(a3, load(row + p3, bad));
         }
         a0.store_unaligned(dst + p0);
         a1.store_unaligned(dst + p1);
@@ -344,12 +372,12 @@ void reduce_rows(const T* src, std::size_t stride, std::size_t nrows, std::size_
     }
     if (nb - j >= 2) {
         const std::size_t p0 = pos(j), p1 = pos(j + 1);
-        auto a0 = batch<T>::load_unaligned(src + p0);
-        auto a1 = batch<T>::load_unaligned(src + p1);
+        B a0 = load(src + p0, bad);
+        B a1 = load(src + p1, bad);
         for (std::size_t r = 1; r < nrows; ++r) {
             const T* row = src + r * stride;
-            a0 = combine_batch<Op>(a0, batch<T>::load_unaligned(row + p0));
-            a1 = combine_batch<Op>(a1, batch<T>::load_unaligned(row + p1));
+            a0 = combine_batch<Op>(a0, load(row + p0, bad));
+            a1 = combine_batch<Op>(a1, load(row + p1, bad));
         }
         a0.store_unaligned(dst + p0);
         a1.store_unaligned(dst + p1);
@@ -357,74 +385,229 @@ void reduce_rows(const T* src, std::size_t stride, std::size_t nrows, std::size_
     }
     if (j < nb) {
         const std::size_t p0 = pos(j);
-        auto a0 = batch<T>::load_unaligned(src + p0);
+        B a0 = load(src + p0, bad);
         for (std::size_t r = 1; r < nrows; ++r) {
-            a0 = combine_batch<Op>(a0, batch<T>::load_unaligned(src + r * stride + p0));
+            a0 = combine_batch<Op>(a0, load(src + r * stride + p0, bad));
         }
         a0.store_unaligned(dst + p0);
     }
+    return CheckNaN && xsimd::any(bad);
 }
 
-/// Horizontal pass: Op over p[0..n), n >= 1.
-template <pool_op Op, class T>
-T reduce_span(const T* p, std::size_t n) noexcept {
+/// Horizontal sum of p[0..n), n >= 1 (vector body, scalar tail).
+template <class T>
+T sum_span(const T* p, std::size_t n) noexcept {
     constexpr std::size_t L = lanes<T>;
     if (n < L) {
         T acc = p[0];
         for (std::size_t k = 1; k < n; ++k) {
-            acc = combine<Op>(acc, p[k]);
+            acc += p[k];
         }
         return acc;
     }
     auto acc = batch<T>::load_unaligned(p);
     std::size_t k = L;
     for (; k + L <= n; k += L) {
-        acc = combine_batch<Op>(acc, batch<T>::load_unaligned(p + k));
+        acc += batch<T>::load_unaligned(p + k);
     }
+    T s = simd::reduce_add(acc);
+    for (; k < n; ++k) {
+        s += p[k];
+    }
+    return s;
+}
+
+/// Max of p[0..n), n >= 1: scalar with four independent chains (a bin is a few dozen elements;
+/// a vector reduction would cost more than it saves, notably with xsimd 8's reduce_max).
+template <class T>
+T max_span(const T* p, std::size_t n) noexcept {
+    T m0 = p[0], m1 = p[0], m2 = p[0], m3 = p[0];
+    std::size_t k = 1;
+    for (; k + 4 <= n; k += 4) {
+        m0 = combine<pool_op::max>(m0, p[k]);
+        m1 = combine<pool_op::max>(m1, p[k + 1]);
+        m2 = combine<pool_op::max>(m2, p[k + 2]);
+        m3 = combine<pool_op::max>(m3, p[k + 3]);
+    }
+    for (; k < n; ++k) {
+        m0 = combine<pool_op::max>(m0, p[k]);
+    }
+    return combine<pool_op::max>(combine<pool_op::max>(m0, m1), combine<pool_op::max>(m2, m3));
+}
+
+template <pool_op Op, class T>
+T reduce_span(const T* p, std::size_t n) noexcept {
     if constexpr (Op == pool_op::max) {
-        if (k < n) {  // overlapping tail: max is idempotent
-            acc = xsimd::max(acc, batch<T>::load_unaligned(p + n - L));
-        }
-        return simd::reduce_max(acc);
+        return max_span(p, n);
     } else {
-        T s = simd::reduce_add(acc);
-        for (; k < n; ++k) {
-            s += p[k];
-        }
-        return s;
+        return sum_span(p, n);
     }
 }
 
-/// Row buffer of the CHW kernel: wider maps are processed in column chunks of this many elements.
-inline constexpr std::size_t chw_chunk = 512;
-
-/// One CHW channel plane, one level; writes l*l outputs to out (bin row, bin column). Finite
-/// input for max (NaN planes go to the reference).
+/// dst[0..n) = Op over s in [0, count) of src[s*stride + k]: merges segment buffers into a band.
+/// Rows narrower than a vector use one full vector (the buffers have room for it).
 template <pool_op Op, class T>
-void pool_plane_level(const T* plane, std::size_t h, std::size_t w, std::size_t l, spp_rule rule, T* out) noexcept {
-    alignas(64) T row[chw_chunk];
+void merge_rows(const T* src, std::size_t stride, std::size_t count, std::size_t n, T* dst) noexcept {
+    reduce_rows<Op, false>(src, stride, count, n, dst, src + (count - 1) * stride + std::max(n, lanes<T>));
+}
+
+/// The CHW kernel's band buffer: maps wider than this are processed in column chunks.
+inline constexpr std::size_t chw_chunk = 512;
+/// Room past a row for full-vector over-reads and stores (>= the widest batch).
+inline constexpr std::size_t chw_pad = 64;
+/// Elements of T available for the per-channel row-segment buffers.
+inline constexpr std::size_t segment_capacity = 4096;
+
+/**
+ * Everything about the bins that does not depend on the channel, computed once per call
+ * (integer divisions are not free per channel). Row segments: the band boundaries of all levels
+ * cut the rows into segments; each channel reduces every segment once, and a band is the Op of
+ * its segments, so each row is read once however many levels there are.
+ */
+struct chw_plan {
+    static constexpr std::size_t max_bins = 64;  ///< total bins per axis over all levels
+    static constexpr std::size_t max_bounds = 2 * max_bins;
+    std::array<spp_bin, max_bins> rows;
+    std::array<spp_bin, max_bins> cols;
+    std::array<std::size_t, max_bounds> bounds;  ///< sorted distinct band boundaries (rows)
+    std::array<std::size_t, max_bins> first_seg;  ///< per band: its first segment
+    std::array<std::size_t, max_bins> last_seg;   ///< per band: one past its last segment
+    std::array<bool, max_bounds> seg_used;
+    std::size_t nbounds = 0;
+    std::size_t seg_stride = 0;
+    bool fits = false;      ///< all bins fit in the arrays
+    bool segments = false;  ///< segment buffers fit in segment_capacity (and W <= chw_chunk)
+};
+
+template <class L>
+void make_chw_plan(std::size_t h, std::size_t w, std::span<const L> levels, spp_rule rule, chw_plan& plan) noexcept {
+    std::size_t total = 0;
+    for (const L level : levels) {
+        const auto l = static_cast<std::size_t>(level);
+        if (l > chw_plan::max_bins - total) {
+            plan.fits = false;
+            return;
+        }
+        for (std::size_t i = 0; i < l; ++i) {
+            plan.rows[total + i] = spp_bin_range(h, l, i, rule);
+            plan.cols[total + i] = spp_bin_range(w, l, i, rule);
+        }
+        total += l;
+    }
+    plan.fits = true;
+    // Distinct band boundaries, sorted (insertion sort: at most 128 values).
+    std::size_t nb = 0;
+    auto insert = [&](std::size_t v) {
+        std::size_t k = 0;
+        while (k < nb && plan.bounds[k] < v) {
+            ++k;
+        }
+        if (k < nb && plan.bounds[k] == v) {
+            return;
+        }
+        for (std::size_t m = nb; m > k; --m) {
+            plan.bounds[m] = plan.bounds[m - 1];
+        }
+        plan.bounds[k] = v;
+        ++nb;
+    };
+    for (std::size_t b = 0; b < total; ++b) {
+        insert(plan.rows[b].begin);
+        insert(plan.rows[b].end);
+    }
+    plan.nbounds = nb;
+    std::fill(plan.seg_used.begin(), plan.seg_used.begin() + static_cast<std::ptrdiff_t>(nb), false);
+    for (std::size_t b = 0; b < total; ++b) {
+        std::size_t k = 0;
+        while (plan.bounds[k] != plan.rows[b].begin) {
+            ++k;
+        }
+        plan.first_seg[b] = k;
+        while (plan.bounds[k] != plan.rows[b].end) {
+            plan.seg_used[k] = true;
+            ++k;
+        }
+        plan.last_seg[b] = k;
+    }
+    plan.seg_stride = w + chw_pad;
+    plan.segments = w <= chw_chunk && (nb - 1) * plan.seg_stride <= segment_capacity;
+}
+
+/**
+ * One channel plane in segment mode: writes every level's l*l outputs. For max, the segment pass
+ * (which reads every pooled element exactly once) also looks for NaN; if it sees one, nothing is
+ * written and false is returned (the caller then runs the reference on this plane).
+ */
+template <pool_op Op, class T, class L>
+bool pool_plane_segments(const T* plane, std::size_t c, std::size_t c_count, std::size_t w,
+                         std::span<const L> levels, const chw_plan& plan, spp_rule rule, T* out, T* seg, T* band,
+                         const T* readable_end) noexcept {
+    const std::size_t stride = plan.seg_stride;
+    bool nan = false;
+    for (std::size_t s = 0; s + 1 < plan.nbounds; ++s) {
+        if (plan.seg_used[s]) {
+            nan |= reduce_rows<Op, Op == pool_op::max>(plane + plan.bounds[s] * w, w,
+                                                       plan.bounds[s + 1] - plan.bounds[s], w, seg + s * stride,
+                                                       readable_end);
+        }
+    }
+    if (nan) {
+        return false;
+    }
+    std::size_t level_offset = 0;
+    std::size_t b = 0;  // band index into the plan
+    for (const L level : levels) {
+        const auto l = static_cast<std::size_t>(level);
+        T* dst = out + level_offset + c * l * l;
+        const spp_bin* cols = plan.cols.data() + b;
+        for (std::size_t by = 0; by < l; ++by, ++b) {
+            const std::size_t first = plan.first_seg[b];
+            const std::size_t count = plan.last_seg[b] - first;
+            const T* src = seg + first * stride;
+            if (count > 1) {
+                merge_rows<Op>(src, stride, count, w, band);
+                src = band;
+            }
+            const std::size_t nrows = plan.rows[b].end - plan.rows[b].begin;
+            for (std::size_t bx = 0; bx < l; ++bx) {
+                const std::size_t width = cols[bx].end - cols[bx].begin;
+                const T v = reduce_span<Op>(src + cols[bx].begin, width);
+                if constexpr (Op == pool_op::max) {
+                    dst[by * l + bx] = v;
+                } else {
+                    dst[by * l + bx] = bin_mean(v, nrows, width, l, rule);
+                }
+            }
+        }
+        level_offset += c_count * l * l;
+    }
+    return true;
+}
+
+/// One channel plane, one level, band by band (maps too wide for segment buffers; wider than
+/// chw_chunk: column chunks, bins straddling a chunk boundary combine partial results).
+template <pool_op Op, class T>
+void pool_plane_level(const T* plane, std::size_t w, std::size_t l, const spp_bin* rows, const spp_bin* cols,
+                      spp_rule rule, T* out, T* buf, const T* readable_end) noexcept {
     for (std::size_t by = 0; by < l; ++by) {
-        const spp_bin rows = spp_bin_range(h, l, by, rule);
-        const std::size_t nrows = rows.end - rows.begin;
+        const std::size_t nrows = rows[by].end - rows[by].begin;
         T* out_row = out + by * l;
         for (std::size_t cx0 = 0; cx0 < w; cx0 += chw_chunk) {
             const std::size_t cw = std::min(chw_chunk, w - cx0);
-            reduce_rows<Op>(plane + rows.begin * w + cx0, w, nrows, cw, row);
+            reduce_rows<Op, false>(plane + rows[by].begin * w + cx0, w, nrows, cw, buf, readable_end);
             for (std::size_t bx = 0; bx < l; ++bx) {
-                const spp_bin cols = spp_bin_range(w, l, bx, rule);
-                const std::size_t s = std::max(cols.begin, cx0);
-                const std::size_t e = std::min(cols.end, cx0 + cw);
+                const std::size_t s = std::max(cols[bx].begin, cx0);
+                const std::size_t e = std::min(cols[bx].end, cx0 + cw);
                 if (s >= e) {
                     continue;
                 }
-                const T part = reduce_span<Op>(row + (s - cx0), e - s);
-                out_row[bx] = s == cols.begin ? part : combine<Op>(out_row[bx], part);
+                const T part = reduce_span<Op>(buf + (s - cx0), e - s);
+                out_row[bx] = s == cols[bx].begin ? part : combine<Op>(out_row[bx], part);
             }
         }
         if constexpr (Op == pool_op::average) {
             for (std::size_t bx = 0; bx < l; ++bx) {
-                const spp_bin cols = spp_bin_range(w, l, bx, rule);
-                out_row[bx] = bin_mean(out_row[bx], nrows, cols.end - cols.begin, l, rule);
+                out_row[bx] = bin_mean(out_row[bx], nrows, cols[bx].end - cols[bx].begin, l, rule);
             }
         }
     }
@@ -434,22 +617,59 @@ template <pool_op Op, class T, class L>
 void spp_chw(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std::span<const L> levels,
              T* out, spp_rule rule) noexcept {
     const std::size_t plane_size = h * w;
-    for (std::size_t c = 0; c < c_count; ++c) {
-        const T* plane = in + c * plane_size;
-        const bool nan_plane = Op == pool_op::max && any_nan(plane, plane_size);
-        std::size_t level_offset = 0;
-        for (const L level : levels) {
-            const auto l = static_cast<std::size_t>(level);
-            T* dst = out + level_offset + c * l * l;
-            if (nan_plane) {
-                // Torch's NaN semantics through the reference, for this plane only.
-                const std::array<std::size_t, 1> one{l};
-                spp_pool_reference<T, std::size_t>(plane, 1, h, w, one, dst, rule, tensor_layout::chw, Op);
-            } else {
-                pool_plane_level<Op>(plane, h, w, l, rule, dst);
+    const T* const end = in + c_count * plane_size;
+    chw_plan plan;
+    make_chw_plan(h, w, levels, rule, plan);
+    alignas(64) T band[chw_chunk + chw_pad];
+    std::fill(band, band + chw_chunk + chw_pad, T(0));
+    auto nan_plane = [&](const T* plane) { return Op == pool_op::max && any_nan(plane, plane_size); };
+    auto reference_level = [&](const T* plane, std::size_t l, T* dst) {
+        // Torch's NaN semantics (and very fine levels) through the reference, one plane.
+        const std::array<std::size_t, 1> one{l};
+        spp_pool_reference<T, std::size_t>(plane, 1, h, w, one, dst, rule, tensor_layout::chw, Op);
+    };
+    if (plan.fits && plan.segments) {
+        alignas(64) T seg[segment_capacity + chw_pad];
+        std::fill(seg, seg + (plan.nbounds - 1) * plan.seg_stride + chw_pad, T(0));  // no indeterminate lanes
+        for (std::size_t c = 0; c < c_count; ++c) {
+            const T* plane = in + c * plane_size;
+            if (!pool_plane_segments<Op>(plane, c, c_count, w, levels, plan, rule, out, seg, band, end)) {
+                std::size_t level_offset = 0;
+                for (const L level : levels) {
+                    const auto l = static_cast<std::size_t>(level);
+                    reference_level(plane, l, out + level_offset + c * l * l);
+                    level_offset += c_count * l * l;
+                }
             }
-            level_offset += c_count * l * l;
         }
+        return;
+    }
+    // Wide maps or many bins: channel outer when the bins fit the plan, else level by level.
+    std::size_t level_offset = 0;
+    std::size_t bin_offset = 0;
+    for (const L level : levels) {
+        const auto l = static_cast<std::size_t>(level);
+        std::array<spp_bin, chw_plan::max_bins> rows_local{}, cols_local{};
+        const spp_bin* rows = plan.fits ? plan.rows.data() + bin_offset : rows_local.data();
+        const spp_bin* cols = plan.fits ? plan.cols.data() + bin_offset : cols_local.data();
+        const bool planned = plan.fits || l <= chw_plan::max_bins;
+        if (!plan.fits && planned) {
+            for (std::size_t i = 0; i < l; ++i) {
+                rows_local[i] = spp_bin_range(h, l, i, rule);
+                cols_local[i] = spp_bin_range(w, l, i, rule);
+            }
+        }
+        for (std::size_t c = 0; c < c_count; ++c) {
+            const T* plane = in + c * plane_size;
+            T* dst = out + level_offset + c * l * l;
+            if (!planned || nan_plane(plane)) {
+                reference_level(plane, l, dst);
+            } else {
+                pool_plane_level<Op>(plane, w, l, rows, cols, rule, dst, band, end);
+            }
+        }
+        level_offset += c_count * l * l;
+        bin_offset += l;
     }
 }
 
