@@ -40,10 +40,15 @@
  * bit on data whose partial sums are exact (small integers, dyadic fractions).
  *
  * Speed: every kernel has a scalar reference beside it (detail::spp_pool_reference); the fast
- * path uses xsimd batches. CHW: per channel plane (loaded once into L1), per level and bin row, a
- * vertical reduction over the band's rows into a stack row buffer (full-width vector loads), then
- * a horizontal reduction per bin. HWC: vectors run along channels, channel groups outermost so a
- * group's slice of the map stays in cache across levels. No allocation, no threads.
+ * path uses xsimd batches. CHW: the bins of all levels are computed once per call, and the band
+ * boundaries of all levels cut the rows into segments. Per channel, every segment is reduced once
+ * (vectors along the row, so each pooled element is read once whatever the number of levels; for
+ * max the same pass looks for NaN and hands a NaN plane to the reference), each band merges its
+ * segments, and each bin reduces its columns. Maps wider than 512 or with many bins go band by
+ * band in column chunks; a level with more than 64 bins per axis uses the reference. HWC: vectors
+ * run along channels, channel groups outermost so a group's slice of the map stays in cache
+ * across levels; fewer channels than a vector use the reference. No allocation (stack buffers,
+ * about 18 KB for float), no threads.
  */
 
 #include <algorithm>
