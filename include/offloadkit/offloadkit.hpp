@@ -18,5 +18,7 @@
 #include "concepts.hpp"
 #include "pareto/frontier.hpp"
 #include "kernels/spp.hpp"
+#include "kernels/image.hpp"
+#include "kernels/complexity.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
