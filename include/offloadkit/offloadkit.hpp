@@ -20,5 +20,6 @@
 #include "kernels/spp.hpp"
 #include "kernels/image.hpp"
 #include "kernels/complexity.hpp"
+#include "kernels/scene_change.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
