@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "../detail/gcc_workarounds.hpp"
 #include "../detail/simd.hpp"
 #include "../error.hpp"
 #include "../pareto/frontier.hpp"
@@ -157,6 +158,7 @@ inline void gray_row(const checked_image& img, std::size_t y, float* dst) noexce
  * @brief The fast path: mean edge value (and optionally the edge map) with a three-row ring in
  *        `scratch` (at least 3 * (width + 2) floats). Returns the mean; no allocation.
  */
+OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN
 inline double mean_edge_value_fast(const checked_image& img, std::span<float> scratch, float* edge_map) noexcept {
     using B = simd::batch<float>;
     constexpr std::size_t L = simd::lanes<float>;
@@ -174,8 +176,9 @@ inline double mean_edge_value_fast(const checked_image& img, std::span<float> sc
         const float* c = slot[2];  // row y+1
         float* out = edge_map != nullptr ? edge_map + y * w : nullptr;
         B acc(0.0f);
+        const std::size_t body = w - w % L;  // whole vectors, then a scalar tail
         std::size_t x = 0;
-        for (; x + L <= w; x += L) {
+        for (; x < body; x += L) {
             const B a0 = B::load_unaligned(a + x), a1 = B::load_unaligned(a + x + 1), a2 = B::load_unaligned(a + x + 2);
             const B b0 = B::load_unaligned(b + x), b2 = B::load_unaligned(b + x + 2);
             const B c0 = B::load_unaligned(c + x), c1 = B::load_unaligned(c + x + 1), c2 = B::load_unaligned(c + x + 2);
@@ -203,6 +206,7 @@ inline double mean_edge_value_fast(const checked_image& img, std::span<float> sc
     }
     return total * edge_scale / static_cast<double>(h * w);
 }
+OFFLOADKIT_DETAIL_GCC12_AVX512_END
 
 }  // namespace detail
 

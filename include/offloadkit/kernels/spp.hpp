@@ -62,6 +62,7 @@
 #include <span>
 #include <type_traits>
 
+#include "../detail/gcc_workarounds.hpp"
 #include "../detail/simd.hpp"
 #include "../error.hpp"
 
@@ -276,6 +277,7 @@ inline T combine(T a, T b) noexcept {
     }
 }
 
+OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN
 template <pool_op Op, class B>
 inline B combine_batch(const B& a, const B& b) noexcept {
     if constexpr (Op == pool_op::max) {
@@ -284,6 +286,7 @@ inline B combine_batch(const B& a, const B& b) noexcept {
         return a + b;
     }
 }
+OFFLOADKIT_DETAIL_GCC12_AVX512_END
 
 /// True if any of p[0..n) is NaN (vectorised).
 template <class T>
