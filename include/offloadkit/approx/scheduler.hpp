@@ -28,6 +28,22 @@
  *   branches are scanned with the same rules (a dominated branch may then be the best allowed).
  * - min_dwell (hysteresis, step() only): after a switch, keep the branch for at least this many
  *   further decisions as long as it still meets the requirement.
+ *
+ * The per-frame loop of ApproxNet (Fig. 2) with the step objects of this library — none of them
+ * allocates per frame or starts a thread:
+ * @code
+ * ok::scene_change_detector scd;                          // kernels/scene_change.hpp, §4.2
+ * ok::complexity_estimator ice(categories, 224);          // kernels/complexity.hpp, §4.2
+ * ok::contention_estimator rce(profiles);                 // estimators/contention.hpp, §4.3
+ * ok::branch_scheduler sched(profiles);                   // this header, §4.6
+ * std::size_t category = 0;
+ * for (const ok::image_view& frame : stream) {
+ *     if (scd.step(frame).changed) category = ice.category(frame);
+ *     const ok::branch_decision d = sched.step(category, rce.level(), requirement);
+ *     const double seconds = d.offload ? run_remote(frame) : run_branch(d.branch, frame);
+ *     if (!d.offload) rce.observe(d.branch, seconds);
+ * }
+ * @endcode
  */
 
 #include <algorithm>

@@ -47,8 +47,12 @@
  * segments, and each bin reduces its columns. Maps wider than 512 or with many bins go band by
  * band in column chunks; a level with more than 64 bins per axis uses the reference. HWC: vectors
  * run along channels, channel groups outermost so a group's slice of the map stays in cache
- * across levels; fewer channels than a vector use the reference. No allocation (stack buffers,
- * about 18 KB for float), no threads.
+ * across levels; fewer channels than a vector use the reference. No allocation (stack buffers of
+ * about 21 KB for float, 40 KB for double), no threads.
+ *
+ * Measured (benchmarks/bench_approx.cpp, AVX-512, levels {1, 2, 3}): 64x28x28 ~8 us, 64x14x14
+ * ~5 us, 64x7x7 ~4 us, 512x56x56 ~140 us (memcpy of the same bytes ~110-170 us on the same
+ * machine); torch 1.13 needs 299 us, 119 us, 56 us and 5.96 ms.
  */
 
 #include <algorithm>
