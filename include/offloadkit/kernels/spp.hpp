@@ -691,7 +691,7 @@ template <pool_op Op, class T, class L>
 void spp_hwc(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std::span<const L> levels, T* out,
              spp_rule rule) noexcept {
     constexpr std::size_t Ln = lanes<T>;
-    constexpr std::size_t group = 4;  // vectors per channel group
+    constexpr std::size_t group = 8;  // vectors per channel group (8 measured best of 1, 2, 4, 8)
     if (c_count < Ln) {
         spp_pool_reference<T, L>(in, c_count, h, w, levels, out, rule, tensor_layout::hwc, Op);
         return;
