@@ -298,10 +298,11 @@ bool any_nan(const T* p, std::size_t n) noexcept {
     constexpr std::size_t L = lanes<T>;
     std::size_t i = 0;
     if (n >= L) {
-        auto bad = batch<T>::load_unaligned(p) != batch<T>::load_unaligned(p);
+        // xsimd::isnan, not v != v: xsimd 8 compares AVX/AVX-512 batches with an ordered
+        // not-equal, which is false for NaN (SSE's cmpneq is true).
+        auto bad = xsimd::isnan(batch<T>::load_unaligned(p));
         for (i = L; i + L <= n; i += L) {
-            const auto v = batch<T>::load_unaligned(p + i);
-            bad = bad | (v != v);
+            bad = bad | xsimd::isnan(batch<T>::load_unaligned(p + i));
         }
         if (xsimd::any(bad)) {
             return true;
@@ -334,7 +335,7 @@ bool reduce_rows(const T* src, std::size_t stride, std::size_t nrows, std::size_
     auto load = [](const T* p, typename B::batch_bool_type& bad) {
         const B v = B::load_unaligned(p);
         if constexpr (CheckNaN) {
-            bad = bad | (v != v);
+            bad = bad | xsimd::isnan(v);  // see any_nan: not v != v
         }
         return v;
     };
