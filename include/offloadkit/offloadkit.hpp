@@ -29,5 +29,13 @@
 #include "sim/trace.hpp"
 #include "sim/synthetic.hpp"
 #include "sim/simulator.hpp"
+#include "kernels/spp.hpp"
+#include "kernels/image.hpp"
+#include "kernels/complexity.hpp"
+#include "kernels/scene_change.hpp"
+#include "approx/profiles.hpp"
+#include "approx/profile_csv.hpp"
+#include "approx/scheduler.hpp"
+#include "estimators/contention.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
