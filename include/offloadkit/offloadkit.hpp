@@ -17,5 +17,11 @@
 #include "error.hpp"
 #include "concepts.hpp"
 #include "pareto/frontier.hpp"
+#include "kernels/quantize.hpp"
+#include "metrics/compression.hpp"
+#include "multitask/cost.hpp"
+#include "multitask/problem.hpp"
+#include "multitask/minmax_cost.hpp"
+#include "multitask/problem_csv.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
