@@ -334,8 +334,8 @@ TEST_CASE("quantize: reconstruction error bound |x^ - x| <= (max - min) / (2 (2^
 TEST_CASE("quantize: ties round half up exactly (y = k + 1/2 on the grid)") {
     for (int bits = 1; bits <= 12; ++bits) {
         const std::uint32_t L = (1u << bits) - 1;
-        // x = (2k + 1) / (2L) over [0, 1]: y = k + 1/2 exactly when the binary32 quotient is exact,
-        // which holds for L a power of two minus one only sometimes; check against the exact rule
+        // x = (2k + 1) / (2L) over [0, 1]: y lands on or next to k + 1/2; whichever binary32 value
+        // y takes, the code must be floor(y + 1/2) evaluated exactly (no rounding of y + 0.5)
         std::vector<float> x{0.0F, 1.0F};
         for (std::uint32_t k = 0; k < std::min<std::uint32_t>(L, 200); ++k) {
             x.push_back(static_cast<float>((2.0 * k + 1.0) / (2.0 * L)));

@@ -14,30 +14,45 @@
  * seed gives the same answer on every platform.
  *
  * ### Decisions where the paper is silent (seed 003 Algorithm 1 and 2)
- * - Algorithm 1 starts minMaxCost at 1 (line 2, "the maximum cost is 1"); we start at +inf so a
- *   feasible selection is always recorded (eq. 6 is <= 1 anyway when accuracies are >= 0).
+ * Algorithm 1 (selection):
+ * - minMaxCost starts at +inf, not 1 (line 2), so any feasible selection is recorded (eq. 6 is
+ *   <= 1 anyway when accuracies are >= 0). Ties on the max cost go to the smaller sum of costs.
  * - Line 4 stops when every model has the lowest accuracy *before* evaluating that selection; we
- *   evaluate it too, then stop. Line 16 picks the task with the smallest accuracy cost among the
- *   tasks that still have a less accurate candidate (ties: lowest task index); candidates of a
- *   task are ranked by accuracy, ties by their index.
+ *   evaluate it too. Line 16 picks the task with the smallest accuracy cost among the tasks that
+ *   still have a less accurate candidate (ties: lowest index); candidates are ranked by accuracy,
+ *   ties by index.
+ * - A selection whose accuracy terms alone, max_s alpha_s (A_s - A(m_s)) / A_s, already reach the
+ *   best max cost found cannot improve it: its GA run is skipped (the chain continues).
  * - Lines 5-9 (split at the common frozen layers, CFL): tasks whose selected candidates share a
  *   base model form a group; the group's split point is the deepest split layer <= the smallest
- *   frozen_layers in it, and the group's part 1 is placed once (shared). These CFL assignments
- *   seed half of the GA's first population; the other half, and everything the GA does after,
- *   may also choose other split points (a gene per task), so singletons and groups for which
- *   sharing does not pay are not forced into it.
- * - Algorithm 2: an assignment has one row per model part (device, share steps) plus a split gene
- *   per task. RandomlyInitPopulations places parts on random devices (with memory left) and
- *   splits each device's U_k at random among its parts. SelectParents: binary tournaments on the
- *   max cost. GenerateChildren: uniform crossover of genes. Mutate: each gene with probability
- *   MR (new device and share, a new share, a new split, or copying another task's part-1 row to
- *   share it). Recombination (every RP generations): swap two part rows of a child and keep the
- *   swap if the max cost drops. FilterOffspring: drop children violating (11), (12) or a missing
- *   link. SelectPopulations: the best distinct assignments of parents, children and the best so
- *   far (elitist). The best assignment of the previous selection (re-randomised for the task whose
- *   model changed) seeds the next call.
- * - An instance where nothing fits (e.g. no device with memory for any part) gives
- *   feasible == false and max_cost == +inf: not an exception.
+ *   frozen_layers in it, and its part 1 is placed once (shared). Such CFL assignments are half of
+ *   the GA's first population; the other half, and the GA's operators, may choose any split point
+ *   (one gene per task), so sharing is not forced where it does not pay.
+ * - Beyond the paper, after the chain: selection refinement (minmax_cost_options::refine_selection)
+ *   tries every single-task model swap of the best selection (skipping those the accuracy bound
+ *   rules out) and keeps a swap that lowers the max cost, until none does. The greedy chain alone
+ *   visits one path of selections and misses optima off it; with the refinement the quality goal
+ *   (within 1% of minmax_cost_exact on >= 95% of small instances) is met.
+ *
+ * Algorithm 2 (assignment of a fixed selection):
+ * - An assignment has one row per model part (device, share steps) plus a split gene per task.
+ *   RandomlyInitPopulations places parts on random devices (with memory left) and splits each
+ *   device's U_k at random among its parts. SelectParents: binary tournaments. GenerateChildren:
+ *   uniform crossover of the genes. Mutate: each gene with probability MR (new device and share,
+ *   new share, new split, or copying another task's part-1 row so the part is shared).
+ *   Recombination (every RP generations): swap two part rows and keep the swap if it lowers the
+ *   cost. FilterOffspring: drop children violating (11), (12) or using a missing link.
+ *   SelectPopulations: the best distinct assignments of parents, children and the best so far
+ *   (elitist). A run stops after MAXGEN generations or stall_generations without improvement.
+ * - Every new assignment is then "polished" (a memetic step beyond the paper): over-subscribed
+ *   devices shed share steps from their largest part, then, while it helps, the costliest task that
+ *   can improve takes one more step on one of its devices (a free step, or one from a part whose
+ *   tasks stay cheaper than it): a leximin descent on the shares of a fixed placement. The GA thus
+ *   searches placements and splits, the polish the shares.
+ * - The best assignment of the previous selection seeds the next GA run.
+ *
+ * An instance where nothing fits (e.g. no device with memory for any part) gives feasible ==
+ * false and max_cost == +inf: not an exception.
  */
 
 #include <algorithm>
