@@ -72,11 +72,11 @@ namespace offloadkit {
 /// Settings of Algorithm 2 (the genetic TaskAssign) and the seed.
 struct minmax_cost_options {
     std::uint64_t seed = 1;          ///< seeds offloadkit::detail::rng
-    int population = 24;             ///< assignments per generation (>= 2)
+    int population = 32;             ///< assignments per generation (>= 2)
     int generations = 40;            ///< MAXGEN (>= 0)
     double mutation_rate = 0.1;      ///< MR, probability that a gene mutates, in [0, 1]
     int recombination_period = 5;    ///< RP, generations between recombinations (>= 1)
-    int stall_generations = 8;       ///< stop a GA run after this many generations without improvement (0: never)
+    int stall_generations = 10;      ///< stop a GA run after this many generations without improvement (0: never)
     bool refine_selection = true;    ///< after Algorithm 1, try single-task model swaps (see the file comment)
 };
 
