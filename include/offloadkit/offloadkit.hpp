@@ -37,5 +37,11 @@
 #include "approx/profile_csv.hpp"
 #include "approx/scheduler.hpp"
 #include "estimators/contention.hpp"
+#include "kernels/quantize.hpp"
+#include "metrics/compression.hpp"
+#include "multitask/cost.hpp"
+#include "multitask/problem.hpp"
+#include "multitask/minmax_cost.hpp"
+#include "multitask/problem_csv.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
