@@ -19,6 +19,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "../error.hpp"
 
@@ -88,6 +89,37 @@ inline void require_paired(std::size_t n, std::size_t m, std::string_view functi
                            std::string_view second) {
     require_not_empty(n, function, first);
     require_same_size(m, n, function, second, first);
+}
+
+/**
+ * @brief Checks a multi-class problem (n*k row-major logits, n class labels in [0, k)) and
+ *        returns the labels as indices.
+ * @throws offloadkit::invalid_argument for k == 0, no labels, logits.size() != n*k, a NaN or
+ *         infinite logit, a label outside [0, k).
+ */
+template <class T, class L>
+[[nodiscard]] std::vector<std::size_t> require_multiclass(std::span<const T> logits, std::size_t k,
+                                                          std::span<const L> labels, std::string_view function) {
+    require(k >= 1, function, "num_classes is 0, expected >= 1");
+    require_not_empty(labels.size(), function, "class_labels");
+    require(logits.size() % k == 0 && logits.size() / k == labels.size(), function, "logits has size ",
+            logits.size(), ", expected ", labels.size(), " * ", k, " (class_labels.size() * num_classes)");
+    require_finite(logits, function, "logits");
+    std::vector<std::size_t> out(labels.size());
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const auto v = labels[i];
+        bool ok = false;
+        if constexpr (std::is_signed_v<L>) {
+            ok = v >= 0 && static_cast<unsigned long long>(v) < k;
+        } else {
+            ok = static_cast<unsigned long long>(v) < k;
+        }
+        if (!ok) {
+            fail(function, arg_at{"class_labels", i}, " is ", v, ", expected 0..", k - 1);
+        }
+        out[i] = static_cast<std::size_t>(v);
+    }
+    return out;
 }
 
 }  // namespace offloadkit::detail

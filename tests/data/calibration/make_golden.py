@@ -7,6 +7,10 @@ tests/metrics), written by outside implementations:
   shifted/scaled to [-1, 1] (what sklearn's own BFGS cannot do when |s| is large, issue 26766).
 * Isotonic: scikit-learn 1.2.1 `IsotonicRegression(y_min=0, y_max=1, out_of_bounds='clip')`
   (thresholds X_thresholds_/y_thresholds_ and predictions), with `increasing` True/False/'auto'.
+* Temperature scaling: the root of the NLL's derivative in 1/T by scipy's brentq (numpy sums).
+* One-vs-rest (seed 000 Fig. 6): per class, scipy trust-region Newton on the smoothed, L2-penalised
+  logistic objective, and scikit-learn's LogisticRegression(C=1) on rows duplicated with weights
+  t and 1 - t (the same objective).
 * Metrics: numpy (reliability bins by the rule of ../shared/API.md, equal-mass bins by sorted
   rank), sklearn.metrics.brier_score_loss and log_loss.
 
@@ -265,11 +269,92 @@ def make_metrics(rng):
     write_csv("metrics_cases.csv", ["name", "metric", "bins", "value", "mce"], meta)
 
 
+# ---------------------------------------------------------------------------------------------
+# Temperature scaling and one-vs-rest (seed 000 Fig. 6)
+# ---------------------------------------------------------------------------------------------
+def multiclass_cases(rng):
+    cases = []
+    n, k = 800, 5
+    truth = rng.normal(size=(n, k)) * 2.0
+    prob = np.exp(truth - truth.max(axis=1, keepdims=True))
+    prob /= prob.sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(k, p=row) for row in prob])
+    cases.append(("overconfident", truth * 3.0, y))
+    cases.append(("underconfident", truth * 0.4, y))
+    cases.append(("float32", (truth * 1.7).astype(np.float32).astype(np.float64), y))
+    # Class 3 never occurs: the smoothed targets keep its one-vs-rest model finite.
+    y2 = np.where(y == 3, 0, y)
+    cases.append(("missing_class", truth * 2.0, y2))
+    return cases
+
+
+def temperature_reference(z, y):
+    from scipy.optimize import brentq
+
+    def d1(beta):
+        m = z.max(axis=1, keepdims=True)
+        e = np.exp(beta * (z - m))
+        mean = (e * z).sum(axis=1) / e.sum(axis=1)
+        return float((mean - z[np.arange(len(y)), y]).sum())
+
+    return 1.0 / brentq(d1, 1e-3, 1e3, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+
+
+def ovr_reference(z, y, k, c):
+    n = z.shape[0]
+    xa = np.hstack([z, np.ones((n, 1))])
+    out = []
+    for cls in range(k):
+        pos = y == cls
+        n1, n0 = pos.sum(), (~pos).sum()
+        t = np.where(pos, (n1 + 1.0) / (n1 + 2.0), 1.0 / (n0 + 2.0))
+        pen = np.r_[np.full(k, 1.0 / c), 0.0]
+
+        def f(th):
+            zz = xa @ th
+            return float((np.logaddexp(0.0, zz) - t * zz).sum() + 0.5 * (pen * th * th).sum()) / n
+
+        def g(th):
+            return (xa.T @ (expit(xa @ th) - t) + pen * th) / n
+
+        def h(th):
+            p = expit(xa @ th)
+            return ((xa * (p * (1 - p))[:, None]).T @ xa + np.diag(pen)) / n
+
+        th0 = np.zeros(k + 1)
+        th0[-1] = np.log(t.mean() / (1 - t.mean()))
+        res = minimize(f, th0, jac=g, hess=h, method="trust-exact", options={"gtol": 1e-13, "maxiter": 1000})
+        # scikit-learn: the same soft targets as weighted duplicate rows.
+        from sklearn.linear_model import LogisticRegression
+        lr = LogisticRegression(C=c, tol=1e-10, max_iter=100000)
+        lr.fit(np.vstack([z, z]), np.r_[np.ones(n), np.zeros(n)], sample_weight=np.r_[t, 1 - t])
+        out.append((res.x, np.r_[lr.coef_[0], lr.intercept_[0]]))
+    return out
+
+
+def make_multiclass(rng):
+    meta = []
+    for name, z, y in multiclass_cases(rng):
+        n, k = z.shape
+        t_ref = temperature_reference(z, y)
+        write_csv(f"multiclass_{name}_data.csv", [f"z{j}" for j in range(k)] + ["label"],
+                  [tuple(row) + (int(lab),) for row, lab in zip(z, y)])
+        params = ovr_reference(z, y, k, 1.0)
+        rows = []
+        for cls, (ref, sk) in enumerate(params):
+            rows.append(("reference", cls) + tuple(ref))
+            rows.append(("sklearn", cls) + tuple(sk))
+        write_csv(f"multiclass_{name}_ovr.csv", ["source", "class"] + [f"w{j}" for j in range(k)] + ["b"], rows)
+        meta.append((name, k, t_ref))
+    write_csv("multiclass_cases.csv", ["name", "classes", "temperature"], meta)
+
+
 def main():
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}", file=sys.stderr)
     make_platt(np.random.default_rng(20240601))
     make_isotonic(np.random.default_rng(20240602))
     make_metrics(np.random.default_rng(20240603))
+    make_multiclass(np.random.default_rng(20240604))
 
 
 if __name__ == "__main__":
