@@ -383,3 +383,42 @@ TEST_CASE("isotonic: golden vectors from scikit-learn 1.2.1, thresholds bit for 
         CHECK(worst <= 1e-15);
     }
 }
+
+TEST_CASE("isotonic: the bucket lookup finds the same segment as a binary search, crowded scores included") {
+    ok::detail::rng g(55);
+    std::vector<double> s(20000);
+    std::vector<std::uint8_t> y(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const double u = g.uniform();
+        s[i] = i % 2 == 0 ? 1.0 - u * u * u * u * u * u : std::nextafter(1.0, 0.0) - static_cast<double>(i % 7) * 1e-16;
+        y[i] = g.bernoulli(0.2 + 0.7 * s[i]) ? 1 : 0;
+    }
+    const auto c = ok::isotonic_calibrator::fit(s, y);
+    const auto tx = c.thresholds_x();
+    const auto ty = c.thresholds_y();
+    REQUIRE(tx.size() > 10);
+    auto by_search = [&](double v) {
+        v = std::clamp(v, tx.front(), tx.back());
+        if (v == tx.back()) {
+            return ty.back();
+        }
+        const auto j = static_cast<std::size_t>(std::upper_bound(tx.begin(), tx.end(), v) - tx.begin()) - 1;
+        return (ty[j + 1] - ty[j]) / (tx[j + 1] - tx[j]) * (v - tx[j]) + ty[j];
+    };
+    std::vector<double> queries(s.begin(), s.end());
+    for (std::size_t i = 0; i < tx.size(); ++i) {
+        queries.push_back(tx[i]);
+        queries.push_back(std::nextafter(tx[i], -1.0));
+        queries.push_back(std::nextafter(tx[i], 2.0));
+    }
+    for (int i = 0; i < 5000; ++i) {
+        queries.push_back(g.uniform(-0.1, 1.1));
+    }
+    std::vector<double> out(queries.size());
+    c.transform(queries, out);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        wrong += (out[i] != by_search(queries[i]) || c(queries[i]) != out[i]) ? 1 : 0;
+    }
+    CHECK(wrong == 0);
+}

@@ -366,3 +366,48 @@ TEST_CASE("platt: golden vectors from scikit-learn 1.2.1 (_sigmoid_calibration) 
         }
     }
 }
+
+TEST_CASE("platt: the SIMD pass equals the scalar reference (odd sizes, unaligned, weighted)") {
+    ok::detail::rng g(77);
+    for (const std::size_t n : {1, 2, 3, 7, 8, 9, 17, 31, 64, 101}) {
+        ok::detail::platt_fit::problem pb;
+        for (std::size_t i = 0; i < n + 1; ++i) {
+            pb.x.push_back(g.uniform(-1.0, 1.0));
+        }
+        pb.x.erase(pb.x.begin());  // a different start address than a fresh allocation
+        pb.n_pos = n / 3;
+        pb.t_pos = 0.9;
+        pb.t_neg = 0.05;
+        for (const bool weighted : {false, true}) {
+            pb.w.clear();
+            if (weighted) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    pb.w.push_back(g.uniform(0.0, 2.0));
+                }
+            }
+            for (const auto& [a, b] : {std::pair{0.0, 0.0}, std::pair{-3.0, 1.0}, std::pair{40.0, -800.0}}) {
+                const auto s = ok::detail::platt_fit::evaluate_scalar(pb, a, b);
+                const auto v = ok::detail::platt_fit::evaluate(pb, a, b);
+                CHECK(v.f == doctest::Approx(s.f).epsilon(1e-12));
+                CHECK(v.ga == doctest::Approx(s.ga).epsilon(1e-12).scale(1.0));
+                CHECK(v.gb == doctest::Approx(s.gb).epsilon(1e-12).scale(1.0));
+                CHECK(v.haa == doctest::Approx(s.haa).epsilon(1e-12).scale(1.0));
+                CHECK(v.hab == doctest::Approx(s.hab).epsilon(1e-12).scale(1.0));
+                CHECK(v.hbb == doctest::Approx(s.hbb).epsilon(1e-12).scale(1.0));
+            }
+        }
+    }
+}
+
+TEST_CASE("platt: batch transform (SIMD for double) equals operator() to 2 ulp; large inputs use the warm start") {
+    const auto d = logistic_data(19, 200000);  // above the subsample warm-start threshold
+    const auto c = ok::platt_calibrator::fit(d.s, d.y);
+    const auto [ga, gb] = relative_gradient(d, false, c.a(), c.b());
+    CHECK(ga < 1e-12);
+    CHECK(gb < 1e-12);
+    std::vector<double> out(d.s.size() - 1);
+    c.transform(std::span<const double>(d.s.data() + 1, out.size()), out);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        REQUIRE(std::abs(out[i] - c(d.s[i + 1])) <= 4e-16 * c(d.s[i + 1]));
+    }
+}

@@ -23,6 +23,18 @@
 
 #include "../error.hpp"
 
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*,
+// GCC bug 105593) once they are inlined into our kernels; the header is included with the warning
+// off (it must be the first inclusion for the pragma to cover it).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include "simd.hpp"
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
 namespace offloadkit::detail {
 
 /// float or double (the element types offloadkit computes with).
@@ -64,6 +76,49 @@ template <writable_real_range R>
 template <integer_range R>
 [[nodiscard]] std::span<const std::remove_cv_t<std::ranges::range_value_t<R>>> as_span(const R& r) noexcept {
     return {std::ranges::data(r), static_cast<std::size_t>(std::ranges::size(r))};
+}
+
+/// true if every element is finite (one SIMD pass: x - x is 0 for finite x and NaN otherwise).
+template <class T>
+[[nodiscard]] bool all_finite(std::span<const T> x) noexcept {
+    using batch = simd::batch<T>;
+    constexpr std::size_t L = simd::lanes<T>;
+    const std::size_t n = x.size();
+    std::size_t i = 0;
+    T tail = 0;
+    if (n >= L) {
+        batch acc(T(0));
+        for (; i + L <= n; i += L) {
+            const batch v = batch::load_unaligned(x.data() + i);
+            acc += v - v;
+        }
+        tail = simd::reduce_add(acc);
+    }
+    for (; i < n; ++i) {
+        tail += x[i] - x[i];
+    }
+    return tail == T(0);
+}
+
+/// require_finite with a SIMD fast path for the common all-valid case.
+template <class T>
+void require_finite_fast(std::span<const T> x, std::string_view function, std::string_view name) {
+    if (!all_finite(x)) [[unlikely]] {
+        require_finite(x, function, name);
+    }
+}
+
+/// require_binary with a fast path: labels of any integer type, OR-ed, must not exceed 1.
+template <class L>
+void require_binary_fast(std::span<const L> labels, std::string_view function, std::string_view name) {
+    using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<L, bool>, unsigned char, L>>;
+    U acc = 0;
+    for (const L v : labels) {
+        acc = static_cast<U>(acc | static_cast<U>(v));
+    }
+    if (acc > 1) [[unlikely]] {
+        require_binary(labels, function, name);
+    }
 }
 
 /**
