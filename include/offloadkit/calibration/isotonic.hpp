@@ -482,7 +482,7 @@ private:
         return c;
     }
 
-    /// Derived data for apply(): the slope of every segment, and a table over buckets of equal
+    /// Derived data for apply(): every segment's start, slope and value, and a table over buckets of equal
     /// width of the score range. A score v falls in bucket b(v) = floor((v - x0) * scale); that
     /// formula is monotone in v, so every inner point x_k (0 < k < m-1) in a lower bucket is
     /// <= v and every one in a higher bucket is > v. bucket_[b] counts the inner points in
@@ -492,11 +492,12 @@ private:
     /// a score in the wrong segment.
     void build() {
         const std::size_t m = x_.size();
-        slope_.assign(m > 1 ? m - 1 : 0, 0.0);
+        seg_.assign(m, segment_data{});
         wide_ = false;
-        for (std::size_t j = 0; j + 1 < m; ++j) {
-            slope_[j] = (y_[j + 1] - y_[j]) / (x_[j + 1] - x_[j]);
-            wide_ = wide_ || !std::isfinite(x_[j + 1] - x_[j]);
+        for (std::size_t j = 0; j < m; ++j) {
+            const double slope = j + 1 < m ? (y_[j + 1] - y_[j]) / (x_[j + 1] - x_[j]) : 0.0;
+            seg_[j] = {x_[j], slope, y_[j]};
+            wide_ = wide_ || (j + 1 < m && !std::isfinite(x_[j + 1] - x_[j]));
         }
         bucket_.clear();
         xpad_.clear();
@@ -505,9 +506,9 @@ private:
         if (m < 2 || wide_ || m > std::numeric_limits<std::uint32_t>::max()) {
             return;  // binary search only
         }
-        // About 16 buckets per segment (a power of two, at least 64, at most 2^20).
+        // About 64 buckets per segment (a power of two, at least 64, at most 2^20).
         std::size_t g = 64;
-        while (g < 16 * (m - 1) && g < (std::size_t{1} << 20)) {
+        while (g < 64 * (m - 1) && g < (std::size_t{1} << 20)) {
             g *= 2;
         }
         const double scale = static_cast<double>(g) / (x_.back() - x_.front());
@@ -539,10 +540,17 @@ private:
 
     /// Everything apply() reads, copied into locals so a batch loop keeps it in registers
     /// (stores to the output could otherwise alias the members).
+    /// One segment's start, slope and value, together (one cache line for the interpolation).
+    struct segment_data {
+        double x = 0.0;
+        double slope = 0.0;
+        double y = 0.0;
+    };
+
     struct view {
         const double* x;
         const double* y;
-        const double* slope;
+        const segment_data* seg;
         const double* xpad;
         const std::uint32_t* bucket;
         std::size_t m;
@@ -554,7 +562,7 @@ private:
 
     [[nodiscard]] view make_view() const noexcept {
         // bucket_ holds one entry past the last bucket (so bucket[b + 1] is always readable).
-        return {x_.data(), y_.data(), slope_.data(), xpad_.data(), bucket_.data(), x_.size(),
+        return {x_.data(), y_.data(), seg_.data(), xpad_.data(), bucket_.data(), x_.size(),
                 bucket_.empty() ? 0 : bucket_.size() - 1, step_, bucket_scale_, wide_};
     }
 
@@ -562,15 +570,16 @@ private:
     /// segment is wider than the largest double (scores near +-1.8e308) the slope is 0 or NaN
     /// there and the interpolation is done on halved coordinates instead.
     [[nodiscard]] static double segment(const view& w, std::size_t j, double v) noexcept {
-        const double* x = w.x;
+        const segment_data& sj = w.seg[j];
         if (!w.wide) [[likely]] {
-            return w.slope[j] * (v - x[j]) + w.y[j];  // v == x[j] gives y[j] exactly
+            return sj.slope * (v - sj.x) + sj.y;  // v == x[j] gives y[j] exactly
         }
+        const double* x = w.x;
         if (v == x[j]) {
             return w.y[j];
         }
         if (std::isfinite(x[j + 1] - x[j])) {
-            return w.slope[j] * (v - x[j]) + w.y[j];
+            return sj.slope * (v - sj.x) + sj.y;
         }
         const double t = (v / 2 - x[j] / 2) / (x[j + 1] / 2 - x[j] / 2);
         return w.y[j] + t * (w.y[j + 1] - w.y[j]);
@@ -611,7 +620,7 @@ private:
     std::vector<double> y_;
     bool increasing_ = true;
     // Derived from x_ and y_ by build() (not part of the value's identity).
-    std::vector<double> slope_;
+    std::vector<segment_data> seg_;
     std::vector<std::uint32_t> bucket_;
     std::vector<double> xpad_;
     double bucket_scale_ = 0.0;
