@@ -422,3 +422,19 @@ TEST_CASE("isotonic: the bucket lookup finds the same segment as a binary search
     }
     CHECK(wrong == 0);
 }
+
+TEST_CASE("isotonic: weights summing past the largest double give the same fit as scaled-down weights") {
+    const std::vector<double> s{0.1, 0.2, 0.2, 0.4, 0.5, 0.5, 0.9};
+    const std::vector<std::uint8_t> y{0, 1, 0, 0, 1, 1, 1};
+    const std::vector<double> w{1, 2, 3, 1, 1, 2, 1};
+    std::vector<double> huge(w);
+    for (auto& v : huge) {
+        v *= 5e307;  // the total, 5.5e308, overflows
+    }
+    const auto c = ok::isotonic_calibrator::fit(s, y, huge);
+    const auto ref = ok::isotonic_calibrator::fit(s, y, w);
+    REQUIRE(c.thresholds_x().size() == ref.thresholds_x().size());
+    for (std::size_t i = 0; i < ref.thresholds_y().size(); ++i) {
+        CHECK(c.thresholds_y()[i] == doctest::Approx(ref.thresholds_y()[i]).epsilon(1e-15));
+    }
+}

@@ -411,3 +411,30 @@ TEST_CASE("platt: batch transform (SIMD for double) equals operator() to 2 ulp; 
         REQUIRE(std::abs(out[i] - c(d.s[i + 1])) <= 4e-16 * c(d.s[i + 1]));
     }
 }
+
+TEST_CASE("platt: extreme weights (tiny, huge, summing past the largest double) still give a finite fit") {
+    const auto d = logistic_data(23, 300);
+    const auto plain = ok::platt_calibrator::fit(d.s, d.y, d.w);
+    for (const double scale : {1e-300, 1e300}) {
+        std::vector<double> w(d.w);
+        for (auto& v : w) {
+            v *= scale;
+        }
+        const auto c = ok::platt_calibrator::fit(d.s, d.y, w);
+        CHECK(std::isfinite(c.a()));
+        CHECK(std::isfinite(c.b()));
+        if (scale < 1.0) {
+            // Weighted counts ~1e-298: both smoothed targets are (0 + 1)/(0 + 2) = 1/(0 + 2) = 0.5.
+            CHECK(std::abs(c.a()) < 1e-9);
+            CHECK(c(0.5) == doctest::Approx(0.5).epsilon(1e-12));
+        }
+        // Scaling every weight changes only the smoothed targets (weighted counts), which tend to
+        // the raw labels for huge counts: the fit tends to plain maximum likelihood.
+        if (scale > 1.0) {
+            const auto raw = ok::platt_calibrator::fit(d.s, d.y, d.w, ok::platt_options{.target_smoothing = false});
+            CHECK(c.a() == doctest::Approx(raw.a()).epsilon(1e-9));
+            CHECK(c.b() == doctest::Approx(raw.b()).epsilon(1e-9));
+        }
+    }
+    CHECK(plain.a() < 0.0);
+}

@@ -349,7 +349,23 @@ public:
         detail::require_finite_fast(s, fit_name, "scores");
         detail::require_binary_fast(y, fit_name, "labels");
         detail::require_sample_weights(w, fit_name, "weights");
-        const std::vector<double> wd(w.begin(), w.end());
+        std::vector<double> wd(w.begin(), w.end());
+        // Weights whose sum overflows a double would turn pooled means into inf/inf. Scaling every
+        // weight by the same power of two changes no mean (and is exact), so do that only then;
+        // otherwise the arithmetic stays scikit-learn's, bit for bit.
+        double total = 0.0;
+        for (const double v : wd) {
+            total += v;
+        }
+        if (!std::isfinite(total)) {
+            const double largest = *std::max_element(wd.begin(), wd.end());
+            // Largest weight to about 2^(1000 - bits(n)): the total stays below 2^1001.
+            const int bits = static_cast<int>(std::bit_width(wd.size()));
+            const double scale = std::ldexp(1.0, 1000 - bits - std::ilogb(largest));
+            for (auto& v : wd) {
+                v *= scale;
+            }
+        }
         return fit_validated(s, y, std::span<const double>(wd), options);
     }
 

@@ -460,6 +460,19 @@ private:
             pb.w.resize(n);
         }
         pb.n_pos = n_pos;
+        // The targets use the weights as given (weighted counts, as scikit-learn); for the
+        // solver the weights are rescaled to mean 1, which leaves the minimiser unchanged and
+        // keeps the objective's magnitude sane for weights like 1e-300 or 1e300.
+        // (Weights summing beyond the largest double give infinite priors: targets 1 and 0 then,
+        // and the solver weights are scaled by the largest weight instead.)
+        const double total = prior0 + prior1;
+        double weight_scale = 1.0;
+        if (weighted) {
+            weight_scale = static_cast<double>(n) / total;
+            if (!std::isfinite(total) || !std::isfinite(weight_scale) || !(weight_scale > 0.0)) {
+                weight_scale = 1.0 / *std::max_element(w.begin(), w.end());
+            }
+        }
         std::size_t ip = 0;
         std::size_t in = n_pos;
         for (std::size_t i = 0; i < n; ++i) {
@@ -468,11 +481,12 @@ private:
             pb.x[k] = std::isfinite(inv) ? (static_cast<double>(s[i]) - shift) * inv
                                           : (static_cast<double>(s[i]) - shift) / half;
             if (weighted) {
-                pb.w[k] = w[i];
+                pb.w[k] = std::isfinite(weight_scale) ? w[i] * weight_scale : w[i] / total * static_cast<double>(n);
+                // (the second form only when 1/max overflows, i.e. every weight is subnormal)
             }
         }
         if (options.target_smoothing) {
-            pb.t_pos = (prior1 + 1.0) / (prior1 + 2.0);
+            pb.t_pos = std::isfinite(prior1) ? (prior1 + 1.0) / (prior1 + 2.0) : 1.0;
             pb.t_neg = 1.0 / (prior0 + 2.0);
         }
         // Lin, Lin & Weng's (and scikit-learn's) start; on large inputs, first the optimum of a
@@ -481,6 +495,9 @@ private:
         // problem is convex and the line search makes Newton converge from any start.
         double a0 = 0.0;
         double b0 = std::log((prior0 + 1.0) / (prior1 + 1.0));
+        if (!std::isfinite(b0)) {
+            b0 = std::isfinite(prior1) ? 0.0 : -std::log(2.0);  // inf/inf, or an infinite prior
+        }
         constexpr std::size_t warm_start_min = std::size_t{1} << 17;
         if (n >= warm_start_min) {
             const auto sub = detail::platt_fit::subsample(pb, n / (warm_start_min / 4));
@@ -492,13 +509,24 @@ private:
             a0 = warm.a;
             b0 = warm.b;
         }
-        const auto sol = detail::platt_fit::newton(pb, a0, b0, prior0 + prior1, options);
+        double solver_weight = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            solver_weight += weighted ? pb.w[i] : 1.0;
+        }
+        const auto sol = detail::platt_fit::newton(pb, a0, b0, solver_weight, options);
         // Back to the original scores: a*s + b = a' (s - shift)/half + b'.
         double a = half > 0.0 ? sol.a / half : 0.0;
         double b = sol.b - a * shift;
         if (!std::isfinite(a) || !std::isfinite(b)) {
             // The optimal slope is not representable: fall back to the best constant model.
-            const double mean_t = (prior1 * pb.t_pos + prior0 * pb.t_neg) / (prior0 + prior1);
+            double wt = 0.0;
+            double wsum = 0.0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double wi = weighted ? pb.w[i] : 1.0;
+                wt += wi * (i < pb.n_pos ? pb.t_pos : pb.t_neg);
+                wsum += wi;
+            }
+            const double mean_t = wt / wsum;
             a = 0.0;
             b = std::log1p(-mean_t) - std::log(mean_t);
             if (!std::isfinite(b)) {

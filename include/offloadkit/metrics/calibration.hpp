@@ -166,9 +166,10 @@ calibration_report equal_mass(std::span<const T> conf, std::span<const L> correc
     rep.bins.resize(bins);
     std::vector<double> conf_sum(bins, 0.0);
     std::vector<std::size_t> correct_sum(bins, 0);
-    auto bin_end = [&](std::size_t b) {
-        return static_cast<std::size_t>(static_cast<std::uint64_t>(b + 1) * n / bins);
-    };
+    // floor((b+1) n / M) without overflow: n = q M + r gives (b+1) q + floor((b+1) r / M).
+    const std::size_t q = n / bins;
+    const std::size_t r = n % bins;
+    auto bin_end = [&](std::size_t b) { return (b + 1) * q + (b + 1) * r / bins; };
     std::size_t b = 0;
     std::size_t end = bin_end(0);
     std::size_t rank = 0;
