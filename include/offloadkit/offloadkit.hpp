@@ -21,6 +21,8 @@
 #include "calibration/identity.hpp"
 #include "calibration/platt.hpp"
 #include "calibration/isotonic.hpp"
+#include "calibration/temperature.hpp"
+#include "calibration/one_vs_rest.hpp"
 #include "metrics/calibration.hpp"
 #include "offload/problem.hpp"
 #include "offload/schedule.hpp"
