@@ -23,18 +23,7 @@
 
 #include "../error.hpp"
 
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*,
-// GCC bug 105593) once they are inlined into our kernels; the header is included with the warning
-// off (it must be the first inclusion for the pragma to cover it).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
 #include "simd.hpp"
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace offloadkit::detail {
 

@@ -14,7 +14,28 @@
 
 #include <cstddef>
 
+/*
+ * GCC 12's AVX-512 intrinsics (_mm512_max_ps, _mm512_sqrt_ps, ...) pass _mm512_undefined_*() as an
+ * operand the instruction ignores; once inlined, GCC 12 reports "'__Y' may be used uninitialized"
+ * (GCC bug 105593, fixed in GCC 13) under -march=native. The one workaround of the library:
+ * the intrinsic headers are included with those warnings off (effective when this is the first
+ * inclusion of <immintrin.h>), and code regions that use AVX-512-capable xsimd operations are
+ * wrapped in OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN / _END (effective wherever inlining happens).
+ * Other compilers and versions see nothing.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ <= 12
+#define OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN                                \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+        _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
+#define OFFLOADKIT_DETAIL_GCC12_AVX512_END _Pragma("GCC diagnostic pop")
+#else
+#define OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN
+#define OFFLOADKIT_DETAIL_GCC12_AVX512_END
+#endif
+
+OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN
 #include <xsimd/xsimd.hpp>
+OFFLOADKIT_DETAIL_GCC12_AVX512_END
 
 namespace offloadkit::detail::simd {
 

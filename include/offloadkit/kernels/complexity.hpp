@@ -39,7 +39,6 @@
 #include <utility>
 #include <vector>
 
-#include "../detail/gcc_workarounds.hpp"
 #include "../detail/simd.hpp"
 #include "../error.hpp"
 #include "../pareto/frontier.hpp"

@@ -74,12 +74,8 @@
 #include "../detail/simd.hpp"
 #include "../error.hpp"
 
-// GCC 12's AVX-512 intrinsics initialise their "undefined" vectors from themselves, which
-// -Wmaybe-uninitialized reports at -O3 -march=native (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+// GCC 12 false positives from its AVX-512 intrinsics: see detail/simd.hpp.
+OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN
 
 namespace offloadkit {
 
@@ -1127,8 +1123,6 @@ inline std::size_t dequantize_wire(std::span<const std::byte> wire, std::span<fl
 
 }  // namespace offloadkit
 
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
-#pragma GCC diagnostic pop
-#endif
+OFFLOADKIT_DETAIL_GCC12_AVX512_END
 
 #endif  // OFFLOADKIT_KERNELS_QUANTIZE_HPP

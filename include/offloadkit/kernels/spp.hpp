@@ -68,7 +68,6 @@
 #include <span>
 #include <type_traits>
 
-#include "../detail/gcc_workarounds.hpp"
 #include "../detail/simd.hpp"
 #include "../error.hpp"
 
