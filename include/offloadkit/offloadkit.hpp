@@ -29,5 +29,6 @@
 #include "sim/trace.hpp"
 #include "sim/synthetic.hpp"
 #include "sim/simulator.hpp"
+#include "sim/sweep.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP
