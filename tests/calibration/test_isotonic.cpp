@@ -336,3 +336,105 @@ TEST_CASE("isotonic: to_string / from_string round-trips exactly and rejects mal
 }
 
 static_assert(ok::calibrator<ok::isotonic_calibrator>);
+
+// ---- golden vectors: scikit-learn 1.2.1 IsotonicRegression(y_min=0, y_max=1, clip) ------------
+#include "calibration/golden.hpp"
+
+namespace golden = offloadkit::test_golden;
+
+TEST_CASE("isotonic: golden vectors from scikit-learn 1.2.1, thresholds bit for bit") {
+    const auto cases = golden::read("isotonic_cases.csv");
+    REQUIRE(cases.rows() >= 13);
+    for (std::size_t r = 0; r < cases.rows(); ++r) {
+        const std::string name = cases.cell(r, cases.column("name"));
+        const std::string inc = cases.cell(r, cases.column("increasing"));
+        CAPTURE(name);
+        const auto data = golden::read("isotonic_" + name + "_data.csv");
+        const auto s = golden::column(data, "score");
+        const auto y = golden::labels(data, "label");
+        const auto w = golden::column(data, "weight");
+        const ok::isotonic_options opt{inc == "auto"    ? ok::isotonic_direction::automatic
+                                       : inc == "false" ? ok::isotonic_direction::decreasing
+                                                        : ok::isotonic_direction::increasing};
+        const bool weighted = golden::number(cases, r, "weighted") != 0.0;
+        const auto c = weighted ? ok::isotonic_calibrator::fit(s, y, w, opt) : ok::isotonic_calibrator::fit(s, y, opt);
+        CHECK(c.increasing() == (golden::number(cases, r, "increasing_fitted") != 0.0));
+        const auto th = golden::read("isotonic_" + name + "_thresholds.csv");
+        const auto tx = golden::column(th, "x");
+        const auto ty = golden::column(th, "y");
+        REQUIRE(c.thresholds_x().size() == tx.size());
+        std::size_t differing = 0;
+        for (std::size_t i = 0; i < tx.size(); ++i) {
+            differing += (c.thresholds_x()[i] != tx[i] || c.thresholds_y()[i] != ty[i]) ? 1 : 0;
+        }
+        CHECK(differing == 0);
+        const auto pred = golden::read("isotonic_" + name + "_predictions.csv");
+        const auto q = golden::column(pred, "query");
+        const auto expected = golden::column(pred, "prediction");
+        double worst = 0.0;
+        std::vector<double> out(q.size());
+        c.transform(q, out);
+        for (std::size_t i = 0; i < q.size(); ++i) {
+            worst = std::max(worst, std::abs(c(q[i]) - expected[i]));
+            worst = std::max(worst, std::abs(out[i] - expected[i]));
+        }
+        // 0 exactly in the test builds; 1e-15 leaves room for a compiler that fuses numpy.interp's
+        // slope * (s - x) + y into one FMA (-ffp-contract=fast with -march=native). API.md: 1e-9.
+        CHECK(worst <= 1e-15);
+    }
+}
+
+TEST_CASE("isotonic: the bucket lookup finds the same segment as a binary search, crowded scores included") {
+    ok::detail::rng g(55);
+    std::vector<double> s(20000);
+    std::vector<std::uint8_t> y(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const double u = g.uniform();
+        s[i] = i % 2 == 0 ? 1.0 - u * u * u * u * u * u : std::nextafter(1.0, 0.0) - static_cast<double>(i % 7) * 1e-16;
+        y[i] = g.bernoulli(0.2 + 0.7 * s[i]) ? 1 : 0;
+    }
+    const auto c = ok::isotonic_calibrator::fit(s, y);
+    const auto tx = c.thresholds_x();
+    const auto ty = c.thresholds_y();
+    REQUIRE(tx.size() > 10);
+    auto by_search = [&](double v) {
+        v = std::clamp(v, tx.front(), tx.back());
+        if (v == tx.back()) {
+            return ty.back();
+        }
+        const auto j = static_cast<std::size_t>(std::upper_bound(tx.begin(), tx.end(), v) - tx.begin()) - 1;
+        return (ty[j + 1] - ty[j]) / (tx[j + 1] - tx[j]) * (v - tx[j]) + ty[j];
+    };
+    std::vector<double> queries(s.begin(), s.end());
+    for (std::size_t i = 0; i < tx.size(); ++i) {
+        queries.push_back(tx[i]);
+        queries.push_back(std::nextafter(tx[i], -1.0));
+        queries.push_back(std::nextafter(tx[i], 2.0));
+    }
+    for (int i = 0; i < 5000; ++i) {
+        queries.push_back(g.uniform(-0.1, 1.1));
+    }
+    std::vector<double> out(queries.size());
+    c.transform(queries, out);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        wrong += (out[i] != by_search(queries[i]) || c(queries[i]) != out[i]) ? 1 : 0;
+    }
+    CHECK(wrong == 0);
+}
+
+TEST_CASE("isotonic: weights summing past the largest double give the same fit as scaled-down weights") {
+    const std::vector<double> s{0.1, 0.2, 0.2, 0.4, 0.5, 0.5, 0.9};
+    const std::vector<std::uint8_t> y{0, 1, 0, 0, 1, 1, 1};
+    const std::vector<double> w{1, 2, 3, 1, 1, 2, 1};
+    std::vector<double> huge(w);
+    for (auto& v : huge) {
+        v *= 5e307;  // the total, 5.5e308, overflows
+    }
+    const auto c = ok::isotonic_calibrator::fit(s, y, huge);
+    const auto ref = ok::isotonic_calibrator::fit(s, y, w);
+    REQUIRE(c.thresholds_x().size() == ref.thresholds_x().size());
+    for (std::size_t i = 0; i < ref.thresholds_y().size(); ++i) {
+        CHECK(c.thresholds_y()[i] == doctest::Approx(ref.thresholds_y()[i]).epsilon(1e-15));
+    }
+}

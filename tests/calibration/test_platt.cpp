@@ -321,3 +321,120 @@ TEST_CASE("platt: to_string / from_string round-trips exactly and rejects malfor
 }
 
 static_assert(ok::calibrator<ok::platt_calibrator>);
+
+// ---- golden vectors: scikit-learn 1.2.1 _sigmoid_calibration and the converged reference ------
+#include "calibration/golden.hpp"
+
+namespace golden = offloadkit::test_golden;
+
+TEST_CASE("platt: golden vectors from scikit-learn 1.2.1 (_sigmoid_calibration) and a converged reference") {
+    const auto cases = golden::read("platt_cases.csv");
+    REQUIRE(cases.rows() >= 14);
+    for (std::size_t r = 0; r < cases.rows(); ++r) {
+        const std::string name = cases.cell(r, cases.column("name"));
+        CAPTURE(name);
+        const auto data = golden::read("platt_" + name + ".csv");
+        const auto s = golden::column(data, "score");
+        const auto y = golden::labels(data, "label");
+        const auto w = golden::column(data, "weight");
+        const bool weighted = golden::number(cases, r, "weighted") != 0.0;
+        const auto c = weighted ? ok::platt_calibrator::fit(s, y, w) : ok::platt_calibrator::fit(s, y);
+        const auto p_sk = golden::column(data, "p_sklearn");
+        const auto p_ref = golden::column(data, "p_reference");
+        double worst_ref = 0.0;
+        double worst_sk = 0.0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            worst_ref = std::max(worst_ref, std::abs(c(s[i]) - p_ref[i]));
+            worst_sk = std::max(worst_sk, std::abs(c(s[i]) - p_sk[i]));
+        }
+        // The optimum itself, to 1e-9 in probability (scipy's trust-region Newton driven to
+        // convergence on the same objective).
+        CHECK(worst_ref <= 1e-9);
+        if (golden::number(cases, r, "sklearn_converged") != 0.0) {
+            CHECK(worst_sk <= 1e-4);  // the API.md promise; in practice sklearn's BFGS tolerance, ~1e-8
+            CHECK(worst_sk <= 2.0 * golden::number(cases, r, "sklearn_max_diff") + 1e-9);
+        } else {
+            // scikit-learn issue 26766: BFGS stops at the start point for |s| ~ 1e6. Our fit must
+            // be at least as good on sklearn's own objective.
+            dataset d{s, y, w};
+            CHECK(objective(d, weighted, c.a(), c.b()) <=
+                  objective(d, weighted, golden::number(cases, r, "a_sklearn"), golden::number(cases, r, "b_sklearn")));
+        }
+        if (name != "constant_scores" && name != "large_offset") {
+            CHECK(c.a() == doctest::Approx(golden::number(cases, r, "a_reference")).epsilon(1e-7));
+            CHECK(c.b() == doctest::Approx(golden::number(cases, r, "b_reference")).epsilon(1e-7));
+        }
+    }
+}
+
+TEST_CASE("platt: the SIMD pass equals the scalar reference (odd sizes, unaligned, weighted)") {
+    ok::detail::rng g(77);
+    for (const std::size_t n : {1, 2, 3, 7, 8, 9, 17, 31, 64, 101}) {
+        ok::detail::platt_fit::problem pb;
+        for (std::size_t i = 0; i < n + 1; ++i) {
+            pb.x.push_back(g.uniform(-1.0, 1.0));
+        }
+        pb.x.erase(pb.x.begin());  // a different start address than a fresh allocation
+        pb.n_pos = n / 3;
+        pb.t_pos = 0.9;
+        pb.t_neg = 0.05;
+        for (const bool weighted : {false, true}) {
+            pb.w.clear();
+            if (weighted) {
+                for (std::size_t i = 0; i < n; ++i) {
+                    pb.w.push_back(g.uniform(0.0, 2.0));
+                }
+            }
+            for (const auto& [a, b] : {std::pair{0.0, 0.0}, std::pair{-3.0, 1.0}, std::pair{40.0, -800.0}}) {
+                const auto s = ok::detail::platt_fit::evaluate_scalar(pb, a, b);
+                const auto v = ok::detail::platt_fit::evaluate(pb, a, b);
+                CHECK(v.f == doctest::Approx(s.f).epsilon(1e-12));
+                CHECK(v.ga == doctest::Approx(s.ga).epsilon(1e-12).scale(1.0));
+                CHECK(v.gb == doctest::Approx(s.gb).epsilon(1e-12).scale(1.0));
+                CHECK(v.haa == doctest::Approx(s.haa).epsilon(1e-12).scale(1.0));
+                CHECK(v.hab == doctest::Approx(s.hab).epsilon(1e-12).scale(1.0));
+                CHECK(v.hbb == doctest::Approx(s.hbb).epsilon(1e-12).scale(1.0));
+            }
+        }
+    }
+}
+
+TEST_CASE("platt: batch transform (SIMD for double) equals operator() to 2 ulp; large inputs use the warm start") {
+    const auto d = logistic_data(19, 200000);  // above the subsample warm-start threshold
+    const auto c = ok::platt_calibrator::fit(d.s, d.y);
+    const auto [ga, gb] = relative_gradient(d, false, c.a(), c.b());
+    CHECK(ga < 1e-12);
+    CHECK(gb < 1e-12);
+    std::vector<double> out(d.s.size() - 1);
+    c.transform(std::span<const double>(d.s.data() + 1, out.size()), out);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        REQUIRE(std::abs(out[i] - c(d.s[i + 1])) <= 4e-16 * c(d.s[i + 1]));
+    }
+}
+
+TEST_CASE("platt: extreme weights (tiny, huge, summing past the largest double) still give a finite fit") {
+    const auto d = logistic_data(23, 300);
+    const auto plain = ok::platt_calibrator::fit(d.s, d.y, d.w);
+    for (const double scale : {1e-300, 1e300}) {
+        std::vector<double> w(d.w);
+        for (auto& v : w) {
+            v *= scale;
+        }
+        const auto c = ok::platt_calibrator::fit(d.s, d.y, w);
+        CHECK(std::isfinite(c.a()));
+        CHECK(std::isfinite(c.b()));
+        if (scale < 1.0) {
+            // Weighted counts ~1e-298: both smoothed targets are (0 + 1)/(0 + 2) = 1/(0 + 2) = 0.5.
+            CHECK(std::abs(c.a()) < 1e-9);
+            CHECK(c(0.5) == doctest::Approx(0.5).epsilon(1e-12));
+        }
+        // Scaling every weight changes only the smoothed targets (weighted counts), which tend to
+        // the raw labels for huge counts: the fit tends to plain maximum likelihood.
+        if (scale > 1.0) {
+            const auto raw = ok::platt_calibrator::fit(d.s, d.y, d.w, ok::platt_options{.target_smoothing = false});
+            CHECK(c.a() == doctest::Approx(raw.a()).epsilon(1e-9));
+            CHECK(c.b() == doctest::Approx(raw.b()).epsilon(1e-9));
+        }
+    }
+    CHECK(plain.a() < 0.0);
+}

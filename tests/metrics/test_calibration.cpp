@@ -177,3 +177,67 @@ TEST_CASE("calibration metrics reject bad input, naming argument and index") {
     CHECK_THROWS_WITH_AS((void)ok::adaptive_calibration_error(c, y, 0),
                          "adaptive_calibration_error: bins is 0, expected 1..16777216", ok::invalid_argument);
 }
+
+// ---- golden vectors: numpy bins, sklearn.metrics.brier_score_loss / log_loss ------------------
+#include "calibration/golden.hpp"
+
+#include <string>
+
+namespace golden = offloadkit::test_golden;
+
+TEST_CASE("calibration metrics: golden vectors from numpy and scikit-learn 1.2.1") {
+    const auto cases = golden::read("metrics_cases.csv");
+    REQUIRE(cases.rows() > 0);
+    for (std::size_t r = 0; r < cases.rows(); ++r) {
+        const std::string name = cases.cell(r, cases.column("name"));
+        const std::string metric = cases.cell(r, cases.column("metric"));
+        CAPTURE(name);
+        CAPTURE(metric);
+        const auto data = golden::read("metrics_" + name + "_data.csv");
+        const auto c = golden::column(data, "confidence");
+        const auto y = golden::labels(data, "correct");
+        const double value = golden::number(cases, r, "value");
+        if (metric == "brier") {
+            CHECK(ok::brier_score(c, y) == doctest::Approx(value).epsilon(1e-13));
+            continue;
+        }
+        if (metric == "nll") {
+            CHECK(ok::negative_log_likelihood(c, y) == doctest::Approx(value).epsilon(1e-13));
+            continue;
+        }
+        const auto m = static_cast<std::size_t>(golden::number(cases, r, "bins"));
+        const auto scheme = metric == "equal_mass" ? ok::binning::equal_mass : ok::binning::equal_width;
+        const auto rep = ok::calibration_error(c, y, m, scheme);
+        CHECK(rep.ece == doctest::Approx(value).epsilon(1e-13));
+        CHECK(rep.mce == doctest::Approx(golden::number(cases, r, "mce")).epsilon(1e-13));
+        if (scheme == ok::binning::equal_mass) {
+            CHECK(ok::adaptive_calibration_error(c, y, m) == rep.ece);
+        }
+        const auto bins = golden::read("metrics_" + name + "_bins.csv");
+        std::size_t seen = 0;
+        for (std::size_t k = 0; k < bins.rows(); ++k) {
+            if (bins.cell(k, bins.column("scheme")) != metric ||
+                static_cast<std::size_t>(golden::number(bins, k, "bins")) != m) {
+                continue;
+            }
+            const auto b = static_cast<std::size_t>(golden::number(bins, k, "bin"));
+            REQUIRE(b < rep.bins.size());
+            ++seen;
+            const auto& got = rep.bins[b];
+            CHECK(got.count == static_cast<std::size_t>(golden::number(bins, k, "count")));
+            for (const auto& fm : {std::pair{"lower", got.lower}, std::pair{"upper", got.upper},
+                                   std::pair{"confidence", got.confidence}, std::pair{"accuracy", got.accuracy}}) {
+                const char* field = fm.first;
+                const double mine = fm.second;
+                const double want = golden::number(bins, k, field);
+                CAPTURE(field);
+                if (std::isnan(want)) {
+                    CHECK(std::isnan(mine));
+                } else {
+                    CHECK(mine == doctest::Approx(want).epsilon(1e-13));
+                }
+            }
+        }
+        CHECK(seen == m);
+    }
+}

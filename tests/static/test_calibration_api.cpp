@@ -43,7 +43,7 @@ TEST_CASE("API.md calibration call forms compile and behave as written") {
     CHECK(iso_w(0.9) == 1.0);
     std::vector<double> out(scores.size());
     platt.transform(scores, out);
-    CHECK(out[0] == platt(scores[0]));
+    CHECK(out[0] == doctest::Approx(platt(scores[0])).epsilon(1e-15));  // SIMD exp: within 2 ulp
     iso.transform(scores, out);
     CHECK(out[0] == iso(scores[0]));
     std::string text = ok::to_string(platt);
@@ -57,6 +57,13 @@ TEST_CASE("API.md calibration call forms compile and behave as written") {
     const std::array<std::uint8_t, 3> la{0, 1, 1};
     std::array<float, 3> oa{};
     ok::platt_calibrator::fit(std::span<const float>(sa), std::span<const std::uint8_t>(la)).transform(sa, std::span<float>(oa));
+
+    const std::size_t num_classes = 3;
+    const std::vector<float> logits_rowmajor{2, 0, 0, 0, 1, 0, 0, 0, 3, 1, 0, 0};
+    const std::vector<int> class_labels{0, 1, 2, 1};
+    auto temp = ok::temperature_scaler::fit(logits_rowmajor, num_classes, class_labels);  // n*k logits, int labels
+    double T = temp.temperature();
+    CHECK(T > 0.0);
 
     const std::vector<double> confidences{0.95, 0.05, 0.55};
     const std::vector<std::uint8_t> correct{1, 0, 0};

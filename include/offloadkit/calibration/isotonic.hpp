@@ -26,6 +26,7 @@
  */
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -73,23 +74,19 @@ struct unique_points {
  * non-increasing run of blocks that follows into one block (weighted mean, from the blocks' means
  * and weights, accumulated left to right), then steps back to the block before it, which may now
  * violate. Values of ties (y[i] == y[i+1]) are pooled too. Same arithmetic, in the same order, as
- * scikit-learn's `_inplace_contiguous_isotonic_regression`.
+ * scikit-learn's `_inplace_contiguous_isotonic_regression`. A block [b, e] is recorded as
+ * link[b] = e and link[e] = b (one index array; 32-bit indices when they fit).
  */
-inline void pava(std::span<double> y, std::span<double> w) {
+template <class Index>
+void pava_with(std::span<double> y, std::span<double> w) {
     const std::size_t n = y.size();
-    if (n < 2) {
-        return;
-    }
-    // A block [b, e] is described by block_last[b] = e and block_first[e] = b.
-    std::vector<std::size_t> block_last(n);
-    std::vector<std::size_t> block_first(n);
+    std::vector<Index> link(n);
     for (std::size_t i = 0; i < n; ++i) {
-        block_last[i] = i;
-        block_first[i] = i;
+        link[i] = static_cast<Index>(i);
     }
     std::size_t b = 0;
     while (true) {
-        std::size_t next = block_last[b] + 1;
+        std::size_t next = static_cast<std::size_t>(link[b]) + 1;
         if (next >= n) {
             break;
         }
@@ -104,22 +101,22 @@ inline void pava(std::span<double> y, std::span<double> w) {
             const double run_value = y[next];
             sum_wy += w[next] * y[next];
             sum_w += w[next];
-            next = block_last[next] + 1;
+            next = static_cast<std::size_t>(link[next]) + 1;
             if (next >= n || run_value < y[next]) {
                 break;
             }
         }
         y[b] = sum_wy / sum_w;
         w[b] = sum_w;
-        block_last[b] = next - 1;
-        block_first[next - 1] = b;
+        link[b] = static_cast<Index>(next - 1);
+        link[next - 1] = static_cast<Index>(b);
         if (b > 0) {
-            b = block_first[b - 1];  // the previous block may violate now
+            b = static_cast<std::size_t>(link[b - 1]);  // the previous block may violate now
         }
     }
     // Spread each block's value over its members.
     for (std::size_t i = 0; i < n;) {
-        const std::size_t last = block_last[i];
+        const auto last = static_cast<std::size_t>(link[i]);
         for (std::size_t j = i + 1; j <= last; ++j) {
             y[j] = y[i];
         }
@@ -127,75 +124,138 @@ inline void pava(std::span<double> y, std::span<double> w) {
     }
 }
 
+inline void pava(std::span<double> y, std::span<double> w) {
+    if (y.size() < 2) {
+        return;
+    }
+    if (y.size() <= std::numeric_limits<std::uint32_t>::max()) {
+        pava_with<std::uint32_t>(y, w);
+    } else {
+        pava_with<std::size_t>(y, w);
+    }
+}
+
 /**
- * @brief Steps 1-3: sort by (score, label), drop zero weights, merge equal scores; and, when
- *        asked, the sign of Spearman's rho over all samples (scikit-learn's check_increasing).
+ * @brief Sign of Spearman's rho between scores and binary labels, from the two label groups'
+ *        sorted keys (ties get average ranks, as scipy.stats.spearmanr).
+ *
+ * With binary labels rho has the sign of (sum over label-1 samples of 2*rank) - n1*(n + 1); the
+ * sums are integers, exact below 2^31 samples. Returns true for rho >= 0 and for an undefined rho
+ * (one class, one distinct score).
+ */
+template <class Key>
+[[nodiscard]] bool spearman_non_negative(const std::vector<Key>& k0, const std::vector<Key>& k1) {
+    const std::uint64_t n = k0.size() + k1.size();
+    std::uint64_t twice_rank_sum = 0;
+    std::uint64_t pos = 0;        // samples before the current run
+    std::uint64_t run_start = 0;  // position of the run's first sample
+    std::uint64_t run_ones = 0;
+    Key run_key = 0;
+    bool open = false;
+    merge_runs(k0, k1, [&](Key key, unsigned run, std::size_t) {
+        if (open && key != run_key) {
+            twice_rank_sum += run_ones * (run_start + 1 + pos);  // 2 * average rank of the run
+            run_start = pos;
+            run_ones = 0;
+        }
+        open = true;
+        run_key = key;
+        run_ones += run;
+        ++pos;
+    });
+    twice_rank_sum += run_ones * (run_start + 1 + pos);
+    return twice_rank_sum >= static_cast<std::uint64_t>(k1.size()) * (n + 1);
+}
+
+/**
+ * @brief Steps 1-3: drop zero weights, sort by (score, label), merge equal scores; and, when
+ *        asked, the direction from Spearman's rho over all samples (zero weights included, as
+ *        scikit-learn's check_increasing).
+ *
+ * Each label's scores are radix-sorted on their own (keys only, or with their weights), then the
+ * two runs are walked in merged order, label 0 first on ties: numpy.lexsort((y, x)) order, with
+ * no index payload and no gather. A zero score of either sign is kept as +0.
  * @param weights empty = all 1.
  */
-template <class T, class L, class Index>
+template <class T, class L>
 void sort_and_merge(std::span<const T> scores, std::span<const L> labels, std::span<const double> weights,
                     unique_points& out, bool want_direction, bool& increasing) {
-    using key_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    using key_type = order_key_t<T>;
     const std::size_t n = scores.size();
-    // Label 0 first, then label 1, each in input order: a stable sort by score then yields the
-    // (score, label) order of numpy.lexsort((y, X)).
-    std::vector<Index> order(n);
-    std::size_t zeros = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        zeros += labels[i] == 0 ? 1 : 0;
-    }
-    {
-        std::size_t i0 = 0;
-        std::size_t i1 = zeros;
-        for (std::size_t i = 0; i < n; ++i) {
-            order[labels[i] == 0 ? i0++ : i1++] = static_cast<Index>(i);
-        }
-    }
-    std::vector<key_t> keys(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        keys[i] = order_key(scores[static_cast<std::size_t>(order[i])]);
-    }
-    radix_sort_pairs(keys, order);
-
-    if (want_direction) {
-        // Sign of Spearman's rho with average ranks for ties. With binary labels it is the sign
-        // of sum over positives of 2*rank(x) minus n1*(n + 1) (integers, exact below 2^31 samples).
-        const std::size_t n1 = n - zeros;
-        std::uint64_t twice_rank_sum = 0;
-        for (std::size_t i = 0; i < n;) {
-            std::size_t j = i + 1;
-            while (j < n && keys[j] == keys[i]) {
-                ++j;
-            }
-            std::uint64_t positives = 0;
-            for (std::size_t k = i; k < j; ++k) {
-                positives += labels[static_cast<std::size_t>(order[k])] != 0 ? 1 : 0;
-            }
-            twice_rank_sum += positives * static_cast<std::uint64_t>(i + 1 + j);  // 2 * average rank
-            i = j;
-        }
-        const std::uint64_t centre = static_cast<std::uint64_t>(n1) * static_cast<std::uint64_t>(n + 1);
-        increasing = twice_rank_sum >= centre;
-    }
-
-    // Merge (scikit-learn's _make_unique), skipping zero weights.
-    constexpr double eps = 1e-15;  // numpy.finfo(numpy.float64).resolution
     const bool weighted = !weights.empty();
+    std::size_t ones = 0;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool keep = !weighted || weights[i] > 0.0;
+        ones += (keep && labels[i] != 0) ? 1 : 0;
+        kept += keep ? 1 : 0;
+    }
+    std::vector<key_type> k0;
+    std::vector<key_type> k1;
+    std::vector<double> w0;
+    std::vector<double> w1;
+    k0.reserve(kept - ones);
+    k1.reserve(ones);
+    if (weighted) {
+        w0.reserve(kept - ones);
+        w1.reserve(ones);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (weighted && !(weights[i] > 0.0)) {
+            continue;
+        }
+        const key_type key = order_key(scores[i]);
+        if (labels[i] != 0) {
+            k1.push_back(key);
+            if (weighted) {
+                w1.push_back(weights[i]);
+            }
+        } else {
+            k0.push_back(key);
+            if (weighted) {
+                w0.push_back(weights[i]);
+            }
+        }
+    }
+    if (weighted) {
+        radix_sort_pairs(k0, w0);
+        radix_sort_pairs(k1, w1);
+    } else {
+        std::vector<key_type> scratch;
+        radix_sort(k0, scratch);
+        radix_sort(k1, scratch);
+    }
+    if (want_direction) {
+        if (kept == n) {
+            increasing = spearman_non_negative(k0, k1);
+        } else {
+            std::vector<key_type> a0;
+            std::vector<key_type> a1;
+            for (std::size_t i = 0; i < n; ++i) {
+                (labels[i] != 0 ? a1 : a0).push_back(order_key(scores[i]));
+            }
+            radix_sort(a0);
+            radix_sort(a1);
+            increasing = spearman_non_negative(a0, a1);
+        }
+    }
+
+    // Merge (scikit-learn's _make_unique).
+    constexpr double eps = 1e-15;  // numpy.finfo(numpy.float64).resolution
     out.x.clear();
     out.y.clear();
     out.w.clear();
+    out.x.reserve(kept);
+    out.y.reserve(kept);
+    out.w.reserve(kept);
     bool started = false;
     double run_x = 0.0;
     double run_wy = 0.0;
     double run_w = 0.0;
-    for (std::size_t k = 0; k < n; ++k) {
-        const auto i = static_cast<std::size_t>(order[k]);
-        const double wi = weighted ? weights[i] : 1.0;
-        if (!(wi > 0.0)) {
-            continue;
-        }
-        const double xi = static_cast<double>(scores[i]);
-        const double yi = labels[i] != 0 ? 1.0 : 0.0;
+    merge_runs(k0, k1, [&](key_type key, unsigned run, std::size_t idx) {
+        const double xi = static_cast<double>(from_order_key(key));
+        const double wi = weighted ? (run != 0 ? w1[idx] : w0[idx]) : 1.0;
+        const double yi = run != 0 ? 1.0 : 0.0;
         if (!started) {
             started = true;
             run_x = xi;
@@ -211,7 +271,7 @@ void sort_and_merge(std::span<const T> scores, std::span<const L> labels, std::s
             run_w += wi;
             run_wy += yi * wi;
         }
-    }
+    });
     out.x.push_back(run_x);
     out.w.push_back(run_w);
     out.y.push_back(run_wy / run_w);
@@ -267,8 +327,8 @@ public:
         const auto s = detail::as_span(scores);
         const auto y = detail::as_span(labels);
         detail::require_paired(s.size(), y.size(), fit_name, "scores", "labels");
-        detail::require_finite(s, fit_name, "scores");
-        detail::require_binary(y, fit_name, "labels");
+        detail::require_finite_fast(s, fit_name, "scores");
+        detail::require_binary_fast(y, fit_name, "labels");
         return fit_validated(s, y, std::span<const double>{}, options);
     }
 
@@ -286,10 +346,26 @@ public:
         const auto w = detail::as_span(weights);
         detail::require_paired(s.size(), y.size(), fit_name, "scores", "labels");
         detail::require_same_size(w.size(), s.size(), fit_name, "weights", "scores");
-        detail::require_finite(s, fit_name, "scores");
-        detail::require_binary(y, fit_name, "labels");
+        detail::require_finite_fast(s, fit_name, "scores");
+        detail::require_binary_fast(y, fit_name, "labels");
         detail::require_sample_weights(w, fit_name, "weights");
-        const std::vector<double> wd(w.begin(), w.end());
+        std::vector<double> wd(w.begin(), w.end());
+        // Weights whose sum overflows a double would turn pooled means into inf/inf. Scaling every
+        // weight by the same power of two changes no mean (and is exact), so do that only then;
+        // otherwise the arithmetic stays scikit-learn's, bit for bit.
+        double total = 0.0;
+        for (const double v : wd) {
+            total += v;
+        }
+        if (!std::isfinite(total)) {
+            const double largest = *std::max_element(wd.begin(), wd.end());
+            // Largest weight to about 2^(1000 - bits(n)): the total stays below 2^1001.
+            const int bits = static_cast<int>(std::bit_width(wd.size()));
+            const double scale = std::ldexp(1.0, 1000 - bits - std::ilogb(largest));
+            for (auto& v : wd) {
+                v *= scale;
+            }
+        }
         return fit_validated(s, y, std::span<const double>(wd), options);
     }
 
@@ -297,7 +373,7 @@ public:
      * @brief The calibrated probability: score clipped to [x.front(), x.back()], then linear
      *        interpolation between the kept points (numpy.interp's formula).
      * @throws offloadkit::invalid_argument if score is NaN or infinite.
-     * Complexity: O(log m) for m kept points, no allocation.
+     * Complexity: O(1) expected (bucket table, then at most a few comparisons), no allocation.
      */
     [[nodiscard]] double operator()(double score) const {
         detail::require_finite(score, "isotonic_calibrator", "score");
@@ -309,16 +385,17 @@ public:
      * @param in finite scores (float or double).
      * @param out same size (float or double); written only if all of `in` is valid.
      * @throws offloadkit::invalid_argument for a size mismatch or a NaN/infinite score.
-     * Complexity: O(n log m), no allocation.
+     * Complexity: O(n) (a bucket table finds the segment), no allocation.
      */
     template <detail::real_range In, detail::writable_real_range Out>
     void transform(const In& in, Out&& out) const {
         const auto src = detail::as_span(in);
         const auto dst = detail::as_writable_span(out);
         detail::require_same_size(dst.size(), src.size(), "isotonic_calibrator::transform", "out", "in");
-        detail::require_finite(src, "isotonic_calibrator::transform", "in");
+        detail::require_finite_fast(src, "isotonic_calibrator::transform", "in");
+        const view w = make_view();
         for (std::size_t i = 0; i < src.size(); ++i) {
-            dst[i] = static_cast<detail::real_value_t<Out>>(apply(static_cast<double>(src[i])));
+            dst[i] = static_cast<detail::real_value_t<Out>>(apply(w, static_cast<double>(src[i])));
         }
     }
 
@@ -392,11 +469,7 @@ private:
         detail::isotonic_fit::unique_points u;
         bool increasing = options.direction != isotonic_direction::decreasing;
         const bool want_direction = options.direction == isotonic_direction::automatic;
-        if (s.size() <= std::numeric_limits<std::uint32_t>::max()) {
-            detail::isotonic_fit::sort_and_merge<T, U, std::uint32_t>(s, labels, w, u, want_direction, increasing);
-        } else {
-            detail::isotonic_fit::sort_and_merge<T, U, std::uint64_t>(s, labels, w, u, want_direction, increasing);
-        }
+        detail::isotonic_fit::sort_and_merge<T, U>(s, labels, w, u, want_direction, increasing);
         if (increasing) {
             detail::isotonic_fit::pava(u.y, u.w);
         } else {
@@ -425,47 +498,150 @@ private:
         return c;
     }
 
-    /// Derived data for apply(): the slope of every segment.
+    /// Derived data for apply(): every segment's start, slope and value, and a table over buckets of equal
+    /// width of the score range. A score v falls in bucket b(v) = floor((v - x0) * scale); that
+    /// formula is monotone in v, so every inner point x_k (0 < k < m-1) in a lower bucket is
+    /// <= v and every one in a higher bucket is > v. bucket_[b] counts the inner points in
+    /// buckets below b: the segment of v is bucket_[b] plus the number of points of its own
+    /// bucket that are <= v; most buckets hold none, and crowded ones (scores near 1 from a
+    /// softmax) are searched branch-free in a fixed number of steps. Exact: no rounding can put
+    /// a score in the wrong segment.
     void build() {
-        slope_.assign(x_.size() > 1 ? x_.size() - 1 : 0, 0.0);
-        for (std::size_t j = 0; j + 1 < x_.size(); ++j) {
-            slope_[j] = (y_[j + 1] - y_[j]) / (x_[j + 1] - x_[j]);
+        const std::size_t m = x_.size();
+        seg_.assign(m, segment_data{});
+        wide_ = false;
+        for (std::size_t j = 0; j < m; ++j) {
+            const double slope = j + 1 < m ? (y_[j + 1] - y_[j]) / (x_[j + 1] - x_[j]) : 0.0;
+            seg_[j] = {x_[j], slope, y_[j]};
+            wide_ = wide_ || (j + 1 < m && !std::isfinite(x_[j + 1] - x_[j]));
         }
+        bucket_.clear();
+        xpad_.clear();
+        bucket_scale_ = 0.0;
+        step_ = 0;
+        if (m < 2 || wide_ || m > std::numeric_limits<std::uint32_t>::max()) {
+            return;  // binary search only
+        }
+        // About 64 buckets per segment (a power of two, at least 64, at most 2^20).
+        std::size_t g = 64;
+        while (g < 64 * (m - 1) && g < (std::size_t{1} << 20)) {
+            g *= 2;
+        }
+        const double scale = static_cast<double>(g) / (x_.back() - x_.front());
+        if (!std::isfinite(scale)) {
+            return;
+        }
+        std::vector<std::uint32_t> per_bucket(g, 0);
+        for (std::size_t k = 1; k + 1 < m; ++k) {
+            ++per_bucket[bucket_of(x_[k], x_.front(), scale, g)];
+        }
+        bucket_.resize(g + 1);
+        std::uint32_t below = 0;
+        std::uint32_t crowd = 0;
+        for (std::size_t b = 0; b < g; ++b) {
+            bucket_[b] = below;
+            below += per_bucket[b];
+            crowd = std::max(crowd, per_bucket[b]);
+        }
+        bucket_[g] = below;
+        step_ = crowd == 0 ? 0 : std::bit_floor(static_cast<std::size_t>(crowd));
+        xpad_.assign(x_.begin(), x_.end() - 1);  // segment starts, then +inf padding
+        xpad_.resize(m - 1 + 2 * step_ + 1, std::numeric_limits<double>::infinity());
+        bucket_scale_ = scale;
     }
 
-    /// Interpolation on segment j (x_[j] <= v <= x_[j + 1]), numpy.interp's formula; when the
+    [[nodiscard]] static std::size_t bucket_of(double v, double x0, double scale, std::size_t buckets) noexcept {
+        return std::min(static_cast<std::size_t>((v - x0) * scale), buckets - 1);
+    }
+
+    /// Everything apply() reads, copied into locals so a batch loop keeps it in registers
+    /// (stores to the output could otherwise alias the members).
+    /// One segment's start, slope and value, together (one cache line for the interpolation).
+    struct segment_data {
+        double x = 0.0;
+        double slope = 0.0;
+        double y = 0.0;
+    };
+
+    struct view {
+        const double* x;
+        const double* y;
+        const segment_data* seg;
+        const double* xpad;
+        const std::uint32_t* bucket;
+        std::size_t m;
+        std::size_t buckets;
+        std::size_t step;
+        double scale;
+        bool wide;
+    };
+
+    [[nodiscard]] view make_view() const noexcept {
+        // bucket_ holds one entry past the last bucket (so bucket[b + 1] is always readable).
+        return {x_.data(), y_.data(), seg_.data(), xpad_.data(), bucket_.data(), x_.size(),
+                bucket_.empty() ? 0 : bucket_.size() - 1, step_, bucket_scale_, wide_};
+    }
+
+    /// Interpolation on segment j (x[j] <= v < x[j + 1]), numpy.interp's formula; when the
     /// segment is wider than the largest double (scores near +-1.8e308) the slope is 0 or NaN
     /// there and the interpolation is done on halved coordinates instead.
-    [[nodiscard]] double segment(std::size_t j, double v) const noexcept {
-        if (v == x_[j]) {
-            return y_[j];
+    [[nodiscard]] static double segment(const view& w, std::size_t j, double v) noexcept {
+        const segment_data& sj = w.seg[j];
+        if (!w.wide) [[likely]] {
+            return sj.slope * (v - sj.x) + sj.y;  // v == x[j] gives y[j] exactly
         }
-        const double r = slope_[j] * (v - x_[j]) + y_[j];
-        if (std::isfinite(x_[j + 1] - x_[j])) [[likely]] {
-            return r;
+        const double* x = w.x;
+        if (v == x[j]) {
+            return w.y[j];
         }
-        const double t = (v / 2 - x_[j] / 2) / (x_[j + 1] / 2 - x_[j] / 2);
-        return y_[j] + t * (y_[j + 1] - y_[j]);
+        if (std::isfinite(x[j + 1] - x[j])) {
+            return sj.slope * (v - sj.x) + sj.y;
+        }
+        const double t = (v / 2 - x[j] / 2) / (x[j + 1] / 2 - x[j] / 2);
+        return w.y[j] + t * (w.y[j + 1] - w.y[j]);
     }
 
-    [[nodiscard]] double apply(double v) const noexcept {
-        const std::size_t m = x_.size();
-        if (m == 1) {
-            return y_[0];
+    /// The segment index j with x[j] <= v < x[j + 1], for x[0] <= v < x[m - 1].
+    [[nodiscard]] static std::size_t locate(const view& w, double v) noexcept {
+        const double* x = w.x;
+        if (w.buckets == 0) {
+            return static_cast<std::size_t>(std::upper_bound(x, x + w.m, v) - x) - 1;
         }
-        v = std::min(std::max(v, x_.front()), x_.back());
-        if (v == x_.back()) {
-            return y_.back();
+        const std::size_t b = bucket_of(v, x[0], w.scale, w.buckets);
+        std::size_t j = w.bucket[b];
+        if (w.bucket[b + 1] != j) {  // inner points in v's own bucket: count those <= v
+            for (std::size_t step = w.step; step != 0; step >>= 1) {
+                const std::size_t k = j + step;
+                j = w.xpad[k] <= v ? k : j;  // xpad is +inf past the last segment start
+            }
         }
-        const auto it = std::upper_bound(x_.begin(), x_.end(), v);
-        const auto j = static_cast<std::size_t>(it - x_.begin()) - 1;
-        return segment(j, v);
+        return j;
     }
+
+    [[nodiscard]] static double apply(const view& w, double v) noexcept {
+        if (w.m == 1) {
+            return w.y[0];
+        }
+        const double last = w.x[w.m - 1];
+        v = std::min(std::max(v, w.x[0]), last);
+        if (v == last) {
+            return w.y[w.m - 1];
+        }
+        return segment(w, locate(w, v), v);
+    }
+
+    [[nodiscard]] double apply(double v) const noexcept { return apply(make_view(), v); }
 
     std::vector<double> x_;
     std::vector<double> y_;
     bool increasing_ = true;
-    std::vector<double> slope_;
+    // Derived from x_ and y_ by build() (not part of the value's identity).
+    std::vector<segment_data> seg_;
+    std::vector<std::uint32_t> bucket_;
+    std::vector<double> xpad_;
+    double bucket_scale_ = 0.0;
+    std::size_t step_ = 0;
+    bool wide_ = false;
 };
 
 /**

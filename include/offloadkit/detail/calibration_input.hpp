@@ -19,8 +19,22 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "../error.hpp"
+
+// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*,
+// GCC bug 105593) once they are inlined into our kernels; the header is included with the warning
+// off (it must be the first inclusion for the pragma to cover it).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+#include "simd.hpp"
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace offloadkit::detail {
 
@@ -65,6 +79,49 @@ template <integer_range R>
     return {std::ranges::data(r), static_cast<std::size_t>(std::ranges::size(r))};
 }
 
+/// true if every element is finite (one SIMD pass: x - x is 0 for finite x and NaN otherwise).
+template <class T>
+[[nodiscard]] bool all_finite(std::span<const T> x) noexcept {
+    using batch = simd::batch<T>;
+    constexpr std::size_t L = simd::lanes<T>;
+    const std::size_t n = x.size();
+    std::size_t i = 0;
+    T tail = 0;
+    if (n >= L) {
+        batch acc(T(0));
+        for (; i + L <= n; i += L) {
+            const batch v = batch::load_unaligned(x.data() + i);
+            acc += v - v;
+        }
+        tail = simd::reduce_add(acc);
+    }
+    for (; i < n; ++i) {
+        tail += x[i] - x[i];
+    }
+    return tail == T(0);
+}
+
+/// require_finite with a SIMD fast path for the common all-valid case.
+template <class T>
+void require_finite_fast(std::span<const T> x, std::string_view function, std::string_view name) {
+    if (!all_finite(x)) [[unlikely]] {
+        require_finite(x, function, name);
+    }
+}
+
+/// require_binary with a fast path: labels of any integer type, OR-ed, must not exceed 1.
+template <class L>
+void require_binary_fast(std::span<const L> labels, std::string_view function, std::string_view name) {
+    using U = std::make_unsigned_t<std::conditional_t<std::is_same_v<L, bool>, unsigned char, L>>;
+    U acc = 0;
+    for (const L v : labels) {
+        acc = static_cast<U>(acc | static_cast<U>(v));
+    }
+    if (acc > 1) [[unlikely]] {
+        require_binary(labels, function, name);
+    }
+}
+
 /**
  * @brief Checks sample weights: every weight finite and >= 0, and at least one > 0.
  * @throws offloadkit::invalid_argument "function: name[i] is v, expected a finite number >= 0" or
@@ -88,6 +145,37 @@ inline void require_paired(std::size_t n, std::size_t m, std::string_view functi
                            std::string_view second) {
     require_not_empty(n, function, first);
     require_same_size(m, n, function, second, first);
+}
+
+/**
+ * @brief Checks a multi-class problem (n*k row-major logits, n class labels in [0, k)) and
+ *        returns the labels as indices.
+ * @throws offloadkit::invalid_argument for k == 0, no labels, logits.size() != n*k, a NaN or
+ *         infinite logit, a label outside [0, k).
+ */
+template <class T, class L>
+[[nodiscard]] std::vector<std::size_t> require_multiclass(std::span<const T> logits, std::size_t k,
+                                                          std::span<const L> labels, std::string_view function) {
+    require(k >= 1, function, "num_classes is 0, expected >= 1");
+    require_not_empty(labels.size(), function, "class_labels");
+    require(logits.size() % k == 0 && logits.size() / k == labels.size(), function, "logits has size ",
+            logits.size(), ", expected ", labels.size(), " * ", k, " (class_labels.size() * num_classes)");
+    require_finite(logits, function, "logits");
+    std::vector<std::size_t> out(labels.size());
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+        const auto v = labels[i];
+        bool ok = false;
+        if constexpr (std::is_signed_v<L>) {
+            ok = v >= 0 && static_cast<unsigned long long>(v) < k;
+        } else {
+            ok = static_cast<unsigned long long>(v) < k;
+        }
+        if (!ok) {
+            fail(function, arg_at{"class_labels", i}, " is ", v, ", expected 0..", k - 1);
+        }
+        out[i] = static_cast<std::size_t>(v);
+    }
+    return out;
 }
 
 }  // namespace offloadkit::detail

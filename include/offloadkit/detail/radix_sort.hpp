@@ -3,17 +3,19 @@
 
 /**
  * @file
- * @brief Stable LSD radix sort of (key, payload) pairs on the bits of float/double values.
+ * @brief Stable LSD radix sort on the bits of float/double values.
  *
  * Sorting dominates isotonic calibration and equal-mass binning. Scores are mapped to unsigned
  * integers whose order is the numeric order (flip all bits of negatives, the sign bit of
  * positives; -0 is first turned into +0 so the two compare equal, as they do as doubles), then
- * sorted 11 bits at a time from the least significant digit. One counting pass builds every
- * digit's histogram; digits on which all keys agree are skipped (scores in [0, 1] share their top
- * bits). 32-bit keys take at most 3 scatter passes, 64-bit keys at most 6: O(n) time, 2n scratch.
+ * sorted 8 bits at a time from the least significant digit. One counting pass builds every
+ * digit's histogram; digits on which all keys agree are skipped. 8-bit digits (256 buckets) keep
+ * the scatter within what the store buffers and L1 handle; 11-bit digits measured ~2x slower per
+ * element here despite fewer passes. O(n) time, n scratch.
  */
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <concepts>
 #include <cstddef>
@@ -36,30 +38,112 @@ namespace offloadkit::detail {
     return (u >> 31) != 0 ? ~u : (u | 0x80000000U);
 }
 
-/// Inverse of order_key(double).
+/// Inverse of order_key(double) (-0.0 comes back as +0.0).
 [[nodiscard]] inline double from_order_key(std::uint64_t k) noexcept {
     return std::bit_cast<double>((k >> 63) != 0 ? (k & 0x7FFFFFFFFFFFFFFFULL) : ~k);
 }
 
-/// Inverse of order_key(float).
+/// Inverse of order_key(float) (-0.0f comes back as +0.0f).
 [[nodiscard]] inline float from_order_key(std::uint32_t k) noexcept {
     return std::bit_cast<float>((k >> 31) != 0 ? (k & 0x7FFFFFFFU) : ~k);
 }
 
+/// The key type of a score type: 32 bits for float, 64 for double.
+template <class T>
+using order_key_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+
+namespace radix {
+
+inline constexpr unsigned digit_bits = 8;
+inline constexpr std::size_t buckets = std::size_t{1} << digit_bits;
+
+template <class Key>
+inline constexpr unsigned passes = sizeof(Key) * 8 / digit_bits;
+
+/// All digit histograms in one pass.
+template <class Key>
+std::vector<std::size_t> histograms(const std::vector<Key>& keys) {
+    std::vector<std::size_t> counts(passes<Key> * buckets, 0);
+    for (const Key key : keys) {
+        Key k = key;
+        for (unsigned p = 0; p < passes<Key>; ++p) {
+            ++counts[p * buckets + static_cast<std::size_t>(k & 0xFF)];
+            k = static_cast<Key>(k >> digit_bits);
+        }
+    }
+    return counts;
+}
+
+/// Turns the histogram of pass p into starting offsets; false if every key has the same digit.
+inline bool offsets(std::size_t* c, std::size_t n) noexcept {
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < buckets; ++b) {
+        if (c[b] == n) {
+            return false;
+        }
+        const std::size_t t = c[b];
+        c[b] = sum;
+        sum += t;
+    }
+    return true;
+}
+
+}  // namespace radix
+
+/**
+ * @brief Sorts `keys` ascending (stable, so equal keys keep their order), using `scratch` as the
+ *        second buffer (resized as needed; pass the same one to several sorts to allocate once).
+ * Complexity: O(n), at most sizeof(Key) scatter passes.
+ */
+template <class Key>
+    requires(std::same_as<Key, std::uint32_t> || std::same_as<Key, std::uint64_t>)
+void radix_sort(std::vector<Key>& keys, std::vector<Key>& scratch) {
+    const std::size_t n = keys.size();
+    if (n < 128) {
+        std::sort(keys.begin(), keys.end());
+        return;
+    }
+    auto counts = radix::histograms(keys);
+    if (scratch.size() < n) {
+        scratch.resize(n);
+    }
+    bool in_scratch = false;  // where the current order lives
+    for (unsigned p = 0; p < radix::passes<Key>; ++p) {
+        std::size_t* c = counts.data() + p * radix::buckets;
+        if (!radix::offsets(c, n)) {
+            continue;
+        }
+        const unsigned shift = p * radix::digit_bits;
+        const Key* src = in_scratch ? scratch.data() : keys.data();
+        Key* dst = in_scratch ? keys.data() : scratch.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            const Key k = src[i];
+            dst[c[static_cast<std::size_t>((k >> shift) & 0xFF)]++] = k;
+        }
+        in_scratch = !in_scratch;
+    }
+    if (in_scratch) {
+        std::copy(scratch.begin(), scratch.begin() + static_cast<std::ptrdiff_t>(n), keys.begin());
+    }
+}
+
+/// radix_sort with its own scratch buffer.
+template <class Key>
+    requires(std::same_as<Key, std::uint32_t> || std::same_as<Key, std::uint64_t>)
+void radix_sort(std::vector<Key>& keys) {
+    std::vector<Key> scratch;
+    radix_sort(keys, scratch);
+}
+
 /**
  * @brief Sorts `keys` ascending, stably, and applies the same permutation to `payload`.
- *
- * Small inputs (< 256 pairs) use std::stable_sort on the pairs; larger ones the LSD radix sort.
- * Both give the same result (the stable order).
- * @param keys unsigned 32- or 64-bit keys (see order_key).
- * @param payload same size as keys.
- * Complexity: O(n) time with at most 3 (32-bit) or 6 (64-bit) scatter passes; 2n scratch.
+ * Complexity: O(n), at most sizeof(Key) scatter passes; 2n scratch.
  */
 template <class Key, class Payload>
     requires(std::same_as<Key, std::uint32_t> || std::same_as<Key, std::uint64_t>)
 void radix_sort_pairs(std::vector<Key>& keys, std::vector<Payload>& payload) {
     const std::size_t n = keys.size();
-    if (n < 256) {
+    if (n < 128) {
         std::vector<std::size_t> idx(n);
         std::iota(idx.begin(), idx.end(), std::size_t{0});
         std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
@@ -73,41 +157,51 @@ void radix_sort_pairs(std::vector<Key>& keys, std::vector<Payload>& payload) {
         payload.swap(p2);
         return;
     }
-    constexpr unsigned digit_bits = 11;
-    constexpr std::size_t buckets = std::size_t{1} << digit_bits;
-    constexpr Key mask = static_cast<Key>(buckets - 1);
-    constexpr unsigned passes = (sizeof(Key) * 8 + digit_bits - 1) / digit_bits;
-
-    std::vector<std::size_t> counts(passes * buckets, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        Key k = keys[i];
-        for (unsigned p = 0; p < passes; ++p) {
-            ++counts[p * buckets + static_cast<std::size_t>(k & mask)];
-            k = static_cast<Key>(k >> digit_bits);
-        }
-    }
+    auto counts = radix::histograms(keys);
     std::vector<Key> keys2(n);
     std::vector<Payload> payload2(n);
-    for (unsigned p = 0; p < passes; ++p) {
-        std::size_t* c = counts.data() + p * buckets;
-        const unsigned shift = p * digit_bits;
-        if (c[static_cast<std::size_t>((keys[0] >> shift) & mask)] == n) {
-            continue;  // every key has the same digit here
+    for (unsigned p = 0; p < radix::passes<Key>; ++p) {
+        std::size_t* c = counts.data() + p * radix::buckets;
+        if (!radix::offsets(c, n)) {
+            continue;
         }
-        std::size_t sum = 0;
-        for (std::size_t b = 0; b < buckets; ++b) {
-            const std::size_t t = c[b];
-            c[b] = sum;
-            sum += t;
-        }
+        const unsigned shift = p * radix::digit_bits;
         for (std::size_t i = 0; i < n; ++i) {
             const Key k = keys[i];
-            const std::size_t pos = c[static_cast<std::size_t>((k >> shift) & mask)]++;
+            const std::size_t pos = c[static_cast<std::size_t>((k >> shift) & 0xFF)]++;
             keys2[pos] = k;
             payload2[pos] = payload[i];
         }
         keys.swap(keys2);
         payload.swap(payload2);
+    }
+}
+
+/**
+ * @brief Visits the elements of two sorted key runs in merged order, ties from the first run
+ *        first: `visit(key, run, index_in_run)` with run 0 or 1. With run 0 = label 0 and run 1 =
+ *        label 1, each sorted stably, this is the (score, label) order of numpy.lexsort((y, x)).
+ */
+template <class Key, class Visit>
+void merge_runs(const std::vector<Key>& run0, const std::vector<Key>& run1, Visit&& visit) {
+    std::size_t i = 0;
+    std::size_t j = 0;
+    const std::size_t n0 = run0.size();
+    const std::size_t n1 = run1.size();
+    // Branch-free selection while both runs last (labels interleave unpredictably).
+    while (i < n0 && j < n1) {
+        const Key a = run0[i];
+        const Key b = run1[j];
+        const bool second = b < a;  // ties: run 0 first
+        visit(second ? b : a, second ? 1U : 0U, second ? j : i);
+        i += second ? 0 : 1;
+        j += second ? 1 : 0;
+    }
+    for (; i < n0; ++i) {
+        visit(run0[i], 0U, i);
+    }
+    for (; j < n1; ++j) {
+        visit(run1[j], 1U, j);
     }
 }
 

@@ -88,68 +88,111 @@ inline void finish(calibration_report& rep, std::span<const double> conf_sum, st
     }
 }
 
-/// Equal-width bins: one streaming pass.
+/// Equal-width bins: one streaming pass that also validates (the first bad element is then
+/// found and reported by the usual checks). Four interleaved copies of the per-bin accumulators
+/// break the store-to-load dependency when consecutive samples fall in the same bin.
 template <class T, class L>
-calibration_report equal_width(std::span<const T> conf, std::span<const L> correct, std::size_t bins) {
+calibration_report equal_width(std::span<const T> conf, std::span<const L> correct, std::size_t bins,
+                               std::string_view fn) {
+    constexpr std::size_t copies = 4;
+    const std::size_t n = conf.size();
+    std::vector<double> conf_sums(copies * bins, 0.0);
+    std::vector<std::size_t> counts(copies * bins, 0);
+    std::vector<std::size_t> corrects(copies * bins, 0);
+    const double m = static_cast<double>(bins);
+    const std::size_t last = bins - 1;
+    bool bad = false;
+    auto add = [&](std::size_t i, std::size_t copy) {
+        const double c = static_cast<double>(conf[i]);
+        const auto y = correct[i];
+        const bool valid = c >= 0.0 && c <= 1.0;
+        bool label_ok = false;
+        if constexpr (std::is_signed_v<L>) {
+            label_ok = y == 0 || y == 1;
+        } else {
+            label_ok = y <= 1;
+        }
+        bad = bad || !valid || !label_ok;
+        const double cc = valid ? c : 0.0;  // never convert NaN or a negative to an index
+        const std::size_t b = copy * bins + std::min(static_cast<std::size_t>(cc * m), last);
+        ++counts[b];
+        conf_sums[b] += cc;
+        corrects[b] += y != 0 ? 1 : 0;
+    };
+    std::size_t i = 0;
+    for (; i + copies <= n; i += copies) {
+        add(i, 0);
+        add(i + 1, 1);
+        add(i + 2, 2);
+        add(i + 3, 3);
+    }
+    for (; i < n; ++i) {
+        add(i, 0);
+    }
+    if (bad) [[unlikely]] {
+        check(conf, correct, fn);  // throws, naming the first offending element
+    }
     calibration_report rep;
     rep.bins.resize(bins);
     std::vector<double> conf_sum(bins, 0.0);
     std::vector<std::size_t> correct_sum(bins, 0);
-    const double m = static_cast<double>(bins);
-    for (std::size_t i = 0; i < conf.size(); ++i) {
-        const double c = static_cast<double>(conf[i]);
-        const auto b = std::min(static_cast<std::size_t>(c * m), bins - 1);
-        ++rep.bins[b].count;
-        conf_sum[b] += c;
-        correct_sum[b] += correct[i] != 0 ? 1 : 0;
-    }
     for (std::size_t b = 0; b < bins; ++b) {
+        for (std::size_t k = 0; k < copies; ++k) {
+            rep.bins[b].count += counts[k * bins + b];
+            conf_sum[b] += conf_sums[k * bins + b];
+            correct_sum[b] += corrects[k * bins + b];
+        }
         rep.bins[b].lower = static_cast<double>(b) / m;
         rep.bins[b].upper = static_cast<double>(b + 1) / m;
     }
-    finish(rep, conf_sum, correct_sum, conf.size());
+    finish(rep, conf_sum, correct_sum, n);
     return rep;
 }
 
-/// Equal-mass bins: sort by (confidence, correct); bin b takes ranks [floor(b n / M), floor((b+1) n / M)).
+/// Equal-mass bins: sort by (confidence, correct) (each label's confidences radix-sorted, then
+/// merged, label 0 first on ties); bin b takes ranks [floor(b n / M), floor((b+1) n / M)).
 template <class T, class L>
 calibration_report equal_mass(std::span<const T> conf, std::span<const L> correct, std::size_t bins) {
-    using key_t = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    using key_type = order_key_t<T>;
     const std::size_t n = conf.size();
-    std::vector<std::size_t> order(n);
-    std::size_t zeros = 0;
+    std::vector<key_type> k0;
+    std::vector<key_type> k1;
     for (std::size_t i = 0; i < n; ++i) {
-        zeros += correct[i] == 0 ? 1 : 0;
+        (correct[i] != 0 ? k1 : k0).push_back(order_key(conf[i]));
     }
-    std::size_t i0 = 0;
-    std::size_t i1 = zeros;
-    for (std::size_t i = 0; i < n; ++i) {
-        order[correct[i] == 0 ? i0++ : i1++] = i;
-    }
-    std::vector<key_t> keys(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        keys[i] = order_key(conf[order[i]]);
-    }
-    radix_sort_pairs(keys, order);
+    radix_sort(k0);
+    radix_sort(k1);
     calibration_report rep;
     rep.bins.resize(bins);
     std::vector<double> conf_sum(bins, 0.0);
     std::vector<std::size_t> correct_sum(bins, 0);
-    for (std::size_t b = 0; b < bins; ++b) {
-        const std::size_t first = static_cast<std::size_t>(static_cast<std::uint64_t>(b) * n / bins);
-        const std::size_t last = static_cast<std::size_t>(static_cast<std::uint64_t>(b + 1) * n / bins);
+    // floor((b+1) n / M) without overflow: n = q M + r gives (b+1) q + floor((b+1) r / M).
+    const std::size_t q = n / bins;
+    const std::size_t r = n % bins;
+    auto bin_end = [&](std::size_t b) { return (b + 1) * q + (b + 1) * r / bins; };
+    std::size_t b = 0;
+    std::size_t end = bin_end(0);
+    std::size_t rank = 0;
+    merge_runs(k0, k1, [&](key_type key, unsigned run, std::size_t) {
+        while (rank >= end) {  // skip to the bin holding this rank (empty bins are passed over)
+            ++b;
+            end = bin_end(b);
+        }
+        const double c = static_cast<double>(from_order_key(key));
         auto& bin = rep.bins[b];
-        bin.count = last - first;
-        if (first == last) {
+        if (bin.count == 0) {
+            bin.lower = c;
+        }
+        bin.upper = c;
+        ++bin.count;
+        conf_sum[b] += c;
+        correct_sum[b] += run;
+        ++rank;
+    });
+    for (auto& bin : rep.bins) {
+        if (bin.count == 0) {
             bin.lower = std::numeric_limits<double>::quiet_NaN();
             bin.upper = std::numeric_limits<double>::quiet_NaN();
-            continue;
-        }
-        bin.lower = static_cast<double>(conf[order[first]]);
-        bin.upper = static_cast<double>(conf[order[last - 1]]);
-        for (std::size_t k = first; k < last; ++k) {
-            conf_sum[b] += static_cast<double>(conf[order[k]]);
-            correct_sum[b] += correct[order[k]] != 0 ? 1 : 0;
         }
     }
     finish(rep, conf_sum, correct_sum, n);
@@ -189,9 +232,12 @@ template <detail::real_range C, detail::integer_range L>
     const auto c = detail::as_span(confidences);
     const auto y = detail::as_span(correct);
     detail::calibration_metrics::check_bins(bins, fn);
+    detail::require_paired(c.size(), y.size(), fn, "confidences", "correct");
+    if (scheme == binning::equal_width) {
+        return detail::calibration_metrics::equal_width(c, y, bins, fn);  // validates as it goes
+    }
     detail::calibration_metrics::check(c, y, fn);
-    return scheme == binning::equal_mass ? detail::calibration_metrics::equal_mass(c, y, bins)
-                                         : detail::calibration_metrics::equal_width(c, y, bins);
+    return detail::calibration_metrics::equal_mass(c, y, bins);
 }
 
 /**
