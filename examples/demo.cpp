@@ -11,15 +11,23 @@
 //    CBO-to-Optimal gap (Fig. 14b).
 // 3. The sweeps of Fig. 11-13 (bandwidth 0-40 Mbps, frame rate 5-30 fps, latency 0-160 ms) and
 //    Fig. 14 (Optimal, and Optimal - CBO, against bandwidth at 10/20/30 fps).
+// 4. ApproxNet (seed 002): the branch each usage scenario (HH, MM, LL, RT, HH-Offload) selects on
+//    the Table 2(a) profile, as offloadkit-approx does.
+// 5. AMVP (seed 003): the MinMaxCost placement of the three-task example of Fig. 7b, as
+//    offloadkit-amvp does, beside the exact search.
 // Writes to DIR (default out/): reliability.svg, bandwidth.svg, fps.svg, latency.svg,
 // optimal.svg, and the JSON Lines behind the tables and every figure (calibration.jsonl,
-// policies.jsonl, bandwidth.jsonl, fps.jsonl, latency.jsonl, optimal.jsonl).
+// policies.jsonl, bandwidth.jsonl, fps.jsonl, latency.jsonl, optimal.jsonl, approx.jsonl,
+// amvp.jsonl).
 // Stdout: readable tables; with --json, the same rows as one JSON object per line (each with a
 // "table" key), the convention of the other tools. Errors: stderr, exit code 2.
+#include <offloadkit/io/csv.hpp>
 #include <offloadkit/io/json.hpp>
 #include <offloadkit/io/svg.hpp>
 #include <offloadkit/offloadkit.hpp>
 
+#include "common/amvp_report.hpp"
+#include "common/approx_scenarios.hpp"
 #include "common/demo_core.hpp"
 #include "common/sweep_figures.hpp"
 
@@ -373,6 +381,90 @@ int run_main(int argc, char** argv) {
         out.text("  mean %+.4f, min %+.4f, max %+.4f over %zu settings (seed 000 Fig. 14b: almost zero)\n",
                  sum_gap / static_cast<double>(points), min_gap, max_gap, points);
         out.rows(t);
+    }
+
+    // ---- 5. ApproxNet (seed 002): the branch each usage scenario selects on Table 2(a) ----
+    {
+        const std::string path = std::string(OFFLOADKIT_EXAMPLES_DIR) + "/data/approxnet_table2a.csv";
+        const ok::branch_profiles profiles = ok::read_branch_profiles(path);
+        const ok::io::csv_table raw = ok::io::read_csv_file(path, "offloadkit-demo");
+        const ok::branch_scheduler scheduler(profiles);  // frame interval 1/30 s (RT)
+        jsonl t{"approx", {}};
+        out.text("\nApproxNet (seed 002 §5.4): branch per usage scenario on Table 2(a) (ILSVRC VID, Jetson TX2;\n"
+                 "  one content category, no contention; HH/MM/LL = accuracy loss < 10/20/30%% of ResNet-34's %.4f)\n",
+                 okx::approxnet_reference_accuracy);
+        out.text("  %-11s %-22s %-19s %8s %11s   %s\n", "scenario", "requirement", "branch", "accuracy", "latency",
+                 "Table 2(a) label");
+        for (const auto name : okx::approx_scenarios) {
+            const ok::approx_requirement r = *okx::scenario_requirement(name);
+            const ok::branch_decision d = scheduler.decide(0, 0, r);
+            const std::string branch = d.offload ? profiles.remote().name : profiles.name(d.branch);
+            const std::string label = okx::scenario_label(raw, name);
+            char req[64];
+            switch (r.type) {
+                case ok::approx_requirement::kind::min_accuracy:
+                    std::snprintf(req, sizeof req, "accuracy >= %.4f", r.value);
+                    break;
+                case ok::approx_requirement::kind::offload: std::snprintf(req, sizeof req, "offload"); break;
+                default: std::snprintf(req, sizeof req, "latency <= %.2f ms", 1000.0 / 30.0); break;
+            }
+            out.text("  %-11s %-22s %-19s %8.4f %8.2f ms   %s\n", std::string(name).c_str(), req, branch.c_str(),
+                     d.accuracy, d.latency * 1000.0,
+                     label.empty() ? "-" : (label == branch ? label + " (same)" : label + " (differs)").c_str());
+            ok::io::json_object j;
+            j.add("scenario", name)
+                .add("requirement", req)
+                .add("branch", branch)
+                .add("offload", d.offload)
+                .add("met", d.met)
+                .add("expected_accuracy", d.accuracy)
+                .add("expected_latency_ms", d.latency * 1000.0)
+                .add("table_label", label);
+            t.add(std::move(j));
+        }
+        out.rows(t);
+        write_jsonl(s.out, t);
+    }
+
+    // ---- 6. AMVP (seed 003): placement of the three-task example of Fig. 7b ----
+    {
+        const std::string path = std::string(OFFLOADKIT_EXAMPLES_DIR) + "/data/amvp_fig7b.csv";
+        const ok::amvp_problem pb = ok::read_amvp_problem(path);
+        auto timed = [](auto f, double& ms) {
+            const auto a = std::chrono::steady_clock::now();
+            auto r = f();
+            ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count();
+            return r;
+        };
+        double ga_ms = 0.0, exact_ms = 0.0;
+        const auto ga = timed([&] { return ok::minmax_cost_solve(pb); }, ga_ms);
+        const auto exact = timed([&] { return ok::minmax_cost_exact(pb); }, exact_ms);
+        jsonl t{"amvp", {}};
+        for (auto& row : okx::amvp_task_rows("amvp", pb, ga, pb)) {
+            t.add(std::move(row));
+        }
+        t.add(okx::amvp_summary("amvp", ga, ga_ms));
+        t.add(okx::amvp_summary("exact", exact, exact_ms));
+        out.text("\nAMVP (seed 003 §IV-C): MinMaxCost placement of the three-task example of Fig. 7b on four phones\n"
+                 "  (examples/data/amvp_fig7b.csv: profiles shaped after Fig. 9-10, not measured; 50 Mbps links)\n");
+        out.text("  %-11s %-17s %-17s %-11s %8s %10s %8s %8s\n", "task", "candidate", "split after layer", "devices",
+                 "accuracy", "latency", "fps", "cost");
+        for (std::size_t k = 0; ga.feasible && k < pb.tasks.size(); ++k) {
+            const auto& ch = ga.choices[k];
+            const auto& cand = pb.tasks[k].candidates[ch.candidate];
+            const auto& o = ga.evaluation.tasks[k];
+            const auto& model = pb.bases[cand.base];
+            const std::string devices = pb.devices[ch.first_device].name +
+                                        (o.split ? " -> " + pb.devices[ch.second_device].name : std::string());
+            const std::string split = o.split ? std::to_string(model.splits[ch.split].layer) : std::string("(whole)");
+            out.text("  %-11s %-17s %-17s %-11s %8.3f %7.0f ms %8.2f %8.4f\n", pb.tasks[k].name.c_str(),
+                     cand.name.c_str(), split.c_str(), devices.c_str(), o.accuracy, o.latency * 1e3, o.throughput,
+                     o.cost);
+        }
+        out.text("  max cost (eq. 9) %.4f in %.0f ms; exact search over the same share grid: %.4f in %.0f ms\n",
+                 ga.max_cost, ga_ms, exact.max_cost, exact_ms);
+        out.rows(t);
+        write_jsonl(s.out, t);
     }
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
