@@ -267,9 +267,9 @@ int run_main(int argc, char** argv) {
         policies.add(std::move(j));
     }
     out.text("\nPolicies at seed 000's default: 5 Mbps, latency 100 ms, 30 fps, deadline 200 ms, server 37 ms\n");
-    out.text("  server accuracy A^o_r at 45/90/134/179/224 px:");
-    for (const double a : table.profile.server_accuracy) {
-        out.text(" %.3f", a);
+    out.text("  server accuracy A^o_r per resolution:");
+    for (std::size_t r = 0; r < tr.num_resolutions(); ++r) {
+        out.text(" %s %.3f", tr.resolutions[r].c_str(), table.profile.server_accuracy[r]);
     }
     out.text("; NPU %.3f\n", table.profile.npu_accuracy);
     out.text("  %-18s %8s %9s %9s %15s %14s\n", "policy", "accuracy", "offloaded", "MB sent", "deadline misses",
