@@ -12,6 +12,8 @@
 #include <offloadkit/multitask/minmax_cost.hpp>
 #include <offloadkit/multitask/problem_csv.hpp>
 
+#include "common/amvp_report.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 #include <vector>
 
 namespace ok = offloadkit;
+namespace okx = offloadkit::examples;
 
 namespace {
 
@@ -175,57 +178,10 @@ ok::amvp_problem without_sharing(const ok::amvp_problem& pb) {
 
 void report(const std::string& strategy, const ok::amvp_problem& pb, const ok::minmax_cost_result& r, double ms,
             const ok::amvp_problem& shown) {
-    if (r.feasible) {
-        for (std::size_t s = 0; s < shown.tasks.size(); ++s) {
-            const auto& ch = r.choices[s];
-            const auto& cand = pb.tasks[s].candidates[ch.candidate];
-            const auto& base = pb.bases[cand.base];
-            const auto& o = r.evaluation.tasks[s];
-            std::vector<std::string> sharers;
-            for (std::size_t p = 0; p < shown.tasks.size(); ++p) {
-                if (p != s && r.evaluation.tasks[p].first_instance == o.first_instance) {
-                    sharers.push_back(shown.tasks[p].name);
-                }
-            }
-            std::string shared_with = "[";
-            for (std::size_t i = 0; i < sharers.size(); ++i) {
-                shared_with += (i ? "," : "");
-                ok::io::append_json_string(shared_with, sharers[i]);
-            }
-            shared_with += "]";
-            ok::io::json_object j;
-            j.add("strategy", strategy)
-                .add("task", shown.tasks[s].name)
-                .add("candidate", cand.name)
-                .add("model", base.name)
-                .add("frozen_layers", cand.frozen_layers)
-                .add("split_layer", base.splits[ch.split].layer)
-                .add("split", o.split)
-                .add("first_device", pb.devices[ch.first_device].name)
-                .add("first_share", o.first_share);
-            if (o.split) {
-                j.add("second_device", pb.devices[ch.second_device].name).add("second_share", o.second_share);
-            } else {
-                j.add_raw("second_device", "null").add_raw("second_share", "null");
-            }
-            j.add_raw("shared_with", shared_with)
-                .add("accuracy", o.accuracy)
-                .add("latency_ms", o.latency * 1e3)
-                .add("transfer_ms", o.transfer_time * 1e3)
-                .add("throughput_fps", o.throughput)
-                .add("cost", o.cost);
-            std::puts(j.str().c_str());
-        }
+    for (const auto& row : okx::amvp_task_rows(strategy, pb, r, shown)) {
+        std::puts(row.str().c_str());
     }
-    ok::io::json_object sum;
-    sum.add("strategy", strategy)
-        .add("feasible", r.feasible)
-        .add("max_cost", r.max_cost)
-        .add("part_instances", r.feasible ? r.evaluation.part_instances : std::size_t{0})
-        .add("selections", r.selections)
-        .add("evaluations", r.evaluations)
-        .add("solve_ms", ms);
-    std::puts(sum.str().c_str());
+    std::puts(okx::amvp_summary(strategy, r, ms).str().c_str());
 }
 
 template <class F>

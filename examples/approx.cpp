@@ -20,6 +20,8 @@
 #include <offloadkit/io/json.hpp>
 #include <offloadkit/kernels/complexity.hpp>
 
+#include "common/approx_scenarios.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -32,6 +34,7 @@
 #include <vector>
 
 namespace ok = offloadkit;
+namespace okx = offloadkit::examples;
 
 namespace {
 
@@ -49,7 +52,7 @@ struct options {
     std::string events;
     std::string scenario;
     std::vector<double> boundaries;
-    double reference_accuracy = 0.8586;
+    double reference_accuracy = okx::approxnet_reference_accuracy;
     double frame_interval_ms = 1000.0 / 30.0;
     std::size_t window = 10;
     double max_transition_ms = std::numeric_limits<double>::infinity();
@@ -119,21 +122,13 @@ options parse_args(int argc, char** argv, bool& help) {
 
 /// A named requirement of §5.4 or an explicit one ("min_accuracy=0.8", "max_latency_ms=25").
 std::optional<ok::approx_requirement> requirement_of(std::string_view s, const options& o) {
-    const double ref = o.reference_accuracy;
-    if (s.empty() || s == "RT" || s == "none") {
-        return ok::approx_requirement::none();
+    if (s.empty() || s == "none") {
+        s = "RT";
+    } else if (s == "offload") {
+        s = "HH-Offload";
     }
-    if (s == "HH") {
-        return ok::approx_requirement::min_accuracy(0.9 * ref);
-    }
-    if (s == "MM") {
-        return ok::approx_requirement::min_accuracy(0.8 * ref);
-    }
-    if (s == "LL") {
-        return ok::approx_requirement::min_accuracy(0.7 * ref);
-    }
-    if (s == "HH-Offload" || s == "offload") {
-        return ok::approx_requirement::offload();
+    if (const auto named = okx::scenario_requirement(s, o.reference_accuracy)) {
+        return named;
     }
     constexpr std::string_view acc = "min_accuracy=", lat = "max_latency_ms=";
     if (s.substr(0, acc.size()) == acc) {
@@ -177,7 +172,7 @@ int run(const options& o) {
                         "--boundaries gives ", o.boundaries.size() + 1, " categories, the profile has ",
                         profiles.categories());
 
-    const std::vector<std::string> scenario_names{"HH", "MM", "LL", "RT", "HH-Offload"};
+    const auto& scenario_names = okx::approx_scenarios;
     ok::detail::require(o.scenario.empty() || o.scenario == "all" ||
                             std::find(scenario_names.begin(), scenario_names.end(), o.scenario) != scenario_names.end(),
                         "offloadkit-approx", "unknown scenario '", o.scenario, "' (all, HH, MM, LL, RT, HH-Offload)");
@@ -197,19 +192,12 @@ int run(const options& o) {
     if (!o.scenario.empty()) {
         // The branch each scenario label marks in the profile's optional `scenario` column.
         const ok::io::csv_table raw = ok::io::read_csv_file(o.profile, "offloadkit-approx");
-        const auto c_label = raw.find_column("scenario");
-        const std::size_t c_branch = raw.column("branch");
-        for (const auto& name : scenario_names) {
+        for (const auto name : scenario_names) {
             if (o.scenario != "all" && o.scenario != name) {
                 continue;
             }
             const auto r = *requirement_of(name, o);
-            std::string labelled;
-            for (std::size_t row = 0; c_label.has_value() && row < raw.rows(); ++row) {
-                if (raw.cell(row, *c_label) == name) {
-                    labelled = raw.cell(row, c_branch);
-                }
-            }
+            const std::string labelled = okx::scenario_label(raw, name);
             if (r.type == ok::approx_requirement::kind::offload && !profiles.has_remote()) {
                 continue;  // no remote executor in this profile
             }

@@ -17,6 +17,8 @@
 #include <offloadkit/io/svg.hpp>
 #include <offloadkit/offloadkit.hpp>
 
+#include "common/sweep_figures.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +32,7 @@
 #include <vector>
 
 namespace ok = offloadkit;
+namespace okx = offloadkit::examples;
 
 namespace {
 
@@ -156,39 +159,28 @@ settings parse_args(int argc, char** argv) {
     return s;
 }
 
-ok::sim_options options_of(const settings& s, double mbps, double latency_ms, double fps) {
+ok::sim_options options_of(const settings& s) {
     ok::sim_options o;
     o.deadline = s.deadline_ms / 1000.0;
     o.server_time = s.server_ms / 1000.0;
-    o.network_latency = latency_ms / 1000.0;
-    o.fps = fps;
-    o.bandwidth = ok::bandwidth_trace(mbps * 125000.0);  // 1 Mbps = 10^6 bit/s = 125000 B/s
+    o.network_latency = s.latency_ms / 1000.0;
+    o.fps = s.fps;
+    o.bandwidth = ok::bandwidth_trace(s.bandwidth_mbps * okx::bytes_per_second_per_mbps);
     o.calibration_fraction = s.calibration_fraction;
     return o;
 }
 
-
-template <class C>
-ok::sim_result run(ok::policy_kind k, const ok::trace& tr, const C& cal, const ok::sim_options& o,
-                   const settings& s) {
+// Calls f(make_estimator) with the factory of the chosen estimator; each run gets a fresh
+// estimator whose initial value is that run's true bandwidth at time 0.
+template <class F>
+decltype(auto) with_estimator(const settings& s, F&& f) {
     if (s.estimator == "harmonic") {
-        return ok::run_policy(k, tr, cal, o, ok::harmonic_mean_estimator(5, o.bandwidth.at(0.0)), s.order);
+        return f([](const ok::sim_options& o) { return ok::harmonic_mean_estimator(5, o.bandwidth.at(0.0)); });
     }
     if (s.estimator == "ewma") {
-        return ok::run_policy(k, tr, cal, o, ok::dual_ewma_estimator(2.0, 5.0, o.bandwidth.at(0.0)), s.order);
+        return f([](const ok::sim_options& o) { return ok::dual_ewma_estimator(2.0, 5.0, o.bandwidth.at(0.0)); });
     }
-    return ok::run_policy(k, tr, cal, o, ok::true_bandwidth{}, s.order);
-}
-
-ok::io::json_object result_json(const ok::sim_result& r) {
-    ok::io::json_object j;
-    j.add("policy", r.policy)
-        .add("accuracy", r.accuracy)
-        .add("offloaded", r.offloaded)
-        .add("bytes", r.bytes)
-        .add("deadline_misses", r.deadline_misses)
-        .add("frames", r.frames);
-    return j;
+    return f(ok::true_bandwidth_factory{});
 }
 
 int run_main(int argc, char** argv) {
@@ -210,71 +202,31 @@ int run_main(int argc, char** argv) {
     } else {
         kinds.push_back(*ok::parse_policy_kind(s.policy));
     }
+    const ok::sim_options base = options_of(s);
     if (s.sweep.empty()) {
-        const auto r = run(kinds.front(), tr, cal, options_of(s, s.bandwidth_mbps, s.latency_ms, s.fps), s);
-        std::puts(result_json(r).str().c_str());
+        const auto r = with_estimator(s, [&](auto make) {
+            return ok::run_policy(kinds.front(), tr, cal, base, make(base), s.order);
+        });
+        ok::io::json_object j;
+        std::puts(okx::add_result(j, r).str().c_str());
         return 0;
     }
-    std::vector<double> points;
-    std::string key;
-    std::string x_label;
-    std::string title;
-    char buf[160];
-    if (s.sweep == "bandwidth") {
-        points = {0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 36, 40};
-        key = "bandwidth_mbps";
-        x_label = "Uplink bandwidth (Mbps)";
-        std::snprintf(buf, sizeof buf, "Accuracy vs bandwidth (L = %g ms, %g fps, T = %g ms)", s.latency_ms, s.fps,
-                      s.deadline_ms);
-    } else if (s.sweep == "fps") {
-        points = {5, 10, 15, 20, 25, 30};
-        key = "fps";
-        x_label = "Frame rate (frames/s)";
-        std::snprintf(buf, sizeof buf, "Accuracy vs frame rate (%g Mbps, L = %g ms, T = %g ms)",
-                      s.bandwidth_mbps, s.latency_ms, s.deadline_ms);
-    } else {
-        points = {0, 20, 40, 60, 80, 100, 120, 140, 160};
-        key = "latency_ms";
-        x_label = "Network latency (ms)";
-        std::snprintf(buf, sizeof buf, "Accuracy vs latency (%g Mbps, %g fps, T = %g ms)", s.bandwidth_mbps,
-                      s.fps, s.deadline_ms);
-    }
-    title = buf;
-    ok::io::svg_plot plot;
-    plot.title = title;
-    plot.x_label = x_label;
-    plot.y_label = "Accuracy (fraction of frames correct)";
-    // io/svg.hpp puts the legend top-left inside the plot: leave headroom above accuracy 1.
-    plot.y_min = 0.0;
-    plot.y_max = 1.3;
-    for (const auto k : kinds) {
-        ok::io::svg_series series;
-        series.name = std::string(ok::policy_name(k));
-        for (const double x : points) {
-            const double mbps = s.sweep == "bandwidth" ? x : s.bandwidth_mbps;
-            const double fps = s.sweep == "fps" ? x : s.fps;
-            const double lat = s.sweep == "latency" ? x : s.latency_ms;
-            auto o = options_of(s, mbps, lat, fps);
-            o.use_trace_arrivals = s.sweep != "fps";  // an fps sweep re-times the frames at index / fps
-            const auto r = run(k, tr, cal, o, s);
-            ok::io::json_object j;
-            j.add("sweep", s.sweep).add(key, x);
-            std::string line = j.str();
-            std::string rest = result_json(r).str();
-            line.pop_back();
-            rest.front() = ',';
-            std::puts((line + rest).c_str());
-            series.x.push_back(x);
-            series.y.push_back(r.accuracy);
-        }
-        plot.series.push_back(std::move(series));
+    const auto display = okx::default_sweep_display(*ok::parse_sweep_axis(s.sweep));
+    const std::vector<double> values = display.library_values();
+    const auto rows = with_estimator(s, [&](auto make) {
+        return ok::sweep(tr, cal, base, display.axis, values, std::span<const ok::policy_kind>(kinds), make, s.order);
+    });
+    for (const auto& row : rows) {
+        std::puts(okx::sweep_row_json(display, row).str().c_str());
     }
     if (!s.svg.empty()) {
+        const okx::sweep_settings titles{s.bandwidth_mbps, s.latency_ms, s.fps, s.deadline_ms};
+        const auto plot = okx::sweep_plot(display, rows, okx::sweep_title(display.axis, titles));
         std::ofstream out(s.svg, std::ios::binary);
         if (!out) {
             throw usage_error("--svg: cannot write '" + s.svg + "'");
         }
-        out << ok::io::render_svg(plot, 640, 560);
+        out << ok::io::render_svg(plot, 760, 480);
     }
     return 0;
 }

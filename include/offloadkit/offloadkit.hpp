@@ -31,6 +31,7 @@
 #include "sim/trace.hpp"
 #include "sim/synthetic.hpp"
 #include "sim/simulator.hpp"
+#include "sim/sweep.hpp"
 #include "kernels/spp.hpp"
 #include "kernels/image.hpp"
 #include "kernels/complexity.hpp"

@@ -40,6 +40,16 @@ struct svg_series {
     std::string color;         ///< CSS colour; empty = next colour of the palette
 };
 
+/// Where a panel's legend goes.
+enum class svg_legend {
+    top_left,      ///< inside the plot area, top-left corner (the default)
+    top_right,     ///< inside, top-right corner
+    bottom_left,   ///< inside, bottom-left corner
+    bottom_right,  ///< inside, bottom-right corner
+    right,         ///< outside, right of the plot area (the plot area narrows to make room)
+    none           ///< no legend
+};
+
 /// One panel: axes, labels, series.
 struct svg_plot {
     std::string title;
@@ -47,6 +57,7 @@ struct svg_plot {
     std::string y_label;
     std::optional<double> x_min, x_max, y_min, y_max;  ///< axis range (default: data range)
     std::vector<svg_series> series;
+    svg_legend legend = svg_legend::top_left;          ///< legend position
 };
 
 namespace detail_svg {
@@ -102,7 +113,22 @@ inline std::string tick_label(double v, double step) {
 
 inline void render_panel(std::string& out, const svg_plot& p, double ox, double oy, double w, double h) {
     constexpr double left = 64, right = 16, top = 34, bottom = 50;
-    const double pw = w - left - right;
+    // Legend size (entries with a name), needed first: an outside legend narrows the plot.
+    std::size_t entries = 0;
+    double longest = 0;
+    for (const auto& s : p.series) {
+        if (!s.name.empty()) {
+            ++entries;
+            longest = std::max(longest, static_cast<double>(s.name.size()));
+        }
+    }
+    if (p.legend == svg_legend::none) {
+        entries = 0;
+    }
+    const double lw = 34 + longest * 6.6;
+    const double lh = 8 + 17.0 * static_cast<double>(entries);
+    const bool outside = entries && p.legend == svg_legend::right;
+    const double pw = std::max(w - left - right - (outside ? lw + 8 : 0.0), 1.0);
     const double ph = h - top - bottom;
     // Data range.
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
@@ -213,20 +239,12 @@ inline void render_panel(std::string& out, const svg_plot& p, double ox, double 
         }
     }
     out += "</g>\n";
-    // Legend, top-left inside the plot, on a translucent white box.
-    std::size_t entries = 0;
-    for (const auto& s : p.series) {
-        entries += s.name.empty() ? 0 : 1;
-    }
+    // Legend on a translucent white box, at p.legend.
     if (entries) {
-        double longest = 0;
-        for (const auto& s : p.series) {
-            longest = std::max(longest, static_cast<double>(s.name.size()));
-        }
-        const double lw = 34 + longest * 6.6;
-        const double lh = 8 + 17.0 * static_cast<double>(entries);
-        const double lx = ox + left + 8;
-        const double ly = oy + top + 8;
+        const bool at_right = p.legend == svg_legend::top_right || p.legend == svg_legend::bottom_right;
+        const bool at_bottom = p.legend == svg_legend::bottom_left || p.legend == svg_legend::bottom_right;
+        const double lx = outside ? ox + left + pw + 8 : at_right ? ox + left + pw - 8 - lw : ox + left + 8;
+        const double ly = outside ? oy + top : at_bottom ? oy + top + ph - 8 - lh : oy + top + 8;
         out += "<rect x=\"" + num(lx) + "\" y=\"" + num(ly) + "\" width=\"" + num(lw) + "\" height=\"" + num(lh) +
                "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n";
         double ry = ly + 16;
