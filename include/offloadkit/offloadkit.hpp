@@ -10,6 +10,7 @@
  * - pareto/, offload/, sim/ — CBO (seed 000 §IV-V): the offloading problem, its solvers, the simulator
  * - kernels/, approx/, estimators/ — ApproxNet (seed 002): SPP, content/contention estimators, scheduler
  * - kernels/quantize, multitask/ — AMVP (seed 003): feature quantizer, MinMaxCost optimizer
+ * - runtime/ — live pipelines over the host's backends (CBO pipeline, jthread runner, clocks)
  * - concepts.hpp — the plug-in points a host implements; io/ — CSV, JSON, SVG for the tools
  */
 
@@ -29,5 +30,8 @@
 #include "sim/trace.hpp"
 #include "sim/synthetic.hpp"
 #include "sim/simulator.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/cbo_pipeline.hpp"
+#include "runtime/runner.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP

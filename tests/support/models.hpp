@@ -64,6 +64,57 @@ struct recording_link {
     }
 };
 
+/// Remote model for the CBO pipeline's payload: answers every request with class 0 on the next poll.
+struct request_echo_executor {
+    std::deque<remote_result> pending;
+    bool submit(std::uint64_t id, const offload_request& req) {
+        pending.push_back(remote_result{id, 0, req.wire.empty() ? 0.0 : 1.0, true});
+        return true;
+    }
+    std::optional<remote_result> poll() {
+        if (pending.empty()) {
+            return std::nullopt;
+        }
+        remote_result r = pending.front();
+        pending.pop_front();
+        return r;
+    }
+};
+
+/// A transfer_link whose transfers complete on the next poll_completed(), at a fixed bandwidth.
+struct instant_link {
+    double bytes_per_second = 625000.0;
+    std::optional<transfer_report> in_flight;
+    [[nodiscard]] double bandwidth() const { return bytes_per_second; }
+    [[nodiscard]] double latency() const { return 0.1; }
+    bool send(std::span<const std::byte> bytes) {
+        const double n = static_cast<double>(bytes.size());
+        in_flight = transfer_report{n, n / bytes_per_second, true};
+        return true;
+    }
+    std::optional<transfer_report> poll_completed() {
+        std::optional<transfer_report> r = in_flight;
+        in_flight.reset();
+        return r;
+    }
+};
+
+/// A frame_encoder over `resolutions` resolutions: frame.bytes bytes at the top one, half as many
+/// per step down; encode() gives that many zero bytes.
+struct halving_encoder {
+    std::size_t resolutions = 3;
+    std::vector<std::byte> buffer;
+    void sizes(const frame& f, std::span<double> bytes) const {
+        for (std::size_t r = 0; r < bytes.size(); ++r) {
+            bytes[r] = static_cast<double>(f.bytes >> (resolutions - 1 - r));
+        }
+    }
+    std::span<const std::byte> encode(const frame& f, std::size_t resolution, std::uint64_t) {
+        buffer.assign(f.bytes >> (resolutions - 1 - resolution), std::byte{0});
+        return buffer;
+    }
+};
+
 /// Bandwidth estimator that returns the throughput of the last transfer.
 struct last_sample_estimator {
     double last = 0.0;
