@@ -12,21 +12,25 @@
  * dequantize() (or dequantize_wire(), which does both without building an object).
  *
  * ### Arithmetic (identical in the SIMD path and in the scalar reference)
- * With L = 2^bits - 1, lo = min(F), hi = max(F), and every operation an IEEE-754 binary32
- * operation rounded to nearest, evaluated in exactly this order (the API rule, literally):
+ * With L = 2^bits - 1, lo = min(F), hi = max(F), and IEEE-754 binary32 operations rounded to
+ * nearest, evaluated in exactly this order:
  *
- *     range = hi - lo
- *     y     = ((x - lo) / range) * L                       (eq. 1 before the rounding)
- *     code  = min(floor(y + 1/2), L)                       (round half up, taken exactly)
- *     x^    = lo + (code * range) / L                      (eq. 2)
+ *     s     = 2L / (hi - lo)           computed in binary64, rounded once to binary32
+ *     t     = (x - lo) * s             binary32: t is 2y, y = (x - lo) / (hi - lo) * L
+ *     code  = min((floor(t) + 1) / 2, L)   in integers: floor(y + 1/2) with y = t/2, exactly
+ *     x^    = lo + (code * (hi - lo)) / L  binary32, in this order (eq. 2)
  *
- * floor(y + 1/2) is exact: it is computed as (floor(2y) + 1) / 2 in integers (2y is exact), not by
- * rounding y + 0.5 to binary32 first. So ties land as written (bits 2: x = 0.5 in [0, 1] gives
- * y = 1.5, code 2). hi == lo gives every code 0. When range or range*L overflows binary32 (data
- * spanning nearly all of binary32) the same formulas are evaluated in binary64 for that tensor or
- * channel, x^ rounded to binary32 at the end. No product is ever added to anything, so results
- * do not depend on whether the compiler contracts a*b+c into a fused multiply-add (-ffp-contract,
- * -march): the SIMD path and the scalar reference are bit-identical on every target.
+ * So a code is the API rule floor((x - min)/(max - min)*(2^bits - 1) + 0.5) evaluated with one
+ * rounding of the scale and one of the product (the +1/2 and the floor are exact). Ties land as
+ * written whenever the quotient is exact, e.g. bits 2 and x = 0.5 in [0, 1]: t = 3, code 2. A
+ * multiplication by s instead of a division by (hi - lo) per element keeps quantize at memory
+ * speed. hi == lo gives every code 0. When binary32 cannot hold the intermediate values (hi - lo
+ * or (hi - lo)*L overflows, or s is not a normal binary32 number: data spanning nearly all of
+ * binary32, or a range of a few ulps of the smallest normal) the same formulas are evaluated in
+ * binary64 for that tensor or channel, x^ rounded to binary32 at the end. No product is ever added
+ * to anything, so the results do not depend on whether the compiler contracts a*b+c into a fused
+ * multiply-add (-ffp-contract, -march): the SIMD path and the scalar reference are bit-identical
+ * on every target.
  *
  * Reconstruction: |x^ - x| <= (hi - lo) / (2 L) plus a few binary32 roundings of |x|, |lo|, |hi|.
  *
@@ -64,10 +68,18 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "../detail/simd.hpp"
 #include "../error.hpp"
+
+// GCC 12's AVX-512 intrinsics initialise their "undefined" vectors from themselves, which
+// -Wmaybe-uninitialized reports at -O3 -march=native (GCC bug 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace offloadkit {
 
@@ -126,11 +138,13 @@ inline void check_options(std::size_t count, const quantize_options& o, std::str
 /// Parameters of one channel (or of the whole tensor) for codes of `levels` = 2^bits - 1.
 struct params {
     float lo = 0.0F;
-    float range = 0.0F;  // hi - lo (binary32)
+    float range = 0.0F;  // hi - lo (binary32), for eq. 2
+    float scale = 0.0F;  // 2L / (hi - lo), rounded once to binary32, for eq. 1
     double lo_d = 0.0;
     double range_d = 0.0;
+    double scale_d = 0.0;
     bool flat = true;   // hi == lo: every code is 0
-    bool wide = false;  // range or range * levels overflows binary32: binary64 arithmetic
+    bool wide = false;  // binary32 would overflow or lose the scale: binary64 arithmetic
 };
 
 inline params make_params(float lo, float hi, std::uint32_t levels) noexcept {
@@ -140,26 +154,30 @@ inline params make_params(float lo, float hi, std::uint32_t levels) noexcept {
     p.lo_d = static_cast<double>(lo);
     p.range_d = static_cast<double>(hi) - static_cast<double>(lo);
     p.flat = !(hi > lo);
-    p.wide = !p.flat && !(p.range <= std::numeric_limits<float>::max() / static_cast<float>(levels));
+    if (!p.flat) {
+        p.scale_d = 2.0 * static_cast<double>(levels) / p.range_d;
+        constexpr double fmax = std::numeric_limits<float>::max();
+        constexpr double fmin = std::numeric_limits<float>::min();
+        p.wide = !(p.range <= std::numeric_limits<float>::max() / static_cast<float>(levels) && p.scale_d <= fmax &&
+                   p.scale_d >= fmin);
+        p.scale = p.wide ? 0.0F : static_cast<float>(p.scale_d);  // in range: no overflowing conversion
+    }
     return p;
 }
 
-/// Code of one finite value x with lo <= x <= hi (seed 003 eq. 1; arithmetic in the file comment).
-/// floor(y + 1/2) is computed exactly as (floor(2y) + 1) / 2 in integers: 2y is exact, and no
-/// addition ever consumes the product y.
+/// Code of one finite value x with lo <= x <= hi (seed 003 eq. 1; arithmetic in the file comment):
+/// t = (x - lo) * s with s = 2L / (hi - lo), code = min((floor(t) + 1) / 2, L) in integers, which
+/// is floor(t/2 + 1/2) exactly. No addition ever consumes the product.
 inline std::uint32_t code_of(float x, const params& p, std::uint32_t levels) noexcept {
     if (p.flat) {
         return 0;
     }
-    std::int64_t twice = 0;  // floor(2y)
+    std::int64_t twice = 0;  // floor(t)
     if (p.wide) {
-        const double y = ((static_cast<double>(x) - p.lo_d) / p.range_d) * static_cast<double>(levels);
-        twice = static_cast<std::int64_t>(y * 2.0);
+        twice = static_cast<std::int64_t>((static_cast<double>(x) - p.lo_d) * p.scale_d);
     } else {
         const float d = x - p.lo;
-        const float r = d / p.range;
-        const float y = r * static_cast<float>(levels);
-        twice = static_cast<std::int32_t>(y * 2.0F);
+        twice = static_cast<std::int32_t>(d * p.scale);
     }
     const auto code = static_cast<std::uint32_t>((twice + 1) >> 1);
     return code < levels ? code : levels;
@@ -330,25 +348,26 @@ inline bool min_max_simd(const float* x, std::size_t n, float& lo, float& hi) no
     float h = x[0];
     bool nan = false;
     if (n >= 4 * flanes) {
+        // four independent chains each for min, max and the NaN flags
         fbatch mn[4];
         fbatch mx[4];
-        xsimd::batch_bool<float> bad(false);
+        xsimd::batch_bool<float> bad[4];
         for (std::size_t k = 0; k < 4; ++k) {
             mn[k] = fbatch::load_unaligned(x + k * flanes);
             mx[k] = mn[k];
-            bad = bad | (mn[k] != mn[k]);
+            bad[k] = mn[k] != mn[k];
         }
         for (i = 4 * flanes; i + 4 * flanes <= n; i += 4 * flanes) {
             for (std::size_t k = 0; k < 4; ++k) {
                 const fbatch v = fbatch::load_unaligned(x + i + k * flanes);
                 mn[k] = xsimd::min(mn[k], v);
                 mx[k] = xsimd::max(mx[k], v);
-                bad = bad | (v != v);
+                bad[k] = bad[k] | (v != v);
             }
         }
         l = simd::reduce_min(xsimd::min(xsimd::min(mn[0], mn[1]), xsimd::min(mn[2], mn[3])));
         h = simd::reduce_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3])));
-        nan = xsimd::any(bad);
+        nan = xsimd::any((bad[0] | bad[1]) | (bad[2] | bad[3]));
     }
     for (; i < n; ++i) {
         nan = nan || x[i] != x[i];
@@ -360,54 +379,49 @@ inline bool min_max_simd(const float* x, std::size_t n, float& lo, float& hi) no
     return !nan && std::isfinite(l) && std::isfinite(h);
 }
 
-/// Codes of n values that share the parameters p (n <= block).
-inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels,
-                       std::uint32_t* out) noexcept {
+/// Codes of n values that share the parameters p, written as T (std::uint32_t for the staging
+/// block, std::uint8_t straight into an 8-bit payload).
+template <class T>
+inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels, T* out) noexcept {
     if (p.flat) {
-        std::fill_n(out, n, 0u);
+        std::fill_n(out, n, T{0});
         return;
     }
     std::size_t i = 0;
     if (!p.wide) {
         const fbatch lo(p.lo);
-        const fbatch range(p.range);
-        const fbatch lv(static_cast<float>(levels));
-        const fbatch two(2.0F);
+        const fbatch scale(p.scale);
         const ibatch one(1);
         const ibatch li(static_cast<std::int32_t>(levels));
-        // int32_t and uint32_t may alias each other; codes are < 2^16
-        auto* dst = reinterpret_cast<std::int32_t*>(out);
         for (; i + flanes <= n; i += flanes) {
             const fbatch d = fbatch::load_unaligned(x + i) - lo;
-            const fbatch r = d / range;
-            const fbatch y = r * lv;
-            const ibatch twice = xsimd::to_int(y * two);
-            xsimd::min((twice + one) >> 1, li).store_unaligned(dst + i);
+            const ibatch twice = xsimd::to_int(d * scale);
+            const ibatch code = xsimd::min((twice + one) >> 1, li);
+            if constexpr (std::is_same_v<T, std::uint32_t>) {
+                // int32_t and uint32_t may alias each other; codes are < 2^16
+                code.store_unaligned(reinterpret_cast<std::int32_t*>(out) + i);
+            } else {
+                code.store_unaligned(out + i);  // converting store (codes < 256 here)
+            }
         }
     }
     for (; i < n; ++i) {
-        out[i] = code_of(x[i], p, levels);
+        out[i] = static_cast<T>(code_of(x[i], p, levels));
     }
 }
 
-/// Codes of one HWC pixel (C values, channel c with parameters ps[c]); `plain` = no channel is
-/// flat or wide, so the vector form applies.
-inline void pixel_codes_simd(const float* x, std::size_t channels, const float* mins, const float* maxs,
+/// Codes of one HWC pixel (C values, channel c with parameters ps[c], and los[c] / scales[c] the
+/// same lo and scale as arrays); `plain` = no channel is flat or wide, so the vector form applies.
+inline void pixel_codes_simd(const float* x, std::size_t channels, const float* los, const float* scales,
                              const params* ps, bool plain, std::uint32_t levels, std::uint32_t* out) noexcept {
     std::size_t c = 0;
     if (plain) {
-        const fbatch lv(static_cast<float>(levels));
-        const fbatch two(2.0F);
         const ibatch one(1);
         const ibatch li(static_cast<std::int32_t>(levels));
         auto* dst = reinterpret_cast<std::int32_t*>(out);
         for (; c + flanes <= channels; c += flanes) {
-            const fbatch lo = fbatch::load_unaligned(mins + c);
-            const fbatch range = fbatch::load_unaligned(maxs + c) - lo;
-            const fbatch d = fbatch::load_unaligned(x + c) - lo;
-            const fbatch r = d / range;
-            const fbatch y = r * lv;
-            const ibatch twice = xsimd::to_int(y * two);
+            const fbatch d = fbatch::load_unaligned(x + c) - fbatch::load_unaligned(los + c);
+            const ibatch twice = xsimd::to_int(d * fbatch::load_unaligned(scales + c));
             xsimd::min((twice + one) >> 1, li).store_unaligned(dst + c);
         }
     }
@@ -456,21 +470,32 @@ inline void pixel_values_simd(const std::uint32_t* codes, std::size_t channels, 
     }
 }
 
-/// Scratch for per-channel parameters: on the stack up to max_stack_params, else on the heap.
+/// Scratch for per-channel parameters (and their lo / scale as arrays): on the stack up to
+/// max_stack_params channels, else on the heap.
 class channel_scratch {
 public:
     explicit channel_scratch(std::size_t channels) {
         if (channels > max_stack_params) {
             heap_.resize(channels);
+            heap_f_.resize(2 * channels);
         }
-        data_ = channels > max_stack_params ? heap_.data() : stack_.data();
+        const bool heap = channels > max_stack_params;
+        data_ = heap ? heap_.data() : stack_.data();
+        los_ = heap ? heap_f_.data() : stack_f_.data();
+        scales_ = los_ + channels;
     }
     params* data() noexcept { return data_; }
+    float* los() noexcept { return los_; }
+    float* scales() noexcept { return scales_; }
 
 private:
-    std::array<params, max_stack_params> stack_{};
+    std::array<params, max_stack_params> stack_;
+    std::array<float, 2 * max_stack_params> stack_f_;
     std::vector<params> heap_;
+    std::vector<float> heap_f_;
     params* data_ = nullptr;
+    float* los_ = nullptr;
+    float* scales_ = nullptr;
 };
 
 // ---- encode / decode cores (inputs already validated) -------------------------------------------
@@ -520,6 +545,15 @@ inline void pack_fast(std::span<const float> x, int bits, const quantize_options
     const std::size_t C = o.channels;
     alignas(64) std::uint32_t codes[block];
     bit_writer w(payload);
+    if (o.layout != channel_layout::hwc && bits == 8) {
+        // byte-aligned codes: straight into the payload, no staging
+        const std::size_t len = n / C;
+        auto* dst = reinterpret_cast<std::uint8_t*>(payload);
+        for (std::size_t c = 0; c < C; ++c) {
+            codes_simd(x.data() + c * len, len, make_params(mins[c], maxs[c], levels), levels, dst + c * len);
+        }
+        return;
+    }
     if (o.layout != channel_layout::hwc) {
         const std::size_t len = n / C;
         for (std::size_t c = 0; c < C; ++c) {
@@ -537,13 +571,16 @@ inline void pack_fast(std::span<const float> x, int bits, const quantize_options
         bool plain = true;
         for (std::size_t c = 0; c < C; ++c) {
             ps[c] = make_params(mins[c], maxs[c], levels);
+            scratch.los()[c] = ps[c].lo;
+            scratch.scales()[c] = ps[c].scale;
             plain = plain && !ps[c].flat && !ps[c].wide;
         }
-        // whole pixels per staging block (a pixel larger than the block is staged in pieces)
+        // a pixel at a time (a pixel larger than the staging block is staged in pieces)
         for (std::size_t p = 0; p < n; p += C) {
             for (std::size_t c0 = 0; c0 < C; c0 += block) {
                 const std::size_t m = std::min(block, C - c0);
-                pixel_codes_simd(x.data() + p + c0, m, mins + c0, maxs + c0, ps + c0, plain, levels, codes);
+                pixel_codes_simd(x.data() + p + c0, m, scratch.los() + c0, scratch.scales() + c0, ps + c0, plain,
+                                 levels, codes);
                 w.put(codes, m, bits);
             }
         }
@@ -1089,5 +1126,9 @@ inline std::size_t dequantize_wire(std::span<const std::byte> wire, std::span<fl
 }
 
 }  // namespace offloadkit
+
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic pop
+#endif
 
 #endif  // OFFLOADKIT_KERNELS_QUANTIZE_HPP
