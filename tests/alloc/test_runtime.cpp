@@ -2,6 +2,7 @@
 // answers, deliveries) allocates nothing in the steady state once warmed up.
 #include <offloadkit/calibration/platt.hpp>
 #include <offloadkit/estimators/bandwidth.hpp>
+#include <offloadkit/runtime/approx_pipeline.hpp>
 #include <offloadkit/runtime/cbo_pipeline.hpp>
 
 #include <doctest/doctest.h>
@@ -57,4 +58,43 @@ TEST_CASE("cbo pipeline: push and poll do not allocate in the steady state") {
     now += 1.0;
     results += pipe.poll().size();
     CHECK(results == pipe.stats().frames_in);
+}
+
+namespace {
+struct table_dnn {
+    std::size_t level = 0;
+    [[nodiscard]] std::size_t num_classes() const { return 4; }
+    double run(const ok::image_view&, std::size_t branch, std::span<float> logits) const {
+        for (std::size_t k = 0; k < logits.size(); ++k) {
+            logits[k] = static_cast<float>((k + branch) % 4);
+        }
+        return 0.01 * static_cast<double>(branch + 1) * static_cast<double>(level + 1);
+    }
+};
+}  // namespace
+
+TEST_CASE("approx pipeline: step does not allocate once the categorizer has seen the frame width") {
+    const ok::branch_profiles p({"a", "b", "c"}, 2, 2, {0.5, 0.6, 0.7, 0.55, 0.65, 0.75},
+                                {0.01, 0.02, 0.03, 0.02, 0.04, 0.06});
+    ok::approx_pipeline_options o;
+    o.scene.interval = 3;
+    o.reserve_width = 64;
+    ok::approx_pipeline<ok::image_view, table_dnn> pipe(p, ok::complexity_categories({0.05}), table_dnn{}, o);
+    std::vector<std::uint8_t> a(64 * 64 * 3, 10);
+    std::vector<std::uint8_t> b(64 * 64 * 3);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        b[i] = static_cast<std::uint8_t>((i / 6) % 2 != 0 ? 250 : 0);
+    }
+    const ok::image_view va{a, 64, 64};
+    const ok::image_view vb{b, 64, 64};
+    (void)pipe.step(va);
+    CHECK(allocations_during([&] {
+              for (int i = 0; i < 300; ++i) {
+                  pipe.executor().level = static_cast<std::size_t>((i / 50) % 2);
+                  (void)pipe.step((i / 20) % 2 != 0 ? vb : va,
+                                  i % 3 == 0 ? ok::approx_requirement::min_accuracy(0.7)
+                                             : ok::approx_requirement::none());
+              }
+          }) == 0);
+    CHECK(pipe.stats().scene_changes > 3);
 }
