@@ -15,6 +15,9 @@
  * | network_link<L>         | the uplink: estimated bandwidth and latency, sends bytes | CBO pipeline, AMVP split path |
  * | transfer_link<L>        | a network_link that also reports when a send() completed (bytes, seconds, ok) | CBO pipeline (frees the uplink, feeds the estimator) |
  * | frame_encoder<E, F>     | a frame's expected bytes per resolution, and its wire bytes at one resolution | CBO pipeline |
+ * | feature_extractor<E, F> | the first part (FE) of a split CNN: frame -> features, latency | AMVP split path (seed 003 §IV-B) |
+ * | feature_inference<I>    | the second part (FI): features -> logits, latency         | AMVP split path |
+ * | approx_executor<E, F>   | the approximation-enabled DNN: runs branch b on a frame -> logits, latency (+ optional run_remote) | ApproxNet pipeline (seed 002 §4) |
  * | bandwidth_estimator<B>  | observes completed transfers, returns a bandwidth estimate | simulator, CBO pipeline |
  * | calibrator<C>           | confidence score -> probability of being correct         | CBO (seed 000 §III-B) |
  * | time_source<C>          | the clock the pipeline reads (a manual clock in tests)    | pipelines |
@@ -142,6 +145,48 @@ struct offload_request {
     std::span<const std::byte> wire;     ///< the encoded frame (valid during submit() only)
     double arrival = 0.0;                ///< the frame's timestamp (s)
     double deadline = 0.0;               ///< arrival + T (s): an answer after this is not used
+};
+
+/**
+ * @brief The feature extraction part (FE) of a CNN split in two (seed 003 §IV-B, Fig. 6).
+ *
+ * `e.feature_count()` is the number of binary32 features it outputs (H x W x C);
+ * `e.extract(frame, features)` writes exactly that many into `features` and returns its latency
+ * in seconds.
+ */
+template <class E, class Frame>
+concept feature_extractor = requires(E& e, const E& ce, const Frame& frame, std::span<float> features) {
+    { ce.feature_count() } -> std::convertible_to<std::size_t>;
+    { e.extract(frame, features) } -> std::convertible_to<double>;
+};
+
+/**
+ * @brief The feature inference part (FI) of a split CNN, on the other device (seed 003 §IV-B).
+ *
+ * `i.feature_count()` features in, `i.num_classes()` logits out; `i.infer(features, logits)`
+ * returns its latency in seconds.
+ */
+template <class I>
+concept feature_inference =
+    requires(I& i, const I& ci, std::span<const float> features, std::span<float> logits) {
+        { ci.feature_count() } -> std::convertible_to<std::size_t>;
+        { ci.num_classes() } -> std::convertible_to<std::size_t>;
+        { i.infer(features, logits) } -> std::convertible_to<double>;
+    };
+
+/**
+ * @brief An approximation-enabled DNN (seed 002 §4.1): `e.num_classes()` logits;
+ *        `e.run(frame, branch, logits)` runs approximation branch `branch` (an index into the
+ *        profiles' branches) and returns the observed latency in seconds.
+ *
+ * Optionally `e.run_remote(frame, logits)` runs the frame on the remote executor (§4.5) and
+ * returns the end-to-end latency; the pipeline calls it when the scheduler decides to offload.
+ */
+template <class E, class Frame>
+concept approx_executor = requires(E& e, const E& ce, const Frame& frame, std::size_t branch,
+                                   std::span<float> logits) {
+    { ce.num_classes() } -> std::convertible_to<std::size_t>;
+    { e.run(frame, branch, logits) } -> std::convertible_to<double>;
 };
 
 /**

@@ -49,5 +49,6 @@
 #include "runtime/cbo_pipeline.hpp"
 #include "runtime/runner.hpp"
 #include "runtime/approx_pipeline.hpp"
+#include "runtime/split_path.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP

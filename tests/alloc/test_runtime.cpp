@@ -4,6 +4,7 @@
 #include <offloadkit/estimators/bandwidth.hpp>
 #include <offloadkit/runtime/approx_pipeline.hpp>
 #include <offloadkit/runtime/cbo_pipeline.hpp>
+#include <offloadkit/runtime/split_path.hpp>
 
 #include <doctest/doctest.h>
 
@@ -97,4 +98,52 @@ TEST_CASE("approx pipeline: step does not allocate once the categorizer has seen
               }
           }) == 0);
     CHECK(pipe.stats().scene_changes > 3);
+}
+
+namespace {
+struct ramp_extractor {
+    [[nodiscard]] std::size_t feature_count() const { return 3136; }
+    double extract(const int& frame, std::span<float> features) const {
+        for (std::size_t i = 0; i < features.size(); ++i) {
+            features[i] = static_cast<float>((static_cast<std::size_t>(frame) * 31 + i) % 97) * 0.1F;
+        }
+        return 0.001;
+    }
+};
+struct sum_inference {
+    [[nodiscard]] std::size_t feature_count() const { return 3136; }
+    [[nodiscard]] std::size_t num_classes() const { return 4; }
+    double infer(std::span<const float> features, std::span<float> logits) const {
+        for (std::size_t k = 0; k < 4; ++k) {
+            logits[k] = features[k * 7];
+        }
+        return 0.001;
+    }
+};
+struct buffer_link {
+    std::vector<std::byte> buffer = std::vector<std::byte>(20000);
+    std::size_t size = 0;
+    double rate = 1e6;
+    [[nodiscard]] double bandwidth() const { return rate; }
+    [[nodiscard]] double latency() const { return 0.01; }
+    bool send(std::span<const std::byte> bytes) {
+        std::copy(bytes.begin(), bytes.end(), buffer.begin());
+        size = bytes.size();
+        return true;
+    }
+};
+}  // namespace
+
+TEST_CASE("split path: send and receive do not allocate") {
+    ok::split_sender<int, ramp_extractor, buffer_link> tx(ramp_extractor{}, buffer_link{});
+    ok::split_receiver<sum_inference> rx{sum_inference{}};
+    std::size_t labels = 0;
+    CHECK(allocations_during([&] {
+              for (int i = 0; i < 50; ++i) {
+                  tx.link().rate = i % 2 == 0 ? 1e6 : 1e11;  // quantized and raw messages
+                  (void)tx.send(i, static_cast<std::uint64_t>(i));
+                  labels += rx.receive(std::span<const std::byte>(tx.link().buffer).first(tx.link().size)).label;
+              }
+          }) == 0);
+    CHECK(labels > 0);
 }

@@ -115,6 +115,40 @@ struct halving_encoder {
     }
 };
 
+/// Feature extractor: 4 features, the frame's class one-hot scaled by its byte count.
+struct one_hot_extractor {
+    [[nodiscard]] std::size_t feature_count() const { return 4; }
+    double extract(const frame& f, std::span<float> features) {
+        for (std::size_t i = 0; i < features.size(); ++i) {
+            features[i] = i == f.true_class ? static_cast<float>(f.bytes) : 0.0F;
+        }
+        return 0.002;
+    }
+};
+
+/// Feature inference: the logits are the features (4 in, 4 out).
+struct identity_inference {
+    [[nodiscard]] std::size_t feature_count() const { return 4; }
+    [[nodiscard]] std::size_t num_classes() const { return 4; }
+    double infer(std::span<const float> features, std::span<float> logits) {
+        for (std::size_t i = 0; i < logits.size(); ++i) {
+            logits[i] = features[i];
+        }
+        return 0.001;
+    }
+};
+
+/// Approximation-enabled model: branch b puts logit b on class f.true_class; branch b takes (b+1) ms.
+struct branchy_executor {
+    [[nodiscard]] std::size_t num_classes() const { return 3; }
+    double run(const frame& f, std::size_t branch, std::span<float> logits) {
+        for (std::size_t k = 0; k < logits.size(); ++k) {
+            logits[k] = k == f.true_class ? static_cast<float>(branch + 1) : 0.0F;
+        }
+        return 0.001 * static_cast<double>(branch + 1);
+    }
+};
+
 /// Bandwidth estimator that returns the throughput of the last transfer.
 struct last_sample_estimator {
     double last = 0.0;

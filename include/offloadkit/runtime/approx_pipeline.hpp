@@ -11,7 +11,7 @@
  * It wires the step objects of the library — scene_change_detector (kernels/scene_change.hpp,
  * §4.2), complexity_estimator (kernels/complexity.hpp, §4.2), contention_estimator
  * (estimators/contention.hpp, §4.3) and branch_scheduler (approx/scheduler.hpp, §4.6) — to the
- * host's approximation-enabled DNN through the `approx_executor` concept below. One frame:
+ * host's approximation-enabled DNN through the `approx_executor` concept (concepts.hpp). One frame:
  *
  *  1. `scd.step(image)`; if it reports a change (always on the first frame), `category =
  *     ice.category(image)`, else the category of the last categorized frame (§4.2: "we use the
@@ -49,6 +49,7 @@
 #include "../approx/profiles.hpp"
 #include "../approx/scheduler.hpp"
 #include "../calibration/scores.hpp"
+#include "../concepts.hpp"
 #include "../error.hpp"
 #include "../estimators/contention.hpp"
 #include "../kernels/complexity.hpp"
@@ -56,21 +57,6 @@
 #include "../kernels/scene_change.hpp"
 
 namespace offloadkit {
-
-/**
- * @brief An approximation-enabled DNN (seed 002 §4.1): `e.num_classes()` logits;
- *        `e.run(frame, branch, logits)` runs approximation branch `branch` (an index into the
- *        profiles' branches) and returns the observed latency in seconds.
- *
- * Optionally `e.run_remote(frame, logits)` runs the frame on the remote executor (§4.5) and
- * returns the end-to-end latency; the pipeline calls it when the scheduler decides to offload.
- */
-template <class E, class Frame>
-concept approx_executor = requires(E& e, const E& ce, const Frame& frame, std::size_t branch,
-                                   std::span<float> logits) {
-    { ce.num_classes() } -> std::convertible_to<std::size_t>;
-    { e.run(frame, branch, logits) } -> std::convertible_to<double>;
-};
 
 /// What the pipeline did with one frame.
 struct approx_result {
