@@ -11,11 +11,25 @@
  * | concept                 | what the host provides                                   | used by |
  * |-------------------------|----------------------------------------------------------|---------|
  * | local_executor<E, F>    | the on-device (NPU) model: frame -> logits, latency      | CBO and ApproxNet pipelines |
- * | remote_executor<R, P>   | the server/GPU: accepts a payload (frame, features), answers later | CBO pipeline, AMVP split path |
+ * | remote_executor<R, P>   | the server/GPU: accepts a payload (frame, features), answers later | CBO pipeline (P = offload_request), AMVP split path |
  * | network_link<L>         | the uplink: estimated bandwidth and latency, sends bytes | CBO pipeline, AMVP split path |
+ * | transfer_link<L>        | a network_link that also reports when a send() completed (bytes, seconds, ok) | CBO pipeline (frees the uplink, feeds the estimator) |
+ * | frame_encoder<E, F>     | a frame's expected bytes per resolution, and its wire bytes at one resolution | CBO pipeline |
+ * | feature_extractor<E, F> | the first part (FE) of a split CNN: frame -> features, latency | AMVP split path (seed 003 §IV-B) |
+ * | feature_inference<I>    | the second part (FI): features -> logits, latency         | AMVP split path |
+ * | approx_executor<E, F>   | the approximation-enabled DNN: runs branch b on a frame -> logits, latency (+ optional run_remote) | ApproxNet pipeline (seed 002 §4) |
  * | bandwidth_estimator<B>  | observes completed transfers, returns a bandwidth estimate | simulator, CBO pipeline |
  * | calibrator<C>           | confidence score -> probability of being correct         | CBO (seed 000 §III-B) |
  * | time_source<C>          | the clock the pipeline reads (a manual clock in tests)    | pipelines |
+ * | offload_policy<P>       | (offload/policies.hpp) one online decision over the pending window | simulator, CBO pipeline |
+ *
+ * How the CBO pipeline (runtime/cbo_pipeline.hpp) uses them, per frame: push() calls
+ * `encoder.sizes(frame, bytes)` and `local.infer(frame, logits)`; when the policy sends the frame
+ * at resolution r, poll() calls `encoder.encode(frame, r, id)`, `remote.submit(id, request)` and
+ * `link.send(wire)`; later polls read `link.poll_completed()` (the uplink is free again, the
+ * transfer is fed to `estimator.observe(bytes, seconds)`) and `remote.poll()` (the answer). All
+ * calls happen on the thread that calls push()/poll(); none of them may block for long (the
+ * pipeline's deadlines are only as good as the host's polling).
  *
  * Units everywhere: seconds for time, bytes for sizes, bytes per second for bandwidth.
  * Minimal models of each concept live in tests/support/models.hpp; the compile-time checks in
@@ -80,6 +94,99 @@ concept network_link = requires(L& l, const L& cl, std::span<const std::byte> by
     { cl.bandwidth() } -> std::convertible_to<double>;
     { cl.latency() } -> std::convertible_to<double>;
     { l.send(bytes) } -> std::same_as<bool>;
+};
+
+/// What a transfer_link reports when the transfer handed to send() has left the device.
+struct transfer_report {
+    double bytes = 0.0;    ///< bytes transferred (the size of the send() span)
+    double seconds = 0.0;  ///< from send() to the last byte leaving (s); bytes / seconds is a throughput sample
+    bool ok = true;        ///< false: the transfer failed (connection lost); its frame falls back to local
+};
+
+/**
+ * @brief A network_link that tells when a transfer is done: the CBO pipeline sends one frame at a
+ *        time (seed 000's FCFS uplink) and needs to know when the uplink is free again and how
+ *        long the transfer took.
+ *
+ * `l.poll_completed()` returns, without blocking, the report of the transfer started by the last
+ * successful send() once its last byte has left (or it failed), exactly once; std::nullopt while
+ * it is still going or when nothing is in flight.
+ */
+template <class L>
+concept transfer_link = network_link<L> && requires(L& l) {
+    { l.poll_completed() } -> std::same_as<std::optional<transfer_report>>;
+};
+
+/**
+ * @brief Turns a frame into bytes for the uplink at one of the m resolutions of seed 000 §V-A
+ *        (e.g. 45x45 ... 224x224 PNG).
+ *
+ * `e.sizes(frame, bytes)` writes the expected size S(I, r) of the frame at every resolution r into
+ * `bytes` (bytes.size() == m; a frame with no data has no positive size); the policy plans with
+ * these. `e.encode(frame, r, id)` returns the wire bytes of the frame at resolution r for request
+ * `id` (a view the encoder owns, valid until its next encode call); the link sends exactly these.
+ */
+template <class E, class Frame>
+concept frame_encoder =
+    requires(E& e, const Frame& frame, std::span<double> bytes, std::size_t resolution, std::uint64_t id) {
+        e.sizes(frame, bytes);
+        { e.encode(frame, resolution, id) } -> std::convertible_to<std::span<const std::byte>>;
+    };
+
+/**
+ * @brief The payload the CBO pipeline hands to `remote_executor<R, offload_request>::submit` for
+ *        one offloaded frame, just before the same wire bytes go to the link.
+ *
+ * A remote executor whose transport is the link only needs the id (to match answers); one that
+ * ships bytes itself can use `wire`. `deadline` lets the server drop work nobody waits for.
+ */
+struct offload_request {
+    std::size_t resolution = 0;          ///< r, index into the model's resolutions
+    std::span<const std::byte> wire;     ///< the encoded frame (valid during submit() only)
+    double arrival = 0.0;                ///< the frame's timestamp (s)
+    double deadline = 0.0;               ///< arrival + T (s): an answer after this is not used
+};
+
+/**
+ * @brief The feature extraction part (FE) of a CNN split in two (seed 003 §IV-B, Fig. 6).
+ *
+ * `e.feature_count()` is the number of binary32 features it outputs (H x W x C);
+ * `e.extract(frame, features)` writes exactly that many into `features` and returns its latency
+ * in seconds.
+ */
+template <class E, class Frame>
+concept feature_extractor = requires(E& e, const E& ce, const Frame& frame, std::span<float> features) {
+    { ce.feature_count() } -> std::convertible_to<std::size_t>;
+    { e.extract(frame, features) } -> std::convertible_to<double>;
+};
+
+/**
+ * @brief The feature inference part (FI) of a split CNN, on the other device (seed 003 §IV-B).
+ *
+ * `i.feature_count()` features in, `i.num_classes()` logits out; `i.infer(features, logits)`
+ * returns its latency in seconds.
+ */
+template <class I>
+concept feature_inference =
+    requires(I& i, const I& ci, std::span<const float> features, std::span<float> logits) {
+        { ci.feature_count() } -> std::convertible_to<std::size_t>;
+        { ci.num_classes() } -> std::convertible_to<std::size_t>;
+        { i.infer(features, logits) } -> std::convertible_to<double>;
+    };
+
+/**
+ * @brief An approximation-enabled DNN (seed 002 §4.1): `e.num_classes()` logits;
+ *        `e.run(frame, branch, logits)` runs approximation branch `branch` (an index into the
+ *        profiles' branches) and returns the observed latency in seconds.
+ *
+ * Optionally `e.run_remote(frame, logits)` runs the frame on the remote executor (§4.5) and
+ * returns the end-to-end latency; the pipeline calls it when the scheduler decides to offload.
+ */
+template <class E, class Frame>
+concept approx_executor = requires(E& e, const E& ce, const Frame& frame, std::size_t branch,
+                                   std::span<float> logits) {
+    { ce.num_classes() } -> std::convertible_to<std::size_t>;
+    { e.run(frame, branch, logits) } -> std::convertible_to<double>;
 };
 
 /**

@@ -10,6 +10,8 @@
  * - pareto/, offload/, sim/ — CBO (seed 000 §IV-V): the offloading problem, its solvers, the simulator
  * - kernels/, approx/, estimators/ — ApproxNet (seed 002): SPP, content/contention estimators, scheduler
  * - kernels/quantize, multitask/ — AMVP (seed 003): feature quantizer, MinMaxCost optimizer
+ * - runtime/ — live pipelines over the host's backends: CBO pipeline (+ jthread runner, clocks),
+ *   ApproxNet pipeline, AMVP split path
  * - concepts.hpp — the plug-in points a host implements; io/ — CSV, JSON, SVG for the tools
  */
 
@@ -46,5 +48,10 @@
 #include "multitask/problem.hpp"
 #include "multitask/minmax_cost.hpp"
 #include "multitask/problem_csv.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/cbo_pipeline.hpp"
+#include "runtime/runner.hpp"
+#include "runtime/approx_pipeline.hpp"
+#include "runtime/split_path.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP

@@ -29,6 +29,13 @@ void* operator new(std::size_t n, std::align_val_t al) {
     throw std::bad_alloc();
 }
 void* operator new[](std::size_t n, std::align_val_t al) { return ::operator new(n, al); }
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): otherwise ASan's own
+// nothrow operator new allocates and the free() below reports an alloc-dealloc mismatch.
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+    offloadkit::test_alloc::allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return ::operator new(n, t); }
 // These deletes free what the operator new above malloc'ed; GCC 12 cannot see through the
 // replacement when inlining and warns about a new/free mismatch that is not there.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -42,3 +49,5 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }

@@ -48,6 +48,44 @@ struct calibrator_not_comparable {
     double operator()(double s) const { return s; }
     void transform(std::span<const double>, std::span<double>) const {}
 };
+struct link_without_poll_completed {  // a network_link, but it cannot say when a transfer is done
+    [[nodiscard]] double bandwidth() const { return 1.0; }
+    [[nodiscard]] double latency() const { return 0.1; }
+    bool send(std::span<const std::byte>) { return true; }
+};
+struct link_completed_as_bool {  // poll_completed() must return std::optional<transfer_report>
+    [[nodiscard]] double bandwidth() const { return 1.0; }
+    [[nodiscard]] double latency() const { return 0.1; }
+    bool send(std::span<const std::byte>) { return true; }
+    bool poll_completed() { return true; }
+};
+struct encoder_without_sizes {
+    std::span<const std::byte> encode(const tm::frame&, std::size_t, std::uint64_t) { return {}; }
+};
+struct encoder_returning_count {  // encode() must give the bytes, not their number
+    void sizes(const tm::frame&, std::span<double>) {}
+    std::size_t encode(const tm::frame&, std::size_t, std::uint64_t) { return 0; }
+};
+struct extractor_without_count {
+    double extract(const tm::frame&, std::span<float>) { return 0.0; }
+};
+struct extractor_into_doubles {  // features are binary32
+    [[nodiscard]] std::size_t feature_count() const { return 1; }
+    double extract(const tm::frame&, std::span<double>) { return 0.0; }
+};
+struct inference_without_classes {
+    [[nodiscard]] std::size_t feature_count() const { return 1; }
+    double infer(std::span<const float>, std::span<float>) { return 0.0; }
+};
+struct inference_returning_void {
+    [[nodiscard]] std::size_t feature_count() const { return 1; }
+    [[nodiscard]] std::size_t num_classes() const { return 1; }
+    void infer(std::span<const float>, std::span<float>) {}
+};
+struct executor_without_branch {  // a local_executor, but it cannot pick a branch
+    [[nodiscard]] std::size_t num_classes() const { return 1; }
+    double run(const tm::frame&, std::span<float>) { return 0.0; }
+};
 struct clock_without_now {
     double time() const { return 0.0; }
 };
@@ -64,6 +102,35 @@ static_assert(!ok::remote_executor<blocking_poll, tm::frame>);
 
 static_assert(ok::network_link<tm::recording_link>);
 static_assert(!ok::network_link<link_without_latency>);
+
+static_assert(ok::network_link<tm::instant_link>);
+static_assert(ok::transfer_link<tm::instant_link>);
+static_assert(!ok::transfer_link<tm::recording_link>);
+static_assert(!ok::transfer_link<link_without_poll_completed>);
+static_assert(!ok::transfer_link<link_completed_as_bool>);
+static_assert(!ok::transfer_link<link_without_latency>);
+
+static_assert(ok::frame_encoder<tm::halving_encoder, tm::frame>);
+static_assert(!ok::frame_encoder<tm::halving_encoder, int>);  // wrong frame type
+static_assert(!ok::frame_encoder<encoder_without_sizes, tm::frame>);
+static_assert(!ok::frame_encoder<encoder_returning_count, tm::frame>);
+
+static_assert(ok::remote_executor<tm::request_echo_executor, ok::offload_request>);
+static_assert(!ok::remote_executor<tm::echo_remote_executor, ok::offload_request>);  // takes frames
+
+static_assert(ok::feature_extractor<tm::one_hot_extractor, tm::frame>);
+static_assert(!ok::feature_extractor<tm::one_hot_extractor, int>);
+static_assert(!ok::feature_extractor<extractor_without_count, tm::frame>);
+static_assert(!ok::feature_extractor<extractor_into_doubles, tm::frame>);
+
+static_assert(ok::feature_inference<tm::identity_inference>);
+static_assert(!ok::feature_inference<inference_without_classes>);
+static_assert(!ok::feature_inference<inference_returning_void>);
+
+static_assert(ok::approx_executor<tm::branchy_executor, tm::frame>);
+static_assert(!ok::approx_executor<tm::branchy_executor, int>);
+static_assert(!ok::approx_executor<executor_without_branch, tm::frame>);
+static_assert(!ok::approx_executor<tm::fixed_local_executor, tm::frame>);
 
 static_assert(ok::bandwidth_estimator<tm::last_sample_estimator>);
 static_assert(!ok::bandwidth_estimator<estimator_without_observe>);
@@ -90,6 +157,40 @@ TEST_CASE("concept models behave as their documentation says") {
     REQUIRE(r.has_value());
     CHECK(r->id == 7);
     CHECK(r->label == 1);
+
+    tm::instant_link link;
+    CHECK_FALSE(link.poll_completed().has_value());
+    const std::vector<std::byte> wire(1250);
+    CHECK(link.send(wire));
+    const auto done = link.poll_completed();
+    REQUIRE(done.has_value());
+    CHECK(done->bytes == 1250.0);
+    CHECK(done->seconds == doctest::Approx(0.002));
+    CHECK_FALSE(link.poll_completed().has_value());  // reported once
+
+    tm::halving_encoder enc;
+    std::vector<double> sizes(3);
+    enc.sizes(tm::frame{0, 4000}, sizes);
+    CHECK(sizes == std::vector<double>{1000.0, 2000.0, 4000.0});
+
+    tm::request_echo_executor req_server;
+    CHECK(req_server.submit(3, ok::offload_request{1, wire, 0.0, 0.2}));
+    const auto answer = req_server.poll();
+    REQUIRE(answer.has_value());
+    CHECK(answer->id == 3);
+
+    tm::one_hot_extractor fe;
+    std::vector<float> features(fe.feature_count());
+    CHECK(fe.extract(tm::frame{2, 5}, features) == doctest::Approx(0.002));
+    CHECK(features == std::vector<float>{0.0F, 0.0F, 5.0F, 0.0F});
+    tm::identity_inference fi;
+    std::vector<float> out(fi.num_classes());
+    (void)fi.infer(features, out);
+    CHECK(out == features);
+    tm::branchy_executor approx;
+    std::vector<float> bl(approx.num_classes());
+    CHECK(approx.run(tm::frame{1, 0}, 2, bl) == doctest::Approx(0.003));
+    CHECK(bl == std::vector<float>{0.0F, 3.0F, 0.0F});
 
     tm::last_sample_estimator est;
     est.observe(1000.0, 0.5);
