@@ -35,8 +35,10 @@
  * local) or offloads the frame at resolution r: t' = max(t, a_i) + S(i, r) / B, kept only if
  * t' + T^o + L <= a_i + T (Algorithm 1, lines 6-9). Labels that another label dominates (earlier
  * or equal t, higher or equal v) are removed (line 10) with the one Pareto-list implementation,
- * pareto/frontier.hpp. Each level's labels are kept in a workspace arena with back-pointers, so
- * the plan is read back in O(n).
+ * pareto/frontier.hpp. Only the previous level's labels are kept in full; every finished level
+ * leaves one 32-bit word per label, parent * (m + 1) + choice + 1 (parent = index in the level
+ * before), so the plan is read back in O(n) and memory is 4 bytes per label kept over the whole
+ * run (a 7000-frame trace with an idle network keeps ~68 million labels: 270 MB, not 1.6 GB).
  *
  * solve_optimal additionally uses *arrival dominance*: when every frame still to be processed
  * arrives at or after c, all labels with t <= c behave identically from then on (max(t, a) = a),
@@ -74,9 +76,10 @@ namespace detail {
 struct dp_label {
     double cost = 0.0;         ///< t: when the uplink is free after this partial schedule (s)
     double value = 0.0;        ///< A: accuracy gain over keeping every processed frame local
-    std::uint32_t parent = 0;  ///< index in the arena of the label it extends
+    std::uint32_t parent = 0;  ///< index in the previous level of the label it extends
     std::int32_t choice = -1;  ///< -1: the frame of this level stays local; r: offloaded at r
 };
+
 }  // namespace detail
 
 /**
@@ -90,7 +93,7 @@ public:
     offload_workspace() = default;
 
     /// Number of labels the last solve kept over all levels (a measure of the DP's work).
-    [[nodiscard]] std::size_t labels() const noexcept { return arena_.size(); }
+    [[nodiscard]] std::size_t labels() const noexcept { return back_.size(); }
 
 private:
     template <class Arrival, class Gain, class Finish, class OnTime>
@@ -98,8 +101,9 @@ private:
                                        Arrival, Gain, Finish, OnTime, std::span<int>);
     friend struct offload_workspace_access;
 
-    std::vector<detail::dp_label> arena_;
-    std::vector<std::size_t> level_begin_;
+    std::vector<std::uint32_t> back_;       // every level's labels: parent * (m + 1) + choice + 1
+    std::vector<std::size_t> level_begin_;  // where each level starts in back_
+    std::vector<detail::dp_label> prev_;    // the previous level's labels in full
     std::vector<detail::dp_label> cur_;
     std::vector<detail::dp_label> next_;
     std::vector<detail::dp_label> cand_;
@@ -126,13 +130,15 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
                             OnTime on_time, std::span<int> choice) {
     using detail::dp_label;
     const std::size_t n = order.size();
-    auto& arena = ws.arena_;
+    auto& back = ws.back_;
+    auto& prev = ws.prev_;
     auto& level = ws.level_begin_;
-    arena.clear();
+    back.clear();
+    prev.clear();
     level.clear();
-    arena.push_back(dp_label{uplink_free_at, 0.0, 0, -1});  // l_0 = {(free, 0)} (line 1)
     level.push_back(0);
-    level.push_back(1);
+    back.push_back(0);
+    prev.push_back(dp_label{uplink_free_at, 0.0, 0, -1});  // l_0 = {(free, 0)} (line 1)
     if (collapse) {
         ws.suffix_min_.resize(n);
         double c = std::numeric_limits<double>::infinity();
@@ -146,38 +152,40 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
     for (std::size_t j = 0; j < n; ++j) {  // line 2
         const std::size_t i = order[j];
         const double a = arrival(i);
-        const std::size_t b = level[j];
-        const std::size_t e = level[j + 1];
-        std::size_t first = b;
+        const std::size_t e = prev.size();
+        std::size_t first = 0;
         if (collapse) {  // arrival dominance: labels free before every remaining arrival are equivalent
             const double c = ws.suffix_min_[j];
-            while (first + 1 < e && arena[first + 1].cost <= c) {
+            while (first + 1 < e && prev[first + 1].cost <= c) {
                 ++first;
             }
         }
+        // Trace-back words parent * (m + 1) + choice + 1 must fit in 32 bits.
+        detail::require(m < std::size_t{0xFFFFFFFFu} && e <= (std::size_t{0xFFFFFFFFu} - m) / (m + 1), "solve_optimal",
+                        "more than 2^32 / (resolutions + 1) labels in one level");
+        const auto parent_of = [](std::size_t q) { return static_cast<std::uint32_t>(q); };
         // Line 4: every pair of l_{j-1} is carried into l_j (the frame stays local).
         ws.cur_.clear();
         for (std::size_t q = first; q < e; ++q) {
-            ws.cur_.push_back(dp_label{arena[q].cost, arena[q].value, static_cast<std::uint32_t>(q), -1});
+            ws.cur_.push_back(dp_label{prev[q].cost, prev[q].value, parent_of(q), -1});
         }
         // Labels free by a all start at a; the last of them has the highest value.
         std::size_t q0 = first;
-        while (q0 + 1 < e && arena[q0 + 1].cost <= a) {
+        while (q0 + 1 < e && prev[q0 + 1].cost <= a) {
             ++q0;
         }
         for (std::size_t r = 0; r < m; ++r) {  // line 5
-            const double g = gain(i, r);        // line 8: A^o_r - A^npu_{p_j}
+            const double g = gain(i, r);       // line 8: A^o_r - A^npu_{p_j}
             if (!(g > 0.0)) {
                 continue;  // a non-positive gain only adds uplink time: always dominated
             }
             ws.cand_.clear();
             for (std::size_t q = q0; q < e; ++q) {
-                const double t = finish(std::max(arena[q].cost, a), i, r);  // line 6
-                if (!on_time(t, i)) {                                       // line 7
+                const double t = finish(std::max(prev[q].cost, a), i, r);  // line 6
+                if (!on_time(t, i)) {                                      // line 7
                     break;  // t is non-decreasing in q: no later label fits either
                 }
-                const dp_label nl{t, arena[q].value + g, static_cast<std::uint32_t>(q),
-                                  static_cast<std::int32_t>(r)};  // line 9
+                const dp_label nl{t, prev[q].value + g, parent_of(q), static_cast<std::int32_t>(r)};  // line 9
                 if (!ws.cand_.empty() && ws.cand_.back().cost == t) {
                     ws.cand_.back() = nl;  // equal times after rounding: keep the higher value
                 } else {
@@ -191,18 +199,20 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
             pareto_merge<dp_label>(ws.cur_, ws.cand_, ws.next_, cost_of, value_of);
             std::swap(ws.cur_, ws.next_);
         }
-        arena.insert(arena.end(), ws.cur_.begin(), ws.cur_.end());
-        level.push_back(arena.size());
-        // Back-pointers are 32-bit (24-byte labels); 4 billion labels would need ~100 GB anyway.
-        detail::require(arena.size() < std::size_t{0xFFFFFFFFu}, "solve_optimal", "more than 2^32 labels");
+        level.push_back(back.size());
+        for (const dp_label& l : ws.cur_) {
+            back.push_back(static_cast<std::uint32_t>(l.parent * (m + 1) + static_cast<std::size_t>(l.choice + 1)));
+        }
+        std::swap(prev, ws.cur_);
     }
     // Line 11: the best pair of l_k is the last one (values strictly increase along the list).
-    std::size_t idx = arena.size() - 1;
-    const double best = arena[idx].value;
+    const double best = prev.back().value;
+    std::size_t idx = prev.size() - 1;
     // Lines 12-17: follow the back-pointers from l_k to l_0.
     for (std::size_t j = n; j-- > 0;) {
-        choice[order[j]] = arena[idx].choice;
-        idx = arena[idx].parent;
+        const std::size_t word = back[level[j + 1] + idx];
+        choice[order[j]] = static_cast<int>(word % (m + 1)) - 1;
+        idx = word / (m + 1);
     }
     return best;
 }
@@ -314,8 +324,7 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
  *        workspace and `out.choice` have grown to the problem's size.
  * @throws offloadkit::invalid_argument as solve_optimal(); `out` is untouched on error.
  */
-inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offload_workspace& ws,
-                          offload_plan& out) {
+inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offload_workspace& ws, offload_plan& out) {
     detail::validate_offload_problem(pb, "solve_optimal");
     detail::require_finite(uplink_free_at, "solve_optimal", "uplink_free_at");
     detail::solve_into(pb, uplink_free_at, ws, out, cbo_order::arrival);
