@@ -38,7 +38,8 @@
 #include <unistd.h>
 
 #if defined(__FMA__) || defined(__FMA4__)
-#error "offloadkit-make-trace must be built without FMA (no -march=native/-mfma): fused multiply-adds change the rounding and the trace would not match the committed one"
+#error \
+    "offloadkit-make-trace must be built without FMA (no -march=native/-mfma): fused multiply-adds change the rounding and the trace would not match the committed one"
 #endif
 
 namespace ok = offloadkit;
@@ -111,6 +112,13 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+constexpr const char* usage_text =
+    "usage: offloadkit-make-trace --out FILE [--data-dir DIR] [--seed N] [--frames N]\n"
+    "         [--npu-train N] [--npu-epochs N] [--npu-hidden A[,B..]] [--server-train N]\n"
+    "         [--server-epochs N] [--server-hidden A[,B..]] [--server-low-res P] [--noise-bits N]\n"
+    "         [--slice] [--check-bytes N] [--dump-png DIR]\n"
+    "The defaults make examples/data/fashion_mnist_trace.csv; see docs/demo-trace.md.\n";
+
 int run(int argc, char** argv) {
     okx::trace_options opt;
     std::string out_path;
@@ -128,6 +136,10 @@ int run(int argc, char** argv) {
             command += argv[i + 1];
             return argv[++i];
         };
+        if (a == "--help" || a == "-h") {
+            std::fputs(usage_text, stdout);
+            return 0;
+        }
         if (a == "--out") {
             out_path = value();
         } else if (a == "--data-dir") {
@@ -159,7 +171,7 @@ int run(int argc, char** argv) {
         } else if (a == "--dump-png") {
             dump_dir = value();
         } else {
-            ok::detail::fail("offloadkit-make-trace", "unknown option '", a, "' (see the comment at the top of examples/make_trace.cpp)");
+            ok::detail::fail("offloadkit-make-trace", "unknown option '", a, "' (--help for usage)");
         }
     }
     ok::detail::require(!out_path.empty(), "offloadkit-make-trace", "--out FILE is required");
@@ -232,7 +244,8 @@ int run(int argc, char** argv) {
         std::vector<std::uint8_t> filtered;
         std::array<double, 5> ours{};
         std::array<double, 5> gz{};
-        const std::size_t n = std::min(std::max<std::size_t>(check_bytes, dump_dir.empty() ? 0 : 3), trace.frames.size());
+        const std::size_t n =
+            std::min(std::max<std::size_t>(check_bytes, dump_dir.empty() ? 0 : 3), trace.frames.size());
         for (std::size_t f = 0; f < n; ++f) {
             const auto& fr = trace.frames[f];
             for (std::size_t k = 0; k < okx::paper_resolutions.size(); ++k) {
