@@ -365,10 +365,12 @@ inline bool min_max_simd(const float* x, std::size_t n, float& lo, float& hi) no
         h = simd::reduce_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3])));
         nan = xsimd::any((bad[0] | bad[1]) | (bad[2] | bad[3]));
     }
-    for (; i < n; ++i) {
-        nan = nan || x[i] != x[i];
-        l = x[i] < l ? x[i] : l;
-        h = x[i] > h ? x[i] : h;
+    // the tail by pointer: with an index, GCC 12 -O3 vectorises it and then warns (-Waggressive-
+    // loop-optimizations) about an iteration count it invented, when n is a known constant
+    for (const float* p = x + i; p != x + n; ++p) {
+        nan = nan || *p != *p;
+        l = *p < l ? *p : l;
+        h = *p > h ? *p : h;
     }
     lo = canonical_zero(l);
     hi = canonical_zero(h);
