@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "../error.hpp"
@@ -353,11 +354,17 @@ inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::s
 [[nodiscard]] inline amvp_problem read_amvp_problem(const std::string& path) {
     namespace fs = std::filesystem;
     const fs::path p(path);
-    if (fs::is_directory(p)) {
+    // The error_code overloads: the throwing ones raise std::filesystem::filesystem_error for a
+    // path the OS rejects (too long, no permission), and every failure here must be
+    // offloadkit::invalid_argument. A status error counts as "not a directory / no such file",
+    // and read_file then reports that it cannot open the path.
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
         std::map<std::string, std::string> texts;
         for (const char* t : detail::amvp_csv::tables) {
             const fs::path f = p / (std::string(t) + ".csv");
-            if (fs::exists(f)) {
+            std::error_code exists_ec;
+            if (fs::exists(f, exists_ec)) {
                 texts[t] = detail::amvp_csv::read_file(f);
             }
         }
