@@ -436,12 +436,15 @@ template <class Gain>
  * @param estimator the bandwidth estimator the online policies see (copied per run).
  * @param order Algorithm 1's confidence order or the arrival-ordered window optimum for
  *        cbo/cbo-uncalibrated.
- * @throws offloadkit::invalid_argument as simulate() and profile_trace().
+ * @throws offloadkit::invalid_argument as simulate() and profile_trace(), and for a `kind` that
+ *         is not a policy_kind value (it used to return an empty result).
  */
 template <calibrator C, bandwidth_estimator E = true_bandwidth>
 [[nodiscard]] sim_result run_policy(policy_kind kind, const trace& tr, const C& cal, const sim_options& opt,
                                     E estimator = E{}, cbo_order order = cbo_order::confidence) {
     detail::validate_sim_options(opt, "run_policy");
+    detail::require(static_cast<std::size_t>(kind) < all_policy_kinds.size(), "run_policy", "kind is ",
+                    static_cast<long long>(kind), ", not a policy_kind value");
     const trace_profile prof = profile_trace(tr, opt.calibration_fraction);
     const offload_model model{opt.deadline, opt.server_time, opt.network_latency, prof.server_accuracy};
     const std::size_t first = prof.split;
