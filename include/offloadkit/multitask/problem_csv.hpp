@@ -321,7 +321,7 @@ inline amvp_problem build(const std::map<std::string, io::csv_table>& tabs) {
             pb.tasks[s].candidates.push_back(c);
         }
     }
-    amvp_validate(pb);
+    (void)amvp::compile(pb, fn);  // amvp_validate's checks, reported as read_amvp_problem
     return pb;
 }
 
@@ -340,7 +340,7 @@ inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::s
  * @brief Parses a sectioned CSV problem (format: docs/amvp-problem-format.md).
  * @throws offloadkit::invalid_argument naming the line for malformed CSV, unknown sections,
  *         names or settings, missing tables, columns or device profiles, non-numbers; and
- *         whatever amvp_validate rejects.
+ *         whatever amvp_validate rejects (every message starts "read_amvp_problem: ").
  */
 [[nodiscard]] inline amvp_problem parse_amvp_problem(std::string_view text) {
     return detail::amvp_csv::build(detail::amvp_csv::parse_sections(detail::amvp_csv::split_sections(text), ""));
