@@ -402,11 +402,18 @@ struct trace_profile {
  *        true (possibly time-varying) bandwidth: seed 000 §IV-C's DP with gain(i, r) given by the
  *        caller (Optimal: A^o_r - C(confidence_i); Oracle: server_correct_{i,r} - npu_correct_i).
  * @return choice per trace row (rows outside the range are -1).
+ * @throws offloadkit::invalid_argument for an invalid trace or options, or first > last or
+ *         last > size (as simulate(); the range was unchecked before: reads past the trace).
  * Complexity as solve_optimal().
  */
 template <class Gain>
 [[nodiscard]] std::vector<int> offline_plan(const trace& tr, std::size_t first, std::size_t last,
                                             const sim_options& opt, Gain gain) {
+    constexpr std::string_view fn = "offline_plan";
+    validate_trace(tr, fn);
+    detail::validate_sim_options(opt, fn);
+    detail::require(first <= last && last <= tr.size(), fn, "frame range [", first, ", ", last,
+                    ") is not inside the trace of ", tr.size(), " frames");
     std::vector<std::size_t> order(last - first);
     for (std::size_t k = 0; k < order.size(); ++k) {
         order[k] = first + k;  // arrivals are non-decreasing in row order (validated)
