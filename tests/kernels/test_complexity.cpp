@@ -337,7 +337,9 @@ TEST_CASE("learn_complexity_categories rejects bad input") {
 TEST_CASE("complexity_estimator::edge_map equals the free edge_map and reuses its row buffer") {
     ok::complexity_estimator ice(ok::complexity_categories({0.05}));
     // Widths that grow and shrink, so the member form runs on a buffer sized for another frame.
-    for (const auto& [h, w] : {std::pair<std::size_t, std::size_t>{9, 5}, {7, 33}, {1, 1}, {12, 17}, {3, 64}}) {
+    for (const auto& hw : {std::pair<std::size_t, std::size_t>{9, 5}, {7, 33}, {1, 1}, {12, 17}, {3, 64}}) {
+        const std::size_t h = hw.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+        const std::size_t w = hw.second;
         CAPTURE(w);
         const auto rgb = make_frame("noise", 11 + w, h, w, 3);
         const ok::image_view v{rgb, h, w};
