@@ -1237,6 +1237,11 @@ table kernels_rows() {
                  ok::spp_max_pool(in, 1, 2, 2, {3}, out, ok::spp_rule::adaptive);
                  return out[0] == 1.0F && out[8] == 4.0F;
              });
+    t.accept("spp_bin_range_zero_level", "spp_bin_range", "l = 0 (outside its documented precondition)",
+             "the empty bin {0, 0}; was a division by zero", [] {
+                 return ok::spp_bin_range(7, 0, 0, ok::spp_rule::paper) == ok::spp_bin{0, 0} &&
+                        ok::spp_bin_range(7, 0, 3, ok::spp_rule::adaptive) == ok::spp_bin{0, 0};
+             });
     t.accept("scd_first_frame", "scene_change_detector::step", "the first frame after construction or reset()",
              "checked and reported as a change (the categorizer runs once at the start)", [] {
                  ok::scene_change_detector d;
@@ -1913,6 +1918,17 @@ table sim_rows() {
               rogue_policy{{0, 9}, false});
     rogue_row("simulate_policy_release_sent", "a policy that sends and releases the same frame",
               "the policy both sent and released window index 0", rogue_policy{{0, 0}, true});
+    const auto gain = [](std::size_t, std::size_t) { return 0.1; };
+    t.reject("offline_plan_range", "offline_plan", "frames [0, 25) of 20 (read past the trace before)",
+             "frame range [0, 25) is not inside the trace of 20 frames",
+             [tr, opt, gain] { (void)ok::offline_plan(tr, 0, 25, opt, gain); });
+    t.reject("offline_plan_reversed", "offline_plan", "frames [5, 4)", "frame range [5, 4)",
+             [tr, opt, gain] { (void)ok::offline_plan(tr, 5, 4, opt, gain); });
+    t.reject("offline_plan_trace", "offline_plan", "a trace with arrival[3] = NaN", "arrival[3] is NaN", [tr, opt, gain] {
+        auto bad = tr;
+        bad.arrival[3] = nan;
+        (void)ok::offline_plan(bad, 0, 20, opt, gain);
+    });
     t.reject("profile_fraction_zero", "profile_trace", "calibration_fraction 0", "calibration_fraction is 0, expected a value in (0, 1)",
              [tr] { (void)ok::profile_trace(tr, 0.0); });
     t.reject("profile_fraction_nan", "profile_trace", "calibration_fraction NaN", "calibration_fraction is NaN",
