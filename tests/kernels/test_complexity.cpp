@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <offloadkit/detail/random.hpp>
@@ -331,4 +332,28 @@ TEST_CASE("learn_complexity_categories rejects bad input") {
                     ok::invalid_argument);
     CHECK_THROWS_AS((void)ok::learn_complexity_categories(edge, correct, latency, {.min_samples = 0}),
                     ok::invalid_argument);
+}
+
+TEST_CASE("complexity_estimator::edge_map equals the free edge_map and reuses its row buffer") {
+    ok::complexity_estimator ice(ok::complexity_categories({0.05}));
+    // Widths that grow and shrink, so the member form runs on a buffer sized for another frame.
+    for (const auto& hw : {std::pair<std::size_t, std::size_t>{9, 5}, {7, 33}, {1, 1}, {12, 17}, {3, 64}}) {
+        const std::size_t h = hw.first;  // not a structured binding: CAPTURE's lambda takes it (clang 14)
+        const std::size_t w = hw.second;
+        CAPTURE(w);
+        const auto rgb = make_frame("noise", 11 + w, h, w, 3);
+        const ok::image_view v{rgb, h, w};
+        std::vector<float> expected(h * w), got(h * w, -1.0F);
+        ok::edge_map(v, expected);
+        const double mean = ice.edge_map(v, got);
+        CHECK(got == expected);
+        CHECK(mean == ok::mean_edge_value(v));
+    }
+    const auto rgb = make_frame("noise", 3, 4, 5, 3);
+    std::vector<float> wrong(19, 7.0F);
+    CHECK_THROWS_WITH_AS((void)ice.edge_map(ok::image_view{rgb, 4, 5}, wrong),
+                         "complexity_estimator::edge_map: out has size 19, expected 20 (the size of frame.height * "
+                         "frame.width)",
+                         ok::invalid_argument);
+    CHECK(std::all_of(wrong.begin(), wrong.end(), [](float x) { return x == 7.0F; }));
 }

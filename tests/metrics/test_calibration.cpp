@@ -241,3 +241,93 @@ TEST_CASE("calibration metrics: golden vectors from numpy and scikit-learn 1.2.1
         CHECK(seen == m);
     }
 }
+
+namespace {
+// The definition of seed 000 §III-B, written out plainly: bin of c = min(floor(c M), M - 1), sums in
+// index order, ECE = sum n_b/n |acc_b - conf_b|, MCE = max over non-empty bins.
+ok::calibration_report plain_report(const std::vector<double>& c, const std::vector<std::uint8_t>& y, std::size_t m) {
+    ok::calibration_report r;
+    r.bins.resize(m);
+    std::vector<double> cs(m, 0.0), ys(m, 0.0);
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        const std::size_t b = std::min(static_cast<std::size_t>(c[i] * static_cast<double>(m)), m - 1);
+        ++r.bins[b].count;
+        cs[b] += c[i];
+        ys[b] += y[i];
+    }
+    for (std::size_t b = 0; b < m; ++b) {
+        auto& bin = r.bins[b];
+        bin.lower = static_cast<double>(b) / static_cast<double>(m);
+        bin.upper = static_cast<double>(b + 1) / static_cast<double>(m);
+        if (bin.count == 0) {
+            bin.confidence = bin.accuracy = std::numeric_limits<double>::quiet_NaN();
+            continue;
+        }
+        const double cnt = static_cast<double>(bin.count);
+        bin.confidence = cs[b] / cnt;
+        bin.accuracy = ys[b] / cnt;
+        const double gap = std::fabs(bin.accuracy - bin.confidence);
+        r.ece += cnt / static_cast<double>(c.size()) * gap;
+        r.mce = std::max(r.mce, gap);
+    }
+    return r;
+}
+}  // namespace
+
+TEST_CASE("calibration_error_into: the plain definition bit for bit, calibration_error to rounding") {
+    ok::detail::rng g(404);
+    ok::calibration_report rep;
+    for (const std::size_t m : {1u, 3u, 10u, 15u}) {
+        for (const std::size_t n : {1u, 2u, 7u, 100u, 1001u}) {
+            CAPTURE(m);
+            CAPTURE(n);
+            std::vector<double> c(n);
+            std::vector<std::uint8_t> y(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                // bin edges, 0 and 1 exactly, and random values
+                c[i] = i % 5 == 0 ? static_cast<double>(g.below(m + 1)) / static_cast<double>(m) : g.uniform();
+                y[i] = g.bernoulli(c[i]) ? 1 : 0;
+            }
+            ok::calibration_error_into(c, y, m, rep);
+            const auto want = plain_report(c, y, m);
+            CHECK(rep.ece == want.ece);
+            CHECK(rep.mce == want.mce);
+            REQUIRE(rep.bins.size() == m);
+            const auto other = ok::calibration_error(c, y, m);
+            CHECK(rep.ece == doctest::Approx(other.ece).epsilon(1e-12));
+            CHECK(rep.mce == doctest::Approx(other.mce).epsilon(1e-12));
+            for (std::size_t b = 0; b < m; ++b) {
+                CHECK(rep.bins[b].count == want.bins[b].count);
+                CHECK(rep.bins[b].count == other.bins[b].count);
+                CHECK(rep.bins[b].lower == want.bins[b].lower);
+                CHECK(rep.bins[b].upper == want.bins[b].upper);
+                if (want.bins[b].count != 0) {
+                    CHECK(rep.bins[b].confidence == want.bins[b].confidence);
+                    CHECK(rep.bins[b].accuracy == want.bins[b].accuracy);
+                } else {
+                    CHECK(std::isnan(rep.bins[b].confidence));
+                    CHECK(std::isnan(rep.bins[b].accuracy));
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("calibration_error_into: a rejected input leaves the report as it was") {
+    const std::vector<double> c{0.2, 0.7, 0.9};
+    const std::vector<std::uint8_t> y{0, 1, 1};
+    ok::calibration_report rep;
+    ok::calibration_error_into(c, y, 4, rep);
+    const ok::calibration_report before = rep;
+    const std::vector<double> bad{0.2, std::nan(""), 0.9};
+    CHECK_THROWS_WITH_AS(ok::calibration_error_into(bad, y, 4, rep), "calibration_error_into: confidences[1] is NaN, expected a value in [0, 1]",
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS(ok::calibration_error_into(c, y, 0, rep), "calibration_error_into: bins is 0, expected 1..16777216",
+                         ok::invalid_argument);
+    REQUIRE(rep.bins.size() == before.bins.size());
+    CHECK(rep.ece == before.ece);
+    CHECK(rep.mce == before.mce);
+    for (std::size_t b = 0; b < rep.bins.size(); ++b) {
+        CHECK(rep.bins[b].count == before.bins[b].count);
+    }
+}

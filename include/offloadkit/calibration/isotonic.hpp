@@ -449,7 +449,7 @@ private:
         detail::require_not_empty(x.size(), fn, "x");
         detail::require_same_size(y.size(), x.size(), fn, "y", "x");
         for (std::size_t i = 0; i < x.size(); ++i) {
-            detail::require_finite(x[i], fn, "x");
+            detail::require(std::isfinite(x[i]), fn, detail::arg_at{"x", i}, " is ", x[i], ", expected a finite number");
             if (!(y[i] >= 0.0 && y[i] <= 1.0)) {
                 detail::fail(fn, detail::arg_at{"y", i}, " is ", y[i], ", expected a value in [0, 1]");
             }

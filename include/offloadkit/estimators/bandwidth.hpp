@@ -15,12 +15,24 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "../concepts.hpp"
 #include "../error.hpp"
 
 namespace offloadkit {
+
+namespace detail {
+/// Rejects a sample whose throughput bytes / seconds (or its inverse) overflows or underflows a
+/// double: one such sample would make the running sums infinite and every later estimate NaN.
+inline void check_throughput(double bytes, double seconds, std::string_view function) {
+    const double x = bytes / seconds;
+    const double inv = seconds / bytes;
+    require(std::isfinite(x) && x > 0.0 && std::isfinite(inv) && inv > 0.0, function, "bytes / seconds is ",
+            bytes, " / ", seconds, ", a throughput outside the range of double");
+}
+}  // namespace detail
 
 /**
  * @brief Harmonic mean of the throughput of the last N transfers (the estimator of
@@ -50,11 +62,13 @@ public:
 
     /**
      * @brief Records one completed transfer. O(1), no allocation.
-     * @throws offloadkit::invalid_argument unless bytes and seconds are finite and > 0.
+     * @throws offloadkit::invalid_argument unless bytes and seconds are finite and > 0 and
+     *         bytes / seconds and seconds / bytes are both finite and > 0 (state unchanged).
      */
     void observe(double bytes, double seconds) {
         detail::require_positive(bytes, "harmonic_mean_estimator::observe", "bytes");
         detail::require_positive(seconds, "harmonic_mean_estimator::observe", "seconds");
+        detail::check_throughput(bytes, seconds, "harmonic_mean_estimator::observe");
         const double inv = seconds / bytes;  // 1 / throughput
         if (count_ == inverse_.size()) {
             sum_ -= inverse_[next_];
@@ -117,11 +131,13 @@ public:
 
     /**
      * @brief Records one completed transfer. O(1), no allocation.
-     * @throws offloadkit::invalid_argument unless bytes and seconds are finite and > 0.
+     * @throws offloadkit::invalid_argument unless bytes and seconds are finite and > 0 and
+     *         bytes / seconds and seconds / bytes are both finite and > 0 (state unchanged).
      */
     void observe(double bytes, double seconds) {
         detail::require_positive(bytes, "dual_ewma_estimator::observe", "bytes");
         detail::require_positive(seconds, "dual_ewma_estimator::observe", "seconds");
+        detail::check_throughput(bytes, seconds, "dual_ewma_estimator::observe");
         const double x = bytes / seconds;
         const double af = std::pow(0.5, seconds / fast_half_life_);
         const double as = std::pow(0.5, seconds / slow_half_life_);

@@ -42,8 +42,14 @@ public:
         return cells_[row * cols() + col];
     }
 
-    /// 1-based line number in the source text of data row `row`.
-    [[nodiscard]] std::size_t line_of(std::size_t row) const { return lines_.at(row); }
+    /**
+     * @brief 1-based line number in the source text of data row `row`.
+     * @throws offloadkit::invalid_argument "<function>: row R out of range (N rows)" (as cell()).
+     */
+    [[nodiscard]] std::size_t line_of(std::size_t row) const {
+        detail::require(row < rows(), function_, "row ", row, " out of range (", rows(), " rows)");
+        return lines_[row];
+    }
 
     /// Index of the column named `name`, if present.
     [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept {

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "../error.hpp"
@@ -170,13 +171,26 @@ inline void render_panel(std::string& out, const svg_plot& p, double ox, double 
     // Grid and ticks.
     const double xs = nice_step(xmax - xmin, 6);
     const double ys = nice_step(ymax - ymin, 5);
-    for (double t = std::ceil(xmin / xs - 1e-9) * xs; t <= xmax + xs * 1e-9; t += xs) {
+    // Ticks by index, at most max_ticks of them: `t += step` stops moving once t is so large that
+    // step is below half its ulp (data near 1e17 with a range of a few units), and would loop forever.
+    constexpr int max_ticks = 100;
+    const double x_first = std::ceil(xmin / xs - 1e-9) * xs;
+    for (int i = 0; i <= max_ticks; ++i) {
+        const double t = x_first + i * xs;
+        if (!(t <= xmax + xs * 1e-9)) {
+            break;
+        }
         out += "<line x1=\"" + num(X(t)) + "\" y1=\"" + num(oy + top) + "\" x2=\"" + num(X(t)) + "\" y2=\"" +
                num(oy + top + ph) + "\" stroke=\"#e4e4e4\"/>\n";
         out += "<text x=\"" + num(X(t)) + "\" y=\"" + num(oy + top + ph + 16) +
                "\" text-anchor=\"middle\" font-size=\"11\">" + tick_label(t, xs) + "</text>\n";
     }
-    for (double t = std::ceil(ymin / ys - 1e-9) * ys; t <= ymax + ys * 1e-9; t += ys) {
+    const double y_first = std::ceil(ymin / ys - 1e-9) * ys;
+    for (int i = 0; i <= max_ticks; ++i) {
+        const double t = y_first + i * ys;
+        if (!(t <= ymax + ys * 1e-9)) {
+            break;
+        }
         out += "<line x1=\"" + num(ox + left) + "\" y1=\"" + num(Y(t)) + "\" x2=\"" + num(ox + left + pw) +
                "\" y2=\"" + num(Y(t)) + "\" stroke=\"#e4e4e4\"/>\n";
         out += "<text x=\"" + num(ox + left - 6) + "\" y=\"" + num(Y(t) + 4) +
@@ -273,8 +287,11 @@ inline void render_panel(std::string& out, const svg_plot& p, double ox, double 
 /**
  * @brief Renders `panels` into one standalone SVG document, `columns` panels per row.
  * @param panel_width,panel_height size of each panel in px.
- * @throws offloadkit::invalid_argument when `panels` is empty, `columns` is 0, a series has
- *         x and y of different sizes, or a panel size is not positive.
+ * @param columns panels per row; 0 = all panels in one row.
+ * @throws offloadkit::invalid_argument when `panels` is empty, a series has
+ *         x and y of different sizes, a panel size is not positive, or an axis limit (x_min,
+ *         x_max, y_min, y_max) is set to NaN or an infinity. Non-finite data points are skipped;
+ *         every panel gets at most 101 ticks per axis, whatever the data's magnitude.
  */
 [[nodiscard]] inline std::string render_svg(std::span<const svg_plot> panels, std::size_t columns = 0,
                                             double panel_width = 560, double panel_height = 400) {
@@ -289,6 +306,12 @@ inline void render_panel(std::string& out, const svg_plot& p, double ox, double 
             const auto& s = panels[k].series[j];
             detail::require(s.x.size() == s.y.size(), "render_svg", "panels[", k, "].series[", j, "] has ",
                             s.x.size(), " x values and ", s.y.size(), " y values");
+        }
+        const auto& p = panels[k];
+        for (const auto& [axis, name] : {std::pair{&p.x_min, "x_min"}, std::pair{&p.x_max, "x_max"},
+                                         std::pair{&p.y_min, "y_min"}, std::pair{&p.y_max, "y_max"}}) {
+            detail::require(!axis->has_value() || std::isfinite(**axis), "render_svg", "panels[", k, "].", name,
+                            " is ", axis->value_or(0.0), ", expected a finite number");
         }
     }
     const std::size_t rows = (panels.size() + columns - 1) / columns;

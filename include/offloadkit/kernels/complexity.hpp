@@ -325,6 +325,21 @@ public:
         return detail::mean_edge_value_fast(img, scratch_, nullptr);
     }
 
+    /**
+     * @brief The edge map of `frame` into `out` (H*W floats, row-major, as the free edge_map()),
+     *        using this object's row buffer: the non-allocating form for per-frame use.
+     * @return the mean edge value (the mean of `out`, as mean_edge_value(frame)).
+     * @throws offloadkit::invalid_argument for an invalid frame or out.size() != H*W (out untouched).
+     * O(H*W); no allocation once reserved for the frame's width.
+     */
+    double edge_map(const image_view& frame, std::span<float> out) {
+        constexpr std::string_view fn = "complexity_estimator::edge_map";
+        const auto img = detail::check_image(frame, fn);
+        detail::require_same_size(out.size(), img.height * img.width, fn, "out", "frame.height * frame.width");
+        reserve(img.width);
+        return detail::mean_edge_value_fast(img, scratch_, out.data());
+    }
+
     /// The category of `frame`: categories().category(mean_edge_value(frame)).
     [[nodiscard]] std::size_t category(const image_view& frame) { return categories_.category(mean_edge_value(frame)); }
 

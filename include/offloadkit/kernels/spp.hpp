@@ -97,11 +97,16 @@ struct spp_bin {
 
 /**
  * @brief Bin `i` of `l` on an axis of `a` elements under `rule` (no validation).
- * @pre l >= 1, i < l, a >= 1, a*l does not overflow; a >= l for spp_rule::paper.
+ * @pre l >= 1, i < l, a >= 1, a*l does not overflow; a >= l for spp_rule::paper. Outside the
+ *      precondition the result is meaningless but defined: l == 0 gives the empty bin {0, 0}
+ *      (instead of a division by zero), overflow wraps.
  * @return paper: [i*floor(a/l), i*floor(a/l) + ceil(a/l)) (never clipped, see the file comment);
  *         adaptive: [floor(i*a/l), ceil((i+1)*a/l)). O(1).
  */
 [[nodiscard]] constexpr spp_bin spp_bin_range(std::size_t a, std::size_t l, std::size_t i, spp_rule rule) noexcept {
+    if (l == 0) [[unlikely]] {
+        return {0, 0};
+    }
     if (rule == spp_rule::paper) {
         const std::size_t stride = a / l;
         const std::size_t window = (a + l - 1) / l;

@@ -241,6 +241,62 @@ template <detail::real_range C, detail::integer_range L>
 }
 
 /**
+ * @brief calibration_error() with equal-width bins into a caller-owned report: the
+ *        non-allocating form for monitoring calibration online (seed 000 §III-B, ECE and MCE).
+ *
+ * Same bins, ECE and MCE as calibration_error(confidences, correct, bins) (per-bin sums are
+ * taken in index order, so ECE may differ from it in the last bits). Everything is validated
+ * before `report` is touched.
+ * @param report receives ECE, MCE and the M bins; no allocation when report.bins.capacity() >= M
+ *        (e.g. a report returned by an earlier call with the same M).
+ * @throws offloadkit::invalid_argument as calibration_error() ("calibration_error_into: ...");
+ *         `report` is untouched then.
+ * Complexity: O(n + M), two passes (validation, then binning); no allocation after warm-up.
+ * @code
+ * ok::calibration_report rep;
+ * for (;;) { ok::calibration_error_into(window_conf, window_correct, 10, rep); show(rep.ece); }
+ * @endcode
+ */
+template <detail::real_range C, detail::integer_range L>
+void calibration_error_into(const C& confidences, const L& correct, std::size_t bins, calibration_report& report) {
+    constexpr std::string_view fn = "calibration_error_into";
+    const auto c = detail::as_span(confidences);
+    const auto y = detail::as_span(correct);
+    detail::calibration_metrics::check_bins(bins, fn);
+    detail::calibration_metrics::check(c, y, fn);
+    report.bins.resize(bins);
+    const double m = static_cast<double>(bins);
+    for (std::size_t b = 0; b < bins; ++b) {
+        // confidence and accuracy hold the bin's sums until the division below
+        report.bins[b] = calibration_bin{static_cast<double>(b) / m, static_cast<double>(b + 1) / m, 0, 0.0, 0.0};
+    }
+    const std::size_t last = bins - 1;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        const double v = static_cast<double>(c[i]);
+        auto& bin = report.bins[std::min(static_cast<std::size_t>(v * m), last)];
+        ++bin.count;
+        bin.confidence += v;
+        bin.accuracy += y[i] != 0 ? 1.0 : 0.0;
+    }
+    report.ece = 0.0;
+    report.mce = 0.0;
+    const double n = static_cast<double>(c.size());
+    for (auto& bin : report.bins) {
+        if (bin.count == 0) {
+            bin.confidence = std::numeric_limits<double>::quiet_NaN();
+            bin.accuracy = std::numeric_limits<double>::quiet_NaN();
+            continue;
+        }
+        const double cnt = static_cast<double>(bin.count);
+        bin.confidence /= cnt;
+        bin.accuracy /= cnt;
+        const double gap = std::abs(bin.accuracy - bin.confidence);
+        report.ece += cnt / n * gap;
+        report.mce = std::max(report.mce, gap);
+    }
+}
+
+/**
  * @brief Adaptive calibration error: the ECE over M equal-mass bins (calibration_error with
  *        binning::equal_mass).
  * @throws offloadkit::invalid_argument as calibration_error.

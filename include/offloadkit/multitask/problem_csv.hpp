@@ -20,6 +20,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "../error.hpp"
@@ -320,7 +321,7 @@ inline amvp_problem build(const std::map<std::string, io::csv_table>& tabs) {
             pb.tasks[s].candidates.push_back(c);
         }
     }
-    amvp_validate(pb);
+    (void)amvp::compile(pb, fn);  // amvp_validate's checks, reported as read_amvp_problem
     return pb;
 }
 
@@ -339,7 +340,7 @@ inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::s
  * @brief Parses a sectioned CSV problem (format: docs/amvp-problem-format.md).
  * @throws offloadkit::invalid_argument naming the line for malformed CSV, unknown sections,
  *         names or settings, missing tables, columns or device profiles, non-numbers; and
- *         whatever amvp_validate rejects.
+ *         whatever amvp_validate rejects (every message starts "read_amvp_problem: ").
  */
 [[nodiscard]] inline amvp_problem parse_amvp_problem(std::string_view text) {
     return detail::amvp_csv::build(detail::amvp_csv::parse_sections(detail::amvp_csv::split_sections(text), ""));
@@ -353,11 +354,17 @@ inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::s
 [[nodiscard]] inline amvp_problem read_amvp_problem(const std::string& path) {
     namespace fs = std::filesystem;
     const fs::path p(path);
-    if (fs::is_directory(p)) {
+    // The error_code overloads: the throwing ones raise std::filesystem::filesystem_error for a
+    // path the OS rejects (too long, no permission), and every failure here must be
+    // offloadkit::invalid_argument. A status error counts as "not a directory / no such file",
+    // and read_file then reports that it cannot open the path.
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
         std::map<std::string, std::string> texts;
         for (const char* t : detail::amvp_csv::tables) {
             const fs::path f = p / (std::string(t) + ".csv");
-            if (fs::exists(f)) {
+            std::error_code exists_ec;
+            if (fs::exists(f, exists_ec)) {
                 texts[t] = detail::amvp_csv::read_file(f);
             }
         }

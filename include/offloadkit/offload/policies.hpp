@@ -24,7 +24,11 @@
  *     it from the window (is_expired()).
  *  3. **Input**: `ctx.now` (s), `ctx.bandwidth` the estimate in bytes/s (may be 0), the window
  *     (pending_frame: id, arrival, raw confidence, bytes per resolution), and `release`, a span
- *     of window.size() zeros.
+ *     of window.size() zeros. Bad input throws offloadkit::invalid_argument and leaves `release`
+ *     untouched: every policy rejects a release span of another size; server, fastva and cbo
+ *     also a non-finite ctx.now and a window frame whose arrival is not finite and >= 0, whose
+ *     confidence is outside [0, 1] or whose bytes are not m finite sizes > 0 ("window[w].field");
+ *     planned_policy an id outside its plan or a planned resolution outside the frame's bytes.
  *  4. **Output**: an offload_action — send window[index] now at `resolution`, or nothing
  *     (index -1) — and `release[w] = 1` for frames the policy finalizes as local now (their local
  *     result can be delivered at once). A sent frame must not be released. A policy only sends a
@@ -104,9 +108,20 @@ inline void validate_offload_model(const offload_model& m, std::string_view func
     validate_offload_parameters(m.deadline, m.server_time, m.network_latency, m.server_accuracy, function);
 }
 
+/// Checks one frame of the pending window: arrival finite and >= 0, confidence in [0, 1], m byte
+/// sizes, each finite and > 0 (what the protocol promises; without the check a NaN arrival was
+/// reported by cbo_schedule under its own name, and server_policy sent frames of negative size).
 inline void check_window_frame(const pending_frame& f, std::size_t w, std::size_t m, std::string_view function) {
+    require(std::isfinite(f.arrival) && f.arrival >= 0.0, function, "window[", w, "].arrival is ", f.arrival,
+            ", expected a finite number >= 0");
+    require(f.confidence >= 0.0 && f.confidence <= 1.0, function, "window[", w, "].confidence is ", f.confidence,
+            ", expected a value in [0, 1]");
     require(f.bytes.size() == m, function, "window[", w, "].bytes has size ", f.bytes.size(), ", expected ", m,
             " (the number of resolutions)");
+    for (std::size_t r = 0; r < m; ++r) {
+        require(std::isfinite(f.bytes[r]) && f.bytes[r] > 0.0, function, "window[", w, "].bytes[", r, "] is ",
+                f.bytes[r], ", expected a finite number > 0");
+    }
 }
 
 /// True when frame f could be sent now at resolution r and be on time under bandwidth b.
@@ -200,6 +215,7 @@ public:
                           std::span<std::uint8_t> release) {
         constexpr std::string_view fn = "server_policy::decide";
         detail::require_same_size(release.size(), window.size(), fn, "release", "window");
+        detail::require_finite(ctx.now, fn, "ctx.now");
         const std::size_t m = model_.server_accuracy.size();
         for (std::size_t w = 0; w < window.size(); ++w) {
             detail::check_window_frame(window[w], w, m, fn);
@@ -351,14 +367,18 @@ public:
                           std::span<std::uint8_t> release) {
         constexpr std::string_view fn = "planned_policy::decide";
         detail::require_same_size(release.size(), window.size(), fn, "release", "window");
-        offload_action act;
+        // Validate the whole window first: `release` is untouched when a frame is rejected.
         for (std::size_t w = 0; w < window.size(); ++w) {
             const std::size_t id = window[w].id;
             detail::require(id < choice_.size(), fn, "window[", w, "].id is ", id, ", the plan has ", choice_.size(),
                             " frames");
             const int c = choice_[id];
             detail::require(c < static_cast<int>(window[w].bytes.size()), fn, "plan resolution ", c, " for frame ", id,
-                            " is out of range");
+                            " (window[", w, "]) is out of range");
+        }
+        offload_action act;
+        for (std::size_t w = 0; w < window.size(); ++w) {
+            const int c = choice_[window[w].id];
             if (c < 0) {
                 release[w] = 1;
             } else if (!act.sends()) {

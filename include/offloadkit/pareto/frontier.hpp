@@ -96,9 +96,17 @@ void pareto_prune_sorted(std::vector<T>& list, ValueOf value_of = {}) {
  *        their order — and prunes it to a Pareto list (the first of equal elements survives).
  *
  * O(n log n); std::stable_sort may use a temporary buffer.
+ * @throws offloadkit::invalid_argument "pareto_prune: list[i].cost is NaN" (or .value) before
+ *         anything moves: NaN breaks the sort's strict weak ordering, which is undefined behaviour.
  */
 template <class T, class CostOf = detail::member_cost, class ValueOf = detail::member_value>
 void pareto_prune(std::vector<T>& list, CostOf cost_of = {}, ValueOf value_of = {}) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        detail::require(!std::isnan(std::invoke(cost_of, list[i])), "pareto_prune", detail::arg_at{"list", i},
+                        ".cost is NaN");
+        detail::require(!std::isnan(std::invoke(value_of, list[i])), "pareto_prune", detail::arg_at{"list", i},
+                        ".value is NaN");
+    }
     std::stable_sort(list.begin(), list.end(), [&](const T& x, const T& y) {
         const double cx = std::invoke(cost_of, x);
         const double cy = std::invoke(cost_of, y);

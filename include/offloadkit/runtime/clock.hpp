@@ -14,6 +14,15 @@
 
 namespace offloadkit {
 
+namespace detail {
+/// seconds clamped to [-1e9, 1e9], NaN to 0: every such value converts to std::chrono's 64-bit
+/// nanosecond ticks, and adds to a steady_clock time point (the machine's uptime), without overflow.
+[[nodiscard]] constexpr double clamp_seconds(double seconds) noexcept {
+    constexpr double limit = 1e9;
+    return seconds != seconds ? 0.0 : seconds > limit ? limit : seconds < -limit ? -limit : seconds;
+}
+}  // namespace detail
+
 /**
  * @brief std::chrono::steady_clock in seconds since this object was made (so times start near 0
  *        and frame timestamps taken from it are >= 0, as the pipelines require).
@@ -29,10 +38,16 @@ public:
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - origin_).count();
     }
 
-    /// The steady_clock time point of now() == seconds (for waiting with a condition variable).
+    /**
+     * @brief The steady_clock time point of now() == seconds (for waiting with a condition variable).
+     *
+     * seconds is clamped to [-1e9, 1e9] (about 31 years either way) and NaN counts as 0: a double
+     * outside the range of steady_clock's integer ticks (+inf from next_due() with nothing
+     * outstanding, say) would otherwise make the conversion undefined behaviour.
+     */
     [[nodiscard]] std::chrono::steady_clock::time_point to_time_point(double seconds) const noexcept {
         return origin_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                             std::chrono::duration<double>(seconds));
+                             std::chrono::duration<double>(detail::clamp_seconds(seconds)));
     }
 
 private:

@@ -43,6 +43,7 @@
 
 #include "../error.hpp"
 #include "cbo_pipeline.hpp"
+#include "clock.hpp"
 
 namespace offloadkit {
 
@@ -134,14 +135,16 @@ public:
     }
 
     /**
-     * @brief Waits until every pushed frame has its result, or `timeout` seconds (wall time) pass.
+     * @brief Waits until every pushed frame has its result, or `timeout` seconds (wall time) pass
+     *        (NaN or <= 0: no wait; more than 1e9, +inf included: 1e9 — a double beyond the range of
+     *        steady_clock's ticks would make the conversion undefined behaviour).
      * @return true when nothing is outstanding.
      */
     bool wait_idle(double timeout) {
         std::unique_lock lock(mutex_);
         const auto until = std::chrono::steady_clock::now() +
                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               std::chrono::duration<double>(timeout > 0.0 ? timeout : 0.0));
+                               std::chrono::duration<double>(timeout > 0.0 ? detail::clamp_seconds(timeout) : 0.0));
         return idle_.wait_until(lock, until, [&] { return pipeline_.outstanding() == 0 && delivering_ == 0; });
     }
 
@@ -215,6 +218,7 @@ private:
                 wait = due - now;
             }
             wait = wait > 20e-6 ? wait : 20e-6;  // a due time that rounds below now: do not spin
+            wait = detail::clamp_seconds(wait);   // max_period may be any finite value, 1e300 say
             wake_.wait_for(lock, st,
                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                std::chrono::duration<double>(wait)),

@@ -302,10 +302,13 @@ public:
         } else {
             detail::require(body.size() == 4 * count_, fn, "raw body has size ", body.size(), ", expected ",
                             4 * count_);
+            // Check every value before writing any: features() keeps the last good message's.
             for (std::size_t i = 0; i < count_; ++i) {
                 const float v = detail::split::get_f32(body.data() + 4 * i);
                 detail::require(std::isfinite(v), fn, detail::arg_at{"features", i}, " is ", v);
-                features_[i] = v;
+            }
+            for (std::size_t i = 0; i < count_; ++i) {
+                features_[i] = detail::split::get_f32(body.data() + 4 * i);
             }
         }
         std::fill(logits_.begin(), logits_.end(), 0.0F);

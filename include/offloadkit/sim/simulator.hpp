@@ -402,11 +402,18 @@ struct trace_profile {
  *        true (possibly time-varying) bandwidth: seed 000 §IV-C's DP with gain(i, r) given by the
  *        caller (Optimal: A^o_r - C(confidence_i); Oracle: server_correct_{i,r} - npu_correct_i).
  * @return choice per trace row (rows outside the range are -1).
+ * @throws offloadkit::invalid_argument for an invalid trace or options, or first > last or
+ *         last > size (as simulate(); the range was unchecked before: reads past the trace).
  * Complexity as solve_optimal().
  */
 template <class Gain>
 [[nodiscard]] std::vector<int> offline_plan(const trace& tr, std::size_t first, std::size_t last,
                                             const sim_options& opt, Gain gain) {
+    constexpr std::string_view fn = "offline_plan";
+    validate_trace(tr, fn);
+    detail::validate_sim_options(opt, fn);
+    detail::require(first <= last && last <= tr.size(), fn, "frame range [", first, ", ", last,
+                    ") is not inside the trace of ", tr.size(), " frames");
     std::vector<std::size_t> order(last - first);
     for (std::size_t k = 0; k < order.size(); ++k) {
         order[k] = first + k;  // arrivals are non-decreasing in row order (validated)
@@ -436,12 +443,15 @@ template <class Gain>
  * @param estimator the bandwidth estimator the online policies see (copied per run).
  * @param order Algorithm 1's confidence order or the arrival-ordered window optimum for
  *        cbo/cbo-uncalibrated.
- * @throws offloadkit::invalid_argument as simulate() and profile_trace().
+ * @throws offloadkit::invalid_argument as simulate() and profile_trace(), and for a `kind` that
+ *         is not a policy_kind value (it used to return an empty result).
  */
 template <calibrator C, bandwidth_estimator E = true_bandwidth>
 [[nodiscard]] sim_result run_policy(policy_kind kind, const trace& tr, const C& cal, const sim_options& opt,
                                     E estimator = E{}, cbo_order order = cbo_order::confidence) {
     detail::validate_sim_options(opt, "run_policy");
+    detail::require(static_cast<std::size_t>(kind) < all_policy_kinds.size(), "run_policy", "kind is ",
+                    static_cast<long long>(kind), ", not a policy_kind value");
     const trace_profile prof = profile_trace(tr, opt.calibration_fraction);
     const offload_model model{opt.deadline, opt.server_time, opt.network_latency, prof.server_accuracy};
     const std::size_t first = prof.split;

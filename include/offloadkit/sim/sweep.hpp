@@ -62,11 +62,14 @@ enum class sweep_axis { bandwidth, fps, latency };
  *   (seed 000 §V-A changes the videos' frame rate by re-encoding; a trace's recorded arrival times
  *   would otherwise keep the old rate);
  * - latency: `network_latency = value` seconds (>= 0).
- * @throws offloadkit::invalid_argument for a value outside those ranges or not finite.
+ * @throws offloadkit::invalid_argument for a value outside those ranges or not finite, or an
+ *         `axis` that is not a sweep_axis value (it used to return `base` unchanged).
  * O(1) besides copying `base`.
  */
 [[nodiscard]] inline sim_options at_sweep_point(const sim_options& base, sweep_axis axis, double value) {
     constexpr std::string_view fn = "at_sweep_point";
+    detail::require(static_cast<unsigned>(axis) <= static_cast<unsigned>(sweep_axis::latency), fn, "axis is ",
+                    static_cast<long long>(axis), ", not a sweep_axis value");
     sim_options o = base;
     switch (axis) {
         case sweep_axis::bandwidth:
