@@ -419,7 +419,7 @@ private:
         std::size_t i = 0;
         for (; i + L <= n; i += L) {
             const batch z = xsimd::fma(va, batch::load_unaligned(in + i), vb);
-            (one / (one + xsimd::exp(z))).store_unaligned(out + i);
+            (one / (one + detail::simd::exp_saturating(z))).store_unaligned(out + i);  // z may be +-inf
         }
         return i;
     }
