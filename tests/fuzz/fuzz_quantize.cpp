@@ -15,8 +15,9 @@
 //  - quantize() rejects exactly the inputs with a NaN/inf feature;
 //  - otherwise quantize_into() (reused storage), quantize_to_wire() and serialize() agree, the
 //    payload equals the scalar reference encoder bit for bit, the message deserializes back to
-//    the same tensor, and every element reconstructs within (hi - lo) / (2 L) plus binary32
-//    rounding (the bound of seed 003 eq. 1-2 stated in the header).
+//    the same tensor, every non-flat channel holds codes 0 and 2^bits - 1 and no range bound is
+//    -0, and every element reconstructs within (hi - lo) / (2 L) plus binary32 rounding (the
+//    bound of seed 003 eq. 1-2 stated in the header).
 #include <offloadkit/kernels/quantize.hpp>
 
 #include <algorithm>
@@ -193,6 +194,22 @@ void feature_mode(fuzz::input& in) {
     for (std::size_t c = 0; c < channels; ++c) {
         FUZZ_CHECK(std::memcmp(&mins[c], &qt.channel_mins()[c], sizeof(float)) == 0);
         FUZZ_CHECK(std::memcmp(&maxs[c], &qt.channel_maxs()[c], sizeof(float)) == 0);
+    }
+    // every non-flat channel holds code 0 (its min) and code 2^bits - 1 (its max), and no range
+    // bound is -0 (docs/wire-format.md: what quantize writes beyond what the parser requires)
+    const auto top = static_cast<std::uint32_t>((std::uint32_t{1} << bits) - 1);
+    std::vector<bool> has_zero(channels, false), has_top(channels, false);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t c = channel_of(i, n, layout, channels);
+        has_zero[c] = has_zero[c] || qt.code(i) == 0;
+        has_top[c] = has_top[c] || qt.code(i) == top;
+    }
+    for (std::size_t c = 0; c < channels; ++c) {
+        FUZZ_CHECK(!std::signbit(qt.channel_mins()[c]) || qt.channel_mins()[c] != 0.0F);
+        FUZZ_CHECK(!std::signbit(qt.channel_maxs()[c]) || qt.channel_maxs()[c] != 0.0F);
+        if (n > 0 && qt.channel_mins()[c] < qt.channel_maxs()[c]) {
+            FUZZ_CHECK(has_zero[c] && has_top[c]);
+        }
     }
     // reconstruction bound
     std::vector<float> back(n);
