@@ -291,6 +291,55 @@ TEST_CASE("isotonic: scores near the largest double do not produce NaN") {
     CHECK(c(-big) == 0.0);
 }
 
+TEST_CASE("isotonic: predictions stay within each segment's values, so in [0, 1] and monotone (fuzz regressions)") {
+    // numpy.interp's slope * (s - x_j) + y_j rounds twice and can overshoot y_{j+1}: here it
+    // gives 1.0000000000000002 (numpy 1.24.2 interp and scikit-learn 1.2.1 predict agree), a probability
+    // above 1. Found by tests/fuzz/fuzz_calibrator_fit and fuzz_calibrator_text.
+    const ok::isotonic_calibrator c({0.20924839366144665, 5.40279902205744}, {0.007518172224287911, 1.0});
+    CHECK(c(5.402799022057439) == 1.0);
+    CHECK(c(5.40279902205744) == 1.0);
+    std::vector<double> out(1);
+    c.transform(std::vector<double>{5.402799022057439}, out);
+    CHECK(out[0] == 1.0);
+
+    // A segment about as wide as the largest double has a subnormal slope (few digits): on the
+    // thresholds the fuzzer's fit produced, s = -1 gave 0.20000000000000015 on a segment ending at
+    // y = 0.2 (and 0.2 at -5e-324 after it: not monotone).
+    const double big = std::numeric_limits<double>::max();
+    const ok::isotonic_calibrator f({-big, -5e-324, 0.37499046311131456, 0.9900053406576639, 411.9375},
+                                    {0.0, 0.2, 0.6666666666666666, 0.6666666666666666, 1.0});
+    CHECK(f(-1.0) <= 0.2);
+    CHECK(f(-1.0) == doctest::Approx(0.2));
+    CHECK(f(-1.0) <= f(-5e-324));
+    CHECK(f(-big / 2) == doctest::Approx(0.1));
+    const ok::isotonic_calibrator wide({-big, 0.0, big * 0.9999999999999996}, {0.0, 0.5, 1.0});
+    double prev = 0.0;
+    for (const double v : {-big, -1e300, -1.0, -1e-300, 0.0, 1e-300, 1.0, 1e300, big / 2, big}) {
+        const double p = wide(v);
+        CHECK(p >= prev);
+        CHECK(p <= 1.0);
+        prev = p;
+    }
+
+    // A segment narrower than the smallest normal double: the slope 1 / 1e-320 overflows, and
+    // inf * 0 made the prediction NaN at x_j (and inf inside the segment).
+    const ok::isotonic_calibrator narrow({0.0, 1e-320, 1.0}, {0.0, 1.0, 1.0});
+    CHECK(narrow(0.0) == 0.0);
+    CHECK(narrow(5e-321) == doctest::Approx(0.5));
+    CHECK(narrow(1e-320) == 1.0);
+    CHECK(narrow(0.5) == 1.0);
+    const auto text_back = ok::isotonic_calibrator::from_string(ok::to_string(narrow));
+    CHECK(text_back(0.0) == 0.0);
+
+    // First and last score near -+1.8e308 with every segment narrower than the largest double:
+    // the bucket table's scale was 64 / inf = 0 and (v - x0) * 0 = inf * 0 = NaN became an index
+    // (undefined behaviour; clang UBSan). Now a binary search. Found by fuzz_calibrator_text.
+    const ok::isotonic_calibrator span({-big, 0.0, big}, {0.0, 0.5, 1.0});
+    CHECK(span(big / 2) == doctest::Approx(0.75));
+    CHECK(span(-big / 2) == doctest::Approx(0.25));
+    CHECK(span(0.0) == 0.5);
+}
+
 TEST_CASE("isotonic: to_string / from_string round-trips exactly and rejects malformed text") {
     ok::detail::rng g(8);
     std::vector<double> s(500);

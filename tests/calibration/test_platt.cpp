@@ -412,6 +412,46 @@ TEST_CASE("platt: batch transform (SIMD for double) equals operator() to 2 ulp; 
     }
 }
 
+TEST_CASE("platt: transform saturates to exactly 0 and 1 where a*s + b overflows (fuzz regression)") {
+    // a*s + b = +-inf (or beyond xsimd's exp reduction range) in the SIMD batch path: xsimd's exp
+    // converted round(z / ln 2) to int64, undefined behaviour (clang UBSan). Found by
+    // tests/fuzz/fuzz_calibrator_text on the seed "a -3.25, b 1.5" at the probe score 1e300.
+    const double big = std::numeric_limits<double>::max();
+    const ok::platt_calibrator c(-3.25, 1.5);
+    const std::vector<double> s{1e300, -1e300, big, -big, 1e20, -1e20, 0.5, 3e18, -3e18};
+    std::vector<double> out(s.size(), -1.0);
+    c.transform(s, out);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        CAPTURE(s[i]);
+        const double expected = 1.0 / (1.0 + std::exp(-3.25 * s[i] + 1.5));
+        CHECK(c(s[i]) == expected);
+        CHECK(std::abs(out[i] - expected) <= 4e-16);
+    }
+    CHECK(out[0] == 1.0);
+    CHECK(out[1] == 0.0);
+    CHECK(out[2] == 1.0);
+    CHECK(out[3] == 0.0);
+}
+
+TEST_CASE("platt: samples of weight 0 are removed exactly, also far from the others (fuzz regression)") {
+    // Zero-weight samples used to widen the range the scores are scaled by: one at -460 squeezed
+    // the two weighted scores 0 and 4.3e-5 to 1.0 and 1.0000002 in scaled coordinates, where
+    // Newton stalled at a = -7844 with a smoothed loss of 0.67976 instead of the optimum 0.67301.
+    // Found by tests/fuzz/fuzz_calibrator_fit.
+    const double e = 4.3317792005836964e-05;
+    const std::vector<double> s{-460.015625, 0.0, 0.0, 0.0, e};
+    const std::vector<std::uint8_t> y{0, 1, 0, 0, 1};
+    const std::vector<double> w{0.0, 0.0, 0.0, 0.5, 0.5};
+    const auto c = ok::platt_calibrator::fit(s, y, w);
+    const auto removed = ok::platt_calibrator::fit(std::vector<double>{0.0, e}, std::vector<std::uint8_t>{0, 1},
+                                                   std::vector<double>{0.5, 0.5});
+    CHECK(c == removed);
+    // Two points, smoothed targets t- = 1/(0.5 + 2) = 0.4 and t+ = 1.5/2.5 = 0.6, fitted exactly:
+    // p(0) = 0.4 gives b = log(1.5); p(e) = 0.6 gives a e + b = -log(1.5).
+    CHECK(c.b() == doctest::Approx(std::log(1.5)).epsilon(1e-9));
+    CHECK(c.a() == doctest::Approx(-2.0 * std::log(1.5) / e).epsilon(1e-9));
+}
+
 TEST_CASE("platt: extreme weights (tiny, huge, summing past the largest double) still give a finite fit") {
     const auto d = logistic_data(23, 300);
     const auto plain = ok::platt_calibrator::fit(d.s, d.y, d.w);

@@ -89,6 +89,30 @@ TEST_CASE_TEMPLATE("SIMD kernels equal the scalar references on odd sizes and un
     }
 }
 
+TEST_CASE_TEMPLATE("SIMD softmax and top-1 over logits whose differences overflow (fuzz regression)", T, float, double) {
+    // x - max(x) = -inf (or beyond xsimd's exp reduction range) in full SIMD batches: xsimd's exp
+    // converted round((x - m) / ln 2) to an integer batch, undefined behaviour (clang UBSan:
+    // "-inf is outside the range of representable values"). Found by tests/fuzz/fuzz_calibrator_fit.
+    const T big = std::numeric_limits<T>::max();
+    for (std::size_t k = 2; k <= 17; ++k) {
+        std::vector<T> x(k, -big);
+        x[k / 2] = big;
+        if (k > 3) {
+            x[1] = T(-1e30);  // finite difference far beyond +-1000: saturates to 0 as well
+        }
+        std::vector<T> p(k, T(-1));
+        ok::softmax(x, p);
+        for (std::size_t i = 0; i < k; ++i) {
+            CHECK(p[i] == (i == k / 2 ? T(1) : T(0)));
+        }
+        const ok::top1 t = ok::top1_confidence(x);
+        CHECK(t.index == k / 2);
+        CHECK(t.confidence == 1.0);
+        CHECK(ok::margin_confidence(x) == 1.0);
+        CHECK(ok::entropy(x) == 0.0);
+    }
+}
+
 TEST_CASE("scores reject empty logits, NaN/inf and size mismatches without writing") {
     const std::vector<double> empty;
     std::vector<double> none;

@@ -174,6 +174,40 @@ TEST_CASE("cbo_schedule equals brute force over its confidence-ordered timeline 
     }
 }
 
+TEST_CASE("cbo_schedule: the plan is FCFS-feasible when rounding breaks the exchange argument (fuzz regression)") {
+    // Two frames arrive together at 0.03 s; the transfer must end by 0.03 + T - T^o - L. The
+    // confidence order sends frame 1 (0.01 s) then frame 0 (0.02 s): 0.04, then 0.06, and
+    // 0.06 + 0.01 + 0.02 <= 0.03 + 0.06 holds in binary64. FCFS (the binding model) sends frame 0
+    // first: 0.05, then 0.05 + 0.01 = 0.060000000000000005, one ulp past the deadline. The exchange
+    // argument is exact only in real arithmetic. Found by tests/fuzz/fuzz_schedule.
+    ok::offload_problem pb;
+    pb.deadline = 0.06;
+    pb.server_time = 0.01;
+    pb.network_latency = 0.02;
+    pb.bandwidth = 10000.0;
+    pb.server_accuracy = {0.5};
+    pb.frames = {{0.03, 0.0, {200.0}}, {0.03, 0.2, {100.0}}};
+    ok::offload_workspace ws;
+    ok::offload_plan plan;
+    for (int pass = 0; pass < 2; ++pass) {  // allocating and workspace forms
+        if (pass == 0) {
+            plan = ok::cbo_schedule(pb, 0.0);
+        } else {
+            ok::cbo_schedule(pb, 0.0, ws, plan);
+        }
+        const auto ev = ok::evaluate_plan(pb, plan.choice, 0.0);
+        CHECK(ev.feasible);
+        CHECK(ev.value == plan.value);
+        CHECK(plan.value <= ok::solve_optimal(pb).value);
+        // The FCFS replay keeps frame 0 (on time) and keeps the late frame 1 local: 0.5 + 0.2.
+        CHECK(plan.choice == std::vector<int>{0, -1});
+        CHECK(plan.value == 0.7);
+        CHECK(plan.first == 0);
+        CHECK(plan.resolution == 0);
+        CHECK(plan.threshold == 0.0);
+    }
+}
+
 TEST_CASE("solve_optimal: empty problem, everything infeasible, everything worse than local") {
     ok::offload_problem pb;
     pb.server_accuracy = {0.5, 0.9};

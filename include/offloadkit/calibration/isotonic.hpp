@@ -20,7 +20,13 @@
  *  5. clip to [0, 1]; keep the first and last points and those whose value differs from a
  *     neighbour's;
  *  6. predict by linear interpolation between the kept points (numpy.interp's formula
- *     slope * (s - x_j) + y_j), scores clipped to [first, last] kept score.
+ *     slope * (s - x_j) + y_j), scores clipped to [first, last] kept score. Two guards beyond
+ *     numpy, which change no prediction by more than the rounding they remove: the result is kept
+ *     within the segment's [y_j, y_{j+1}] (the rounded slope times the rounded offset can
+ *     overshoot y_{j+1} by an ulp, which made predictions above 1 and non-monotone maps), and a
+ *     segment whose slope overflows (x_{j+1} - x_j subnormal: inf * 0 = NaN at x_j) or is
+ *     subnormal (x_{j+1} - x_j near the largest double: the slope keeps few digits, 1e-16 off
+ *     at scale 1) is interpolated as y_j + t (y_{j+1} - y_j), t = (s - x_j) / (x_{j+1} - x_j).
  * Scores are handled as doubles (float scores are widened exactly), i.e. as scikit-learn fed with
  * float64 arrays.
  */
@@ -510,11 +516,16 @@ private:
         const std::size_t m = x_.size();
         seg_.assign(m, segment_data{});
         wide_ = false;
+        careful_ = false;
         for (std::size_t j = 0; j < m; ++j) {
-            const double slope = j + 1 < m ? (y_[j + 1] - y_[j]) / (x_[j + 1] - x_[j]) : 0.0;
-            seg_[j] = {x_[j], slope, y_[j]};
-            wide_ = wide_ || (j + 1 < m && !std::isfinite(x_[j + 1] - x_[j]));
+            const bool inner = j + 1 < m;
+            const double slope = inner ? (y_[j + 1] - y_[j]) / (x_[j + 1] - x_[j]) : 0.0;
+            const double y_next = inner ? y_[j + 1] : y_[j];
+            seg_[j] = {x_[j], slope, y_[j], std::min(y_[j], y_next), std::max(y_[j], y_next)};
+            wide_ = wide_ || (inner && !std::isfinite(x_[j + 1] - x_[j]));
+            careful_ = careful_ || (inner && !ordinary_slope(slope));
         }
+        careful_ = careful_ || wide_;
         bucket_.clear();
         xpad_.clear();
         bucket_scale_ = 0.0;
@@ -527,8 +538,11 @@ private:
         while (g < 64 * (m - 1) && g < (std::size_t{1} << 20)) {
             g *= 2;
         }
-        const double scale = static_cast<double>(g) / (x_.back() - x_.front());
-        if (!std::isfinite(scale)) {
+        // A range wider than the largest double (first and last score near -+1.8e308, each segment
+        // narrower) gives scale 0 and (v - x0) * scale = inf * 0: binary search then.
+        const double range = x_.back() - x_.front();
+        const double scale = static_cast<double>(g) / range;
+        if (!std::isfinite(range) || !std::isfinite(scale)) {
             return;
         }
         std::vector<std::uint32_t> per_bucket(g, 0);
@@ -550,17 +564,25 @@ private:
         bucket_scale_ = scale;
     }
 
+    /// A slope numpy's formula handles to full precision: finite and 0 or normal.
+    [[nodiscard]] static bool ordinary_slope(double slope) noexcept {
+        return std::isfinite(slope) && (slope == 0.0 || std::fabs(slope) >= std::numeric_limits<double>::min());
+    }
+
     [[nodiscard]] static std::size_t bucket_of(double v, double x0, double scale, std::size_t buckets) noexcept {
         return std::min(static_cast<std::size_t>((v - x0) * scale), buckets - 1);
     }
 
     /// Everything apply() reads, copied into locals so a batch loop keeps it in registers
     /// (stores to the output could otherwise alias the members).
-    /// One segment's start, slope and value, together (one cache line for the interpolation).
+    /// One segment's start, slope and value, and the range of its values [lo, hi] =
+    /// [min, max](y_j, y_{j+1}), together (one cache line for the interpolation).
     struct segment_data {
         double x = 0.0;
         double slope = 0.0;
         double y = 0.0;
+        double lo = 0.0;
+        double hi = 0.0;
     };
 
     struct view {
@@ -573,32 +595,35 @@ private:
         std::size_t buckets;
         std::size_t step;
         double scale;
-        bool wide;
+        bool careful;
     };
 
     [[nodiscard]] view make_view() const noexcept {
         // bucket_ holds one entry past the last bucket (so bucket[b + 1] is always readable).
         return {x_.data(), y_.data(), seg_.data(), xpad_.data(), bucket_.data(), x_.size(),
-                bucket_.empty() ? 0 : bucket_.size() - 1, step_, bucket_scale_, wide_};
+                bucket_.empty() ? 0 : bucket_.size() - 1, step_, bucket_scale_, careful_};
     }
 
-    /// Interpolation on segment j (x[j] <= v < x[j + 1]), numpy.interp's formula; when the
-    /// segment is wider than the largest double (scores near +-1.8e308) the slope is 0 or NaN
-    /// there and the interpolation is done on halved coordinates instead.
+    /// Interpolation on segment j (x[j] <= v < x[j + 1]), numpy.interp's formula, kept within the
+    /// segment's values [lo, hi] (see step 6 of the file comment). Segments numpy's formula cannot
+    /// handle (slope not finite or subnormal; wider than the largest double, for scores near
+    /// +-1.8e308) are interpolated through t = (v - x_j) / (x_{j+1} - x_j), on halved coordinates
+    /// when the width overflows.
     [[nodiscard]] static double segment(const view& w, std::size_t j, double v) noexcept {
         const segment_data& sj = w.seg[j];
-        if (!w.wide) [[likely]] {
-            return sj.slope * (v - sj.x) + sj.y;  // v == x[j] gives y[j] exactly
+        double r = 0.0;
+        if (!w.careful || (ordinary_slope(sj.slope) && std::isfinite(w.x[j + 1] - sj.x))) [[likely]] {
+            r = sj.slope * (v - sj.x) + sj.y;  // v == x[j] gives y[j] exactly
+        } else {
+            const double* x = w.x;
+            if (v == x[j]) {
+                return w.y[j];
+            }
+            const double dx = x[j + 1] - x[j];
+            const double t = std::isfinite(dx) ? (v - x[j]) / dx : (v / 2 - x[j] / 2) / (x[j + 1] / 2 - x[j] / 2);
+            r = w.y[j] + t * (w.y[j + 1] - w.y[j]);
         }
-        const double* x = w.x;
-        if (v == x[j]) {
-            return w.y[j];
-        }
-        if (std::isfinite(x[j + 1] - x[j])) {
-            return sj.slope * (v - sj.x) + sj.y;
-        }
-        const double t = (v / 2 - x[j] / 2) / (x[j + 1] / 2 - x[j] / 2);
-        return w.y[j] + t * (w.y[j + 1] - w.y[j]);
+        return std::min(std::max(r, sj.lo), sj.hi);
     }
 
     /// The segment index j with x[j] <= v < x[j + 1], for x[0] <= v < x[m - 1].
@@ -641,7 +666,8 @@ private:
     std::vector<double> xpad_;
     double bucket_scale_ = 0.0;
     std::size_t step_ = 0;
-    bool wide_ = false;
+    bool wide_ = false;     // some segment is wider than the largest double: no bucket table
+    bool careful_ = false;  // some segment needs the t-form of segment()
 };
 
 /**

@@ -328,6 +328,7 @@ public:
 
     /**
      * @brief Weighted fit: as the unweighted one, each sample's loss multiplied by its weight.
+     *        Samples of weight 0 are left out, exactly as if they were removed.
      * @param weights finite, >= 0, not all 0, same size as scores.
      * @throws offloadkit::invalid_argument as the unweighted fit, and for a negative, NaN or
      *         infinite weight or all weights zero.
@@ -419,7 +420,7 @@ private:
         std::size_t i = 0;
         for (; i + L <= n; i += L) {
             const batch z = xsimd::fma(va, batch::load_unaligned(in + i), vb);
-            (one / (one + xsimd::exp(z))).store_unaligned(out + i);
+            (one / (one + detail::simd::exp_saturating(z))).store_unaligned(out + i);  // z may be +-inf
         }
         return i;
     }
@@ -434,19 +435,28 @@ private:
     template <class T, class U>
     static platt_calibrator fit_validated(std::span<const T> s, std::span<const U> y, std::span<const double> w,
                                           const platt_options& options) {
-        const std::size_t n = s.size();
         const bool weighted = !w.empty();
+        // Samples of weight 0 are left out entirely (zero weight equals removal): they would
+        // otherwise still widen the score range used for scaling, and a far-away one squeezes the
+        // weighted scores together in the scaled coordinates, where Newton then stalls before the
+        // optimum (found by tests/fuzz/fuzz_calibrator_fit).
+        const auto kept = [&](std::size_t i) { return !weighted || w[i] > 0.0; };
         // Priors (weighted counts), the scaling of the scores, and the positives-first layout.
         double prior1 = 0.0;
         double prior0 = 0.0;
+        std::size_t n = 0;
         std::size_t n_pos = 0;
-        double lo = static_cast<double>(s[0]);
-        double hi = lo;
-        for (std::size_t i = 0; i < n; ++i) {
+        double lo = std::numeric_limits<double>::infinity();
+        double hi = -lo;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (!kept(i)) {
+                continue;
+            }
             const double wi = weighted ? w[i] : 1.0;
             const bool positive = y[i] != 0;
             prior1 += positive ? wi : 0.0;
             prior0 += positive ? 0.0 : wi;
+            ++n;
             n_pos += positive ? 1 : 0;
             lo = std::min(lo, static_cast<double>(s[i]));
             hi = std::max(hi, static_cast<double>(s[i]));
@@ -475,7 +485,10 @@ private:
         }
         std::size_t ip = 0;
         std::size_t in = n_pos;
-        for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            if (!kept(i)) {
+                continue;
+            }
             const std::size_t k = y[i] != 0 ? ip++ : in++;
             // When half is subnormal 1/half overflows; divide then (exact same rounding as x/half).
             pb.x[k] = std::isfinite(inv) ? (static_cast<double>(s[i]) - shift) * inv

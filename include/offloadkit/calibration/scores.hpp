@@ -84,7 +84,7 @@ template <class T>
     batch acc(T(0));
     std::size_t i = 0;
     for (; i + L <= n; i += L) {
-        acc += xsimd::exp(batch::load_unaligned(x.data() + i) - mb);
+        acc += simd::exp_saturating(batch::load_unaligned(x.data() + i) - mb);  // x - m may be -inf
     }
     T s = simd::reduce_add(acc);
     for (; i < n; ++i) {
@@ -120,7 +120,7 @@ void softmax_simd(std::span<const T> x, std::span<T> probs) noexcept {
     batch acc(T(0));
     std::size_t i = 0;
     for (; i + L <= n; i += L) {
-        const batch e = xsimd::exp(batch::load_unaligned(x.data() + i) - mb);
+        const batch e = simd::exp_saturating(batch::load_unaligned(x.data() + i) - mb);  // x - m may be -inf
         e.store_unaligned(probs.data() + i);
         acc += e;
     }

@@ -89,6 +89,25 @@ inline T reduce_min(const xsimd::batch<T, A>& b) noexcept {
 #endif
 }
 
+/**
+ * @brief xsimd::exp with its argument clamped to [-1000, 1000] first: same results, no
+ *        undefined behaviour for huge or infinite arguments.
+ *
+ * xsimd's generic exp (the SSE2/AVX path of xsimd 8 and later) converts round(x / ln 2) to an
+ * integer batch, which is undefined behaviour for |x| beyond about 2^62 (double) or 2^31 (float),
+ * +-inf included (UBSan: "inf is outside the range of representable values of type 'long'");
+ * a Platt calibrator's a*s + b at s = 1e300, or a softmax over logits 1e300 apart, gets there.
+ * exp saturates well inside +-1000 (to 0 below about -745 for double and -104 for float, to +inf
+ * above about 709.8 and 88.7), so clamping changes no result. NaN must not be passed (xsimd's exp
+ * has no NaN path either); the callers' arguments are finite or +-inf by construction.
+ * O(1) per lane, no allocation.
+ */
+template <class T, class A>
+inline xsimd::batch<T, A> exp_saturating(const xsimd::batch<T, A>& x) noexcept {
+    const xsimd::batch<T, A> bound(T(1000));
+    return xsimd::exp(xsimd::min(xsimd::max(x, -bound), bound));
+}
+
 }  // namespace offloadkit::detail::simd
 
 #endif  // OFFLOADKIT_DETAIL_SIMD_HPP

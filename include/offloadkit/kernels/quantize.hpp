@@ -55,7 +55,9 @@
  *
  * The message is exactly 20 + 8*C + P bytes (nothing may follow). deserialize() rejects anything
  * else, including a nonzero code in a channel whose min equals its max, so every accepted message
- * is exactly what quantize() could have produced for some input and re-serializes to the same bytes.
+ * is consistent in every field, dequantizes to finite values and re-serializes to the same bytes.
+ * (It need not be one quantize() could have produced: quantize() also puts codes 0 and 2^bits - 1
+ * in every non-flat channel and never writes -0 as a range, which the parser does not require.)
  * The parser never reads outside the given span (checked sizes before every access, overflow-safe
  * arithmetic). See also docs/wire-format.md.
  */

@@ -109,11 +109,13 @@ private:
     std::vector<detail::dp_label> cand_;
     std::vector<double> suffix_min_;
     std::vector<std::size_t> order_;
+    std::vector<std::size_t> fcfs_;
 };
 
 /// Internal access to the workspace buffers (not part of the public API).
 struct offload_workspace_access {
     static std::vector<std::size_t>& order(offload_workspace& ws) noexcept { return ws.order_; }
+    static std::vector<std::size_t>& fcfs(offload_workspace& ws) noexcept { return ws.fcfs_; }
 };
 
 /**
@@ -265,6 +267,29 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
             return on_time(finish, pb.frames[i].arrival, pb.deadline, pb.server_time, pb.network_latency);
         },
         out.choice);
+    if (order_kind == cbo_order::confidence) {
+        // The exchange argument (file comment) makes the confidence-ordered timeline's set on time
+        // under FCFS in real arithmetic; in binary64 the FCFS sums can end one ulp past a deadline
+        // the timeline met (frames arriving together; found by tests/fuzz/fuzz_schedule). Replay
+        // FCFS, as evaluate_plan() does, and keep a frame that would be late local: the plan is
+        // then feasible under the binding model. Nothing changes unless rounding bites.
+        auto& fcfs = offload_workspace_access::fcfs(ws);
+        sort_by_arrival(pb, fcfs);
+        double free_at = uplink_free_at;
+        for (const std::size_t i : fcfs) {
+            const int c = out.choice[i];
+            if (c < 0) {
+                continue;
+            }
+            const auto& f = pb.frames[i];
+            const double finish = std::max(free_at, f.arrival) + f.bytes[static_cast<std::size_t>(c)] / bandwidth;
+            if (on_time(finish, f.arrival, pb.deadline, pb.server_time, pb.network_latency)) {
+                free_at = finish;
+            } else {
+                out.choice[i] = -1;
+            }
+        }
+    }
     out.value = 0.0;
     out.threshold = -std::numeric_limits<double>::infinity();
     out.resolution = -1;
@@ -348,7 +373,9 @@ inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offl
  *     so (max(t, t^arr_j) in processing order). With FCFS sending, that timeline is only a
  *     sufficient feasibility test: by the exchange argument (file comment), any set it accepts is
  *     also on time when sent in arrival order, so plans are always feasible under the binding
- *     uplink model; it may reject sets FCFS would accept (cbo_order::arrival does not).
+ *     uplink model; it may reject sets FCFS would accept (cbo_order::arrival does not). The
+ *     argument is exact in real arithmetic only: the plan is replayed FCFS at the end and a frame
+ *     that rounding makes late there (by an ulp, frames arriving together) is kept local.
  *  4. Line 10's dominance "t' <= t and A' >= A" removes one of two equal pairs; the pair already in
  *     the list (the frame kept local, or a lower resolution) is kept. Pairs with a non-positive
  *     gain A^o_r - A^npu_{p_j} are never added, since the carried-over pair dominates them.
