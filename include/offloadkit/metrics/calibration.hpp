@@ -67,21 +67,20 @@ inline void check_bins(std::size_t bins, std::string_view fn) {
             max_calibration_bins);
 }
 
-/// ECE/MCE and the per-bin means from per-bin sums.
-inline void finish(calibration_report& rep, std::span<const double> conf_sum, std::span<const std::size_t> correct_sum,
-                   std::size_t n) {
+/// ECE/MCE and the per-bin means: on entry each bin's `confidence` and `accuracy` hold the sums of
+/// its confidences and correct labels; they are divided by the count here (NaN for an empty bin).
+inline void finish(calibration_report& rep, std::size_t n) {
     rep.ece = 0.0;
     rep.mce = 0.0;
-    for (std::size_t b = 0; b < rep.bins.size(); ++b) {
-        auto& bin = rep.bins[b];
+    for (auto& bin : rep.bins) {
         if (bin.count == 0) {
             bin.confidence = std::numeric_limits<double>::quiet_NaN();
             bin.accuracy = std::numeric_limits<double>::quiet_NaN();
             continue;
         }
         const double cnt = static_cast<double>(bin.count);
-        bin.confidence = conf_sum[b] / cnt;
-        bin.accuracy = static_cast<double>(correct_sum[b]) / cnt;
+        bin.confidence /= cnt;
+        bin.accuracy /= cnt;
         const double gap = std::abs(bin.accuracy - bin.confidence);
         rep.ece += cnt / static_cast<double>(n) * gap;
         rep.mce = std::max(rep.mce, gap);
@@ -134,18 +133,19 @@ calibration_report equal_width(std::span<const T> conf, std::span<const L> corre
     }
     calibration_report rep;
     rep.bins.resize(bins);
-    std::vector<double> conf_sum(bins, 0.0);
-    std::vector<std::size_t> correct_sum(bins, 0);
     for (std::size_t b = 0; b < bins; ++b) {
+        auto& bin = rep.bins[b];
+        std::size_t correct_count = 0;
         for (std::size_t k = 0; k < copies; ++k) {
-            rep.bins[b].count += counts[k * bins + b];
-            conf_sum[b] += conf_sums[k * bins + b];
-            correct_sum[b] += corrects[k * bins + b];
+            bin.count += counts[k * bins + b];
+            bin.confidence += conf_sums[k * bins + b];
+            correct_count += corrects[k * bins + b];
         }
-        rep.bins[b].lower = static_cast<double>(b) / m;
-        rep.bins[b].upper = static_cast<double>(b + 1) / m;
+        bin.accuracy = static_cast<double>(correct_count);
+        bin.lower = static_cast<double>(b) / m;
+        bin.upper = static_cast<double>(b + 1) / m;
     }
-    finish(rep, conf_sum, correct_sum, n);
+    finish(rep, n);
     return rep;
 }
 
@@ -164,8 +164,6 @@ calibration_report equal_mass(std::span<const T> conf, std::span<const L> correc
     radix_sort(k1);
     calibration_report rep;
     rep.bins.resize(bins);
-    std::vector<double> conf_sum(bins, 0.0);
-    std::vector<std::size_t> correct_sum(bins, 0);
     // floor((b+1) n / M) without overflow: n = q M + r gives (b+1) q + floor((b+1) r / M).
     const std::size_t q = n / bins;
     const std::size_t r = n % bins;
@@ -185,8 +183,8 @@ calibration_report equal_mass(std::span<const T> conf, std::span<const L> correc
         }
         bin.upper = c;
         ++bin.count;
-        conf_sum[b] += c;
-        correct_sum[b] += run;
+        bin.confidence += c;
+        bin.accuracy += static_cast<double>(run);
         ++rank;
     });
     for (auto& bin : rep.bins) {
@@ -195,7 +193,7 @@ calibration_report equal_mass(std::span<const T> conf, std::span<const L> correc
             bin.upper = std::numeric_limits<double>::quiet_NaN();
         }
     }
-    finish(rep, conf_sum, correct_sum, n);
+    finish(rep, n);
     return rep;
 }
 
@@ -267,7 +265,7 @@ void calibration_error_into(const C& confidences, const L& correct, std::size_t 
     report.bins.resize(bins);
     const double m = static_cast<double>(bins);
     for (std::size_t b = 0; b < bins; ++b) {
-        // confidence and accuracy hold the bin's sums until the division below
+        // confidence and accuracy hold the bin's sums until finish() divides them
         report.bins[b] = calibration_bin{static_cast<double>(b) / m, static_cast<double>(b + 1) / m, 0, 0.0, 0.0};
     }
     const std::size_t last = bins - 1;
@@ -278,22 +276,7 @@ void calibration_error_into(const C& confidences, const L& correct, std::size_t 
         bin.confidence += v;
         bin.accuracy += y[i] != 0 ? 1.0 : 0.0;
     }
-    report.ece = 0.0;
-    report.mce = 0.0;
-    const double n = static_cast<double>(c.size());
-    for (auto& bin : report.bins) {
-        if (bin.count == 0) {
-            bin.confidence = std::numeric_limits<double>::quiet_NaN();
-            bin.accuracy = std::numeric_limits<double>::quiet_NaN();
-            continue;
-        }
-        const double cnt = static_cast<double>(bin.count);
-        bin.confidence /= cnt;
-        bin.accuracy /= cnt;
-        const double gap = std::abs(bin.accuracy - bin.confidence);
-        report.ece += cnt / n * gap;
-        report.mce = std::max(report.mce, gap);
-    }
+    detail::calibration_metrics::finish(report, c.size());
 }
 
 /**
