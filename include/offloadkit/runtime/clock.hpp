@@ -15,11 +15,14 @@
 namespace offloadkit {
 
 namespace detail {
-/// seconds clamped to [-1e9, 1e9], NaN to 0: every such value converts to std::chrono's 64-bit
-/// nanosecond ticks, and adds to a steady_clock time point (the machine's uptime), without overflow.
-[[nodiscard]] constexpr double clamp_seconds(double seconds) noexcept {
+/// `seconds` as a steady_clock duration, clamped to [-1e9, 1e9] s (NaN: 0): every such value
+/// converts to std::chrono's 64-bit nanosecond ticks, and adds to a steady_clock time point (the
+/// machine's uptime), without overflow. Converting a double outside the ticks' range (+inf, 1e300)
+/// directly would be undefined behaviour. The one conversion every wait in runtime/ goes through.
+[[nodiscard]] inline std::chrono::steady_clock::duration to_steady_duration(double seconds) noexcept {
     constexpr double limit = 1e9;
-    return seconds != seconds ? 0.0 : seconds > limit ? limit : seconds < -limit ? -limit : seconds;
+    const double s = seconds != seconds ? 0.0 : seconds > limit ? limit : seconds < -limit ? -limit : seconds;
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 }  // namespace detail
 
@@ -46,8 +49,7 @@ public:
      * outstanding, say) would otherwise make the conversion undefined behaviour.
      */
     [[nodiscard]] std::chrono::steady_clock::time_point to_time_point(double seconds) const noexcept {
-        return origin_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                             std::chrono::duration<double>(detail::clamp_seconds(seconds)));
+        return origin_ + detail::to_steady_duration(seconds);
     }
 
 private:

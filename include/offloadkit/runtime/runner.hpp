@@ -142,9 +142,7 @@ public:
      */
     bool wait_idle(double timeout) {
         std::unique_lock lock(mutex_);
-        const auto until = std::chrono::steady_clock::now() +
-                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               std::chrono::duration<double>(timeout > 0.0 ? detail::clamp_seconds(timeout) : 0.0));
+        const auto until = std::chrono::steady_clock::now() + detail::to_steady_duration(timeout > 0.0 ? timeout : 0.0);
         return idle_.wait_until(lock, until, [&] { return pipeline_.outstanding() == 0 && delivering_ == 0; });
     }
 
@@ -218,11 +216,8 @@ private:
                 wait = due - now;
             }
             wait = wait > 20e-6 ? wait : 20e-6;  // a due time that rounds below now: do not spin
-            wait = detail::clamp_seconds(wait);   // max_period may be any finite value, 1e300 say
-            wake_.wait_for(lock, st,
-                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               std::chrono::duration<double>(wait)),
-                           [&] { return pushed_; });
+            // max_period may be any finite value (1e300, say): the conversion clamps it
+            wake_.wait_for(lock, st, detail::to_steady_duration(wait), [&] { return pushed_; });
         }
     }
 
