@@ -126,6 +126,47 @@ inline void validate_offload_problem(const offload_problem& pb, std::string_view
     }
 }
 
+/// Frame indices in the FCFS send order of ../shared/API.md: by arrival, ties by lower index.
+/// O(n log n); std::sort with the index tie-break is stable in effect and never allocates beyond
+/// `order` (std::stable_sort may).
+inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>& order) {
+    order.resize(pb.frames.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        const double ax = pb.frames[x].arrival;
+        const double ay = pb.frames[y].arrival;
+        return ax < ay || (ax == ay && x < y);
+    });
+}
+
+/**
+ * The FCFS uplink replay (seed 000 eq. 2 with ../shared/API.md's sending rule), written once for
+ * evaluate_plan() and cbo_schedule's final check: the frames of `arrival_order` with choice >= 0
+ * are sent one after another, each starting at max(uplink free, arrival) and taking
+ * bytes[choice] / bandwidth. A frame whose transfer would end late is passed to `late(i)`, which
+ * returns whether it is sent anyway (the uplink is then busy until its end) or not at all.
+ * @return when the uplink becomes free after the last transfer. O(n), no allocation.
+ */
+template <class Late>
+double replay_fcfs(const offload_problem& pb, std::span<const std::size_t> arrival_order, std::span<const int> choice,
+                   double uplink_free_at, Late late) {
+    double free_at = uplink_free_at;
+    for (const std::size_t i : arrival_order) {
+        const int c = choice[i];
+        if (c < 0) {
+            continue;
+        }
+        const auto& f = pb.frames[i];
+        const double finish = std::max(free_at, f.arrival) + f.bytes[static_cast<std::size_t>(c)] / pb.bandwidth;
+        if (on_time(finish, f.arrival, pb.deadline, pb.server_time, pb.network_latency) || late(i)) {
+            free_at = finish;
+        }
+    }
+    return free_at;
+}
+
 }  // namespace detail
 
 /// What evaluate_plan() finds for a plan: its value and whether it meets every deadline.
@@ -148,7 +189,7 @@ struct plan_evaluation {
  * @return value, feasibility, count of late frames, final uplink free time.
  * @throws offloadkit::invalid_argument for an invalid problem, a choice of the wrong size or out
  *         of range ("evaluate_plan: choice[2] is 7, expected -1..4").
- * Complexity O(n log n) (a sort of the offloaded frames by arrival); allocates.
+ * Complexity O(n log n) (a sort of the frames by arrival); allocates.
  */
 [[nodiscard]] inline plan_evaluation evaluate_plan(const offload_problem& pb, std::span<const int> choice,
                                                    double uplink_free_at = 0.0) {
@@ -162,35 +203,17 @@ struct plan_evaluation {
                         ", expected -1..", m - 1);
     }
     plan_evaluation ev;
-    std::vector<std::size_t> order;
     for (std::size_t i = 0; i < choice.size(); ++i) {
-        const auto& f = pb.frames[i];
-        ev.value += choice[i] < 0 ? f.local_accuracy : pb.server_accuracy[static_cast<std::size_t>(choice[i])];
-        if (choice[i] >= 0) {
-            order.push_back(i);
-        }
+        ev.value +=
+            choice[i] < 0 ? pb.frames[i].local_accuracy : pb.server_accuracy[static_cast<std::size_t>(choice[i])];
     }
-    // Stable insertion by arrival keeps ties in index order (n is small where this is used).
-    for (std::size_t a = 1; a < order.size(); ++a) {
-        const std::size_t x = order[a];
-        std::size_t b = a;
-        while (b > 0 && pb.frames[order[b - 1]].arrival > pb.frames[x].arrival) {
-            order[b] = order[b - 1];
-            --b;
-        }
-        order[b] = x;
-    }
-    double free_at = uplink_free_at;
-    for (const std::size_t i : order) {
-        const auto& f = pb.frames[i];
-        const double start = std::max(free_at, f.arrival);
-        free_at = start + f.bytes[static_cast<std::size_t>(choice[i])] / pb.bandwidth;
-        if (!detail::on_time(free_at, f.arrival, pb.deadline, pb.server_time, pb.network_latency)) {
-            ev.feasible = false;
-            ++ev.late;
-        }
-    }
-    ev.uplink_free = free_at;
+    std::vector<std::size_t> order;
+    detail::sort_by_arrival(pb, order);
+    ev.uplink_free = detail::replay_fcfs(pb, order, choice, uplink_free_at, [&](std::size_t) {
+        ev.feasible = false;
+        ++ev.late;
+        return true;  // a late frame still occupies the uplink
+    });
     return ev;
 }
 

@@ -221,19 +221,6 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
 
 namespace detail {
 
-inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>& order) {
-    order.resize(pb.frames.size());
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        order[i] = i;
-    }
-    // std::sort with an index tie-break is stable in effect and never allocates (std::stable_sort may).
-    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        const double ax = pb.frames[x].arrival;
-        const double ay = pb.frames[y].arrival;
-        return ax < ay || (ax == ay && x < y);
-    });
-}
-
 inline void sort_by_confidence(const offload_problem& pb, std::vector<std::size_t>& order) {
     order.resize(pb.frames.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -275,20 +262,10 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
         // then feasible under the binding model. Nothing changes unless rounding bites.
         auto& fcfs = offload_workspace_access::fcfs(ws);
         sort_by_arrival(pb, fcfs);
-        double free_at = uplink_free_at;
-        for (const std::size_t i : fcfs) {
-            const int c = out.choice[i];
-            if (c < 0) {
-                continue;
-            }
-            const auto& f = pb.frames[i];
-            const double finish = std::max(free_at, f.arrival) + f.bytes[static_cast<std::size_t>(c)] / bandwidth;
-            if (on_time(finish, f.arrival, pb.deadline, pb.server_time, pb.network_latency)) {
-                free_at = finish;
-            } else {
-                out.choice[i] = -1;
-            }
-        }
+        (void)replay_fcfs(pb, fcfs, out.choice, uplink_free_at, [&](std::size_t i) {
+            out.choice[i] = -1;
+            return false;  // not sent: the uplink stays free for the next frame
+        });
     }
     out.value = 0.0;
     out.threshold = -std::numeric_limits<double>::infinity();
