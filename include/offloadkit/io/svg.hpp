@@ -171,31 +171,31 @@ inline void render_panel(std::string& out, const svg_plot& p, double ox, double 
     // Grid and ticks.
     const double xs = nice_step(xmax - xmin, 6);
     const double ys = nice_step(ymax - ymin, 5);
-    // Ticks by index, at most max_ticks of them: `t += step` stops moving once t is so large that
-    // step is below half its ulp (data near 1e17 with a range of a few units), and would loop forever.
-    constexpr int max_ticks = 100;
-    const double x_first = std::ceil(xmin / xs - 1e-9) * xs;
-    for (int i = 0; i <= max_ticks; ++i) {
-        const double t = x_first + i * xs;
-        if (!(t <= xmax + xs * 1e-9)) {
-            break;
+    // Ticks by index, at most 101 per axis: `t += step` stops moving once t is so large that step
+    // is below half its ulp (data near 1e17 with a range of a few units), and would loop forever.
+    const auto for_each_tick = [](double lo, double hi, double step, const auto& draw) {
+        constexpr int max_ticks = 100;
+        const double first = std::ceil(lo / step - 1e-9) * step;
+        for (int i = 0; i <= max_ticks; ++i) {
+            const double t = first + i * step;
+            if (!(t <= hi + step * 1e-9)) {
+                break;
+            }
+            draw(t);
         }
+    };
+    for_each_tick(xmin, xmax, xs, [&](double t) {
         out += "<line x1=\"" + num(X(t)) + "\" y1=\"" + num(oy + top) + "\" x2=\"" + num(X(t)) + "\" y2=\"" +
                num(oy + top + ph) + "\" stroke=\"#e4e4e4\"/>\n";
         out += "<text x=\"" + num(X(t)) + "\" y=\"" + num(oy + top + ph + 16) +
                "\" text-anchor=\"middle\" font-size=\"11\">" + tick_label(t, xs) + "</text>\n";
-    }
-    const double y_first = std::ceil(ymin / ys - 1e-9) * ys;
-    for (int i = 0; i <= max_ticks; ++i) {
-        const double t = y_first + i * ys;
-        if (!(t <= ymax + ys * 1e-9)) {
-            break;
-        }
+    });
+    for_each_tick(ymin, ymax, ys, [&](double t) {
         out += "<line x1=\"" + num(ox + left) + "\" y1=\"" + num(Y(t)) + "\" x2=\"" + num(ox + left + pw) +
                "\" y2=\"" + num(Y(t)) + "\" stroke=\"#e4e4e4\"/>\n";
         out += "<text x=\"" + num(ox + left - 6) + "\" y=\"" + num(Y(t) + 4) +
                "\" text-anchor=\"end\" font-size=\"11\">" + tick_label(t, ys) + "</text>\n";
-    }
+    });
     // Axes box.
     out += "<rect x=\"" + num(ox + left) + "\" y=\"" + num(oy + top) + "\" width=\"" + num(pw) + "\" height=\"" +
            num(ph) + "\" fill=\"none\" stroke=\"#333\"/>\n";
