@@ -1,4 +1,4 @@
-// ApproxNet's runtime pieces (seed 002 §4): each fast path beside its scalar reference, same data,
+// ApproxNet's runtime pieces (ApproxNet §4): each fast path beside its scalar reference, same data,
 // same run; report ratios.
 //
 // - SPP (kernels/spp.hpp) on ApproxNet's SPP inputs 64x28x28, 64x14x14, 64x7x7 (Table 1) and a
@@ -110,7 +110,7 @@ void BM_spp_memcpy(benchmark::State& state) {
     set_bytes(state, in.size() * sizeof(float));
 }
 
-// ---- image complexity (seed 002 §4.2) of a 224x224 RGB frame: goal <= 0.3 ms ----------------
+// ---- image complexity (ApproxNet §4.2) of a 224x224 RGB frame: goal <= 0.3 ms ----------------
 
 std::vector<std::uint8_t> random_frame(std::size_t h, std::size_t w, std::uint64_t seed) {
     // 8x8 blocks of random colour plus mild noise: edges like a natural frame, not pure noise.
@@ -147,7 +147,7 @@ void BM_complexity_scalar(benchmark::State& state) {
     }
 }
 
-// ---- scene change check (seed 002 §4.2) of a 224x224 frame: goal <= 0.1 ms --------------------
+// ---- scene change check (ApproxNet §4.2) of a 224x224 frame: goal <= 0.1 ms --------------------
 
 void BM_scene_change_fast(benchmark::State& state) {
     const auto a = random_frame(224, 224, 6);
@@ -178,7 +178,7 @@ void BM_scene_change_scalar(benchmark::State& state) {
     }
 }
 
-// ---- scheduler decision (seed 002 §4.6): goal <= 1 us ------------------------------------------
+// ---- scheduler decision (ApproxNet §4.6): goal <= 1 us ------------------------------------------
 // ApproxNet's scale: 30 branches (Table 1), 7 categories (§4.4), 20 contention levels (§4.4).
 
 ok::branch_profiles approxnet_scale_profiles() {

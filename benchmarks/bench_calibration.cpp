@@ -36,7 +36,7 @@ namespace {
 constexpr std::size_t n_samples = 1'000'000;
 
 // NPU-like confidences: max-softmax scores piled up towards 1, correct with probability 0.3 + 0.5 c
-// (overconfident, as seed 000 Fig. 5), in double.
+// (overconfident, as CBO Fig. 5), in double.
 struct data_set {
     std::vector<double> score;
     std::vector<std::uint8_t> label;

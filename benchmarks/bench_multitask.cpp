@@ -1,4 +1,4 @@
-// AMVP (seed 003): the feature quantizer and the MinMaxCost solver.
+// AMVP: the feature quantizer and the MinMaxCost solver.
 //
 // Quantizer: 8-bit quantize+pack and unpack+dequantize on AMVP's 50 KB feature (14x14x64 floats,
 // Fig. 11) and on 4 MB (1M floats), beside the scalar reference (detail::quant::encode_reference /

@@ -1,4 +1,4 @@
-// offloadkit-amvp — AMVP's model selection and task assignment (seed 003 §IV-C) on a problem read
+// offloadkit-amvp — AMVP's model selection and task assignment (AMVP §IV-C) on a problem read
 // from CSV (docs/amvp-problem-format.md; default: the three-task example of Fig. 7b in
 // examples/data/amvp_fig7b.csv). Prints, per strategy, one JSON object per task (model, split,
 // devices, shares, accuracy, latency, throughput, cost) and one summary object.
@@ -39,7 +39,7 @@ const char* const usage =
     "  --throughput-goal T      set every task's throughput goal in frames/s (Fig. 14)\n"
     "  --bandwidth-mbps B       set every link's bandwidth (Fig. 17)\n"
     "  --compute DEVICE=U       available compute share of a device, repeatable (Fig. 16)\n"
-    "  --feature-bits N         send features quantized to N bits (seed 003 eq. 1; 0 = float32)\n"
+    "  --feature-bits N         send features quantized to N bits (AMVP eq. 1; 0 = float32)\n"
     "  --seed S --population P --generations G   genetic algorithm settings\n";
 
 [[noreturn]] void die(const std::string& msg) {

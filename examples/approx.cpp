@@ -1,8 +1,8 @@
-// offloadkit-approx — ApproxNet's runtime (seed 002 §4.3-4.6) on a branch profile.
+// offloadkit-approx — ApproxNet's runtime (ApproxNet §4.3-4.6) on a branch profile.
 //
 //   offloadkit-approx [--profile FILE] [--scenario NAME|all] [--events FILE] [options]
 //
-// Loads a branch profile (CSV, docs/approx-profile-format.md; default: seed 002 Table 2(a),
+// Loads a branch profile (CSV, docs/approx-profile-format.md; default: ApproxNet Table 2(a),
 // examples/data/approxnet_table2a.csv) and
 // - --scenario: prints the branch each usage scenario of §5.4 selects, for every (complexity
 //   category, contention level) of the profile: HH / MM / LL = accuracy loss below 10% / 20% /

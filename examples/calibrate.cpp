@@ -1,7 +1,7 @@
 // offloadkit-calibrate — fit confidence calibrators on a CSV and report calibration before/after
-// (the shape of seed 000 Table I: ECE and MCE of the uncalibrated scores, Platt calibration and
+// (the shape of CBO Table I: ECE and MCE of the uncalibrated scores, Platt calibration and
 // isotonic regression on held-out data), optionally writing the fitted models and a reliability
-// diagram (seed 000 Fig. 5: accuracy per confidence bin against the diagonal).
+// diagram (CBO Fig. 5: accuracy per confidence bin against the diagonal).
 //
 // Input CSV, one of:
 //   * binary:  a column `score` (or `confidence`) holding confidences in [0, 1] and a column
@@ -10,7 +10,7 @@
 //              file order); the score is then the top-1 softmax confidence and "correct" means the
 //              arg max equals the label.
 // Methods: uncalibrated (always reported), platt, isotonic, and for logits also temperature and
-// ovr (the one-vs-rest scheme of seed 000 Fig. 6).
+// ovr (the one-vs-rest scheme of CBO Fig. 6).
 //
 // Output: one JSON object per method on stdout; errors on stderr with exit code 2.
 #include <offloadkit/io/csv.hpp>
@@ -42,7 +42,7 @@ constexpr const char* usage_text =
     "                        (default: platt,isotonic; all = every method the input allows)\n"
     "  --train-fraction F    share of rows used for fitting, in (0, 1) (default 0.5)\n"
     "  --seed N              seed of the random train/test split (default 1)\n"
-    "  --bins M              reliability bins (default 10, as seed 000 Table I)\n"
+    "  --bins M              reliability bins (default 10, as CBO Table I)\n"
     "  --model-out PREFIX    write each fitted model's text to PREFIX<method>.txt\n"
     "  --svg FILE            write a reliability diagram per method (held-out data)\n"
     "Input: columns score,label (label 1 = prediction correct), or logits columns plus label\n"

@@ -1,4 +1,4 @@
-// offloadkit-demo — the main demo (scripts/demo runs it): confidence-based offloading (seed 000,
+// offloadkit-demo — the main demo (scripts/demo runs it): confidence-based offloading (CBO,
 // CBO) end to end on the bundled Fashion-MNIST trace (examples/data/fashion_mnist_trace.csv,
 // docs/demo-trace.md).
 //
@@ -11,9 +11,9 @@
 //    CBO-to-Optimal gap (Fig. 14b).
 // 3. The sweeps of Fig. 11-13 (bandwidth 0-40 Mbps, frame rate 5-30 fps, latency 0-160 ms) and
 //    Fig. 14 (Optimal, and Optimal - CBO, against bandwidth at 10/20/30 fps).
-// 4. ApproxNet (seed 002): the branch each usage scenario (HH, MM, LL, RT, HH-Offload) selects on
+// 4. ApproxNet: the branch each usage scenario (HH, MM, LL, RT, HH-Offload) selects on
 //    the Table 2(a) profile, as offloadkit-approx does.
-// 5. AMVP (seed 003): the MinMaxCost placement of the three-task example of Fig. 7b, as
+// 5. AMVP: the MinMaxCost placement of the three-task example of Fig. 7b, as
 //    offloadkit-amvp does, beside the exact search.
 // Writes to DIR (default out/): reliability.svg, bandwidth.svg, fps.svg, latency.svg,
 // optimal.svg, and the JSON Lines behind the tables and every figure (calibration.jsonl,
@@ -231,12 +231,12 @@ int run_main(int argc, char** argv) {
     for (std::size_t i = cal.split; i < n; ++i) {
         eval_correct += tr.npu_correct[i];
     }
-    out.text("offloadkit demo: confidence-based offloading (seed 000, CBO) on %s\n", s.trace_path.c_str());
+    out.text("offloadkit demo: confidence-based offloading (CBO; Tan & Cao, INFOCOM 2022) on %s\n", s.trace_path.c_str());
     out.text("%zu frames; calibrators and A^o_r fitted on frames [0, %zu), everything measured on [%zu, %zu)\n\n", n,
              cal.split, cal.split, n);
     out.text("Table I: calibration of the NPU's confidence (10 bins; NPU accuracy on these frames %.3f)\n",
              static_cast<double>(eval_correct) / static_cast<double>(n - cal.split));
-    out.text("  %-14s %7s %7s    %s\n", "method", "ECE", "MCE", "seed 000 Table I (AlexNet, FCVID)");
+    out.text("  %-14s %7s %7s    %s\n", "method", "ECE", "MCE", "CBO Table I (AlexNet, FCVID)");
     const std::array<const char*, 3> paper{"0.27 / 0.48", "0.07 / 0.29", "0.16 / 0.41"};
     for (std::size_t k = 0; k < cal.rows.size(); ++k) {
         out.text("  %-14s %7.3f %7.3f    %s\n", method_label(cal.rows[k].method).c_str(), cal.rows[k].report.ece,
@@ -266,7 +266,7 @@ int run_main(int argc, char** argv) {
             .add("model_accuracy", r.model_accuracy);
         policies.add(std::move(j));
     }
-    out.text("\nPolicies at seed 000's default: 5 Mbps, latency 100 ms, 30 fps, deadline 200 ms, server 37 ms\n");
+    out.text("\nPolicies at CBO's default: 5 Mbps, latency 100 ms, 30 fps, deadline 200 ms, server 37 ms\n");
     out.text("  server accuracy A^o_r per resolution:");
     for (std::size_t r = 0; r < tr.num_resolutions(); ++r) {
         out.text(" %s %.3f", tr.resolutions[r].c_str(), table.profile.server_accuracy[r]);
@@ -280,7 +280,7 @@ int run_main(int argc, char** argv) {
     }
     const auto* cbo = table.find("cbo");
     const auto* opt = table.find("optimal");
-    out.text("  CBO-to-Optimal gap: %+.4f realised accuracy, %+.4f model accuracy (seed 000 Fig. 14b: almost zero)\n",
+    out.text("  CBO-to-Optimal gap: %+.4f realised accuracy, %+.4f model accuracy (CBO Fig. 14b: almost zero)\n",
              opt->result.accuracy - cbo->result.accuracy, opt->model_accuracy - cbo->model_accuracy);
     out.rows(policies);
     write_jsonl(s.out, policies);
@@ -378,19 +378,19 @@ int run_main(int argc, char** argv) {
         write_file(s.out / "optimal.svg", ok::io::render_svg(panels, 2, 560, 440));
         out.text("\nFig. 14: Optimal - CBO over 0-40 Mbps at 10/20/30 fps -> %s/optimal.svg\n",
                  s.out.string().c_str());
-        out.text("  mean %+.4f, min %+.4f, max %+.4f over %zu settings (seed 000 Fig. 14b: almost zero)\n",
+        out.text("  mean %+.4f, min %+.4f, max %+.4f over %zu settings (CBO Fig. 14b: almost zero)\n",
                  sum_gap / static_cast<double>(points), min_gap, max_gap, points);
         out.rows(t);
     }
 
-    // ---- 5. ApproxNet (seed 002): the branch each usage scenario selects on Table 2(a) ----
+    // ---- 5. ApproxNet: the branch each usage scenario selects on Table 2(a) ----
     {
         const std::string path = std::string(OFFLOADKIT_EXAMPLES_DIR) + "/data/approxnet_table2a.csv";
         const ok::branch_profiles profiles = ok::read_branch_profiles(path);
         const ok::io::csv_table raw = ok::io::read_csv_file(path, "offloadkit-demo");
         const ok::branch_scheduler scheduler(profiles);  // frame interval 1/30 s (RT)
         jsonl t{"approx", {}};
-        out.text("\nApproxNet (seed 002 §5.4): branch per usage scenario on Table 2(a) (ILSVRC VID, Jetson TX2;\n"
+        out.text("\nApproxNet (§5.4): branch per usage scenario on Table 2(a) (ILSVRC VID, Jetson TX2;\n"
                  "  one content category, no contention; HH/MM/LL = accuracy loss < 10/20/30%% of ResNet-34's %.4f)\n",
                  okx::approxnet_reference_accuracy);
         out.text("  %-11s %-22s %-19s %8s %11s   %s\n", "scenario", "requirement", "branch", "accuracy", "latency",
@@ -426,7 +426,7 @@ int run_main(int argc, char** argv) {
         write_jsonl(s.out, t);
     }
 
-    // ---- 6. AMVP (seed 003): placement of the three-task example of Fig. 7b ----
+    // ---- 6. AMVP: placement of the three-task example of Fig. 7b ----
     {
         const std::string path = std::string(OFFLOADKIT_EXAMPLES_DIR) + "/data/amvp_fig7b.csv";
         const ok::amvp_problem pb = ok::read_amvp_problem(path);
@@ -445,7 +445,7 @@ int run_main(int argc, char** argv) {
         }
         t.add(okx::amvp_summary("amvp", ga, ga_ms));
         t.add(okx::amvp_summary("exact", exact, exact_ms));
-        out.text("\nAMVP (seed 003 §IV-C): MinMaxCost placement of the three-task example of Fig. 7b on four phones\n"
+        out.text("\nAMVP (§IV-C): MinMaxCost placement of the three-task example of Fig. 7b on four phones\n"
                  "  (examples/data/amvp_fig7b.csv: profiles shaped after Fig. 9-10, not measured; 50 Mbps links)\n");
         out.text("  %-11s %-17s %-17s %-11s %8s %10s %8s %8s\n", "task", "candidate", "split after layer", "devices",
                  "accuracy", "latency", "fps", "cost");

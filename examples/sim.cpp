@@ -1,6 +1,6 @@
-// offloadkit-sim — replay a trace through an offloading policy (seed 000 §V) and print the result
+// offloadkit-sim — replay a trace through an offloading policy (CBO §V) and print the result
 // as one JSON object per line; with --sweep, every policy at every point of a bandwidth, frame-rate
-// or latency sweep (seed 000 Fig. 11-13), optionally drawn as an SVG.
+// or latency sweep (CBO Fig. 11-13), optionally drawn as an SVG.
 //
 //   offloadkit-sim --trace FILE --policy NAME --bandwidth-mbps X --latency-ms L --fps F
 //                  --deadline-ms T [--server-ms S] [--calibration-fraction P]

@@ -199,7 +199,7 @@ std::string replaced(std::string text, std::string_view from, std::string_view t
     return text;
 }
 
-// ---- calibration (seed 000 §III) ---------------------------------------------------------------
+// ---- calibration (CBO §III) ---------------------------------------------------------------
 
 table calibration_rows() {
     table t{"calibration", {}, {}};
@@ -726,7 +726,7 @@ table calibration_rows() {
     return t;
 }
 
-// ---- metrics (seed 000 §III-B, seed 003 eq. 3-5) ------------------------------------------------
+// ---- metrics (CBO §III-B, AMVP eq. 3-5) ------------------------------------------------
 
 table metrics_rows() {
     table t{"metrics", {}, {}};
@@ -846,7 +846,7 @@ table metrics_rows() {
     return t;
 }
 
-// ---- kernels: quantizer (seed 003 §IV-B), SPP (seed 002 §4.1), content estimators (§4.2) --------
+// ---- kernels: quantizer (AMVP §IV-B), SPP (ApproxNet §4.1), content estimators (§4.2) --------
 
 /// A valid 8-element, 8-bit, per-tensor wire message (36 bytes).
 std::vector<std::byte> good_wire() { return ok::quantize(std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7}, 8).serialize(); }
@@ -1250,7 +1250,7 @@ table kernels_rows() {
     return t;
 }
 
-// ---- approx (seed 002 §4.4-4.6) and estimators ---------------------------------------------------
+// ---- approx (ApproxNet §4.4-4.6) and estimators ---------------------------------------------------
 
 /// Two branches, one category, two contention levels.
 ok::branch_profiles two_branches() { return ok::branch_profiles({"a", "b"}, 1, 2, {0.6, 0.7}, {0.01, 0.02, 0.02, 0.04}); }
@@ -1530,7 +1530,7 @@ table estimators_rows() {
     return t;
 }
 
-// ---- offload (seed 000 §IV) and pareto -----------------------------------------------------------
+// ---- offload (CBO §IV) and pareto -----------------------------------------------------------
 
 /// Three frames, three resolutions, the paper's link.
 ok::offload_problem good_problem() {
@@ -1725,7 +1725,7 @@ table offload_rows() {
     return t;
 }
 
-// ---- sim (seed 000 §V) ---------------------------------------------------------------------------
+// ---- sim (CBO §V) ---------------------------------------------------------------------------
 
 /// A 20-frame synthetic trace with arrivals (two resolutions).
 ok::trace small_trace() {
@@ -2002,7 +2002,7 @@ table sim_rows() {
     return t;
 }
 
-// ---- multitask (seed 003 §IV-C) ------------------------------------------------------------------
+// ---- multitask (AMVP §IV-C) ------------------------------------------------------------------
 
 /// Two devices, one base model of 10 layers split at 5 (and unsplit), one task with two candidates.
 ok::amvp_problem tiny_amvp() {

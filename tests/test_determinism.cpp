@@ -1,5 +1,5 @@
 // Same seed -> same result, on every compiler and run (issue 7, "Determinism"): golden FNV-1a hashes
-// of the MinMaxCost GA (seed 003 Algorithm 1-2) and of the synthetic trace generator.
+// of the MinMaxCost GA (AMVP Algorithm 1-2) and of the synthetic trace generator.
 //
 // Why the hashes are portable (and must agree between g++ 12 and clang++ 14, both of which run this
 // test in the dev and clang presets):

@@ -1,4 +1,4 @@
-// Shared by offloadkit-amvp and offloadkit-demo: an AMVP placement (seed 003 §IV-C,
+// Shared by offloadkit-amvp and offloadkit-demo: an AMVP placement (AMVP §IV-C,
 // minmax_cost_solve / minmax_cost_exact) as offloadkit-amvp's JSON rows — one object per task
 // (model, split, devices, shares, accuracy, latency, throughput, cost) and one summary object.
 #ifndef OFFLOADKIT_EXAMPLES_COMMON_AMVP_REPORT_HPP

@@ -1,4 +1,4 @@
-// Shared by offloadkit-approx and offloadkit-demo: ApproxNet's usage scenarios (seed 002 §5.4) as
+// Shared by offloadkit-approx and offloadkit-demo: ApproxNet's usage scenarios (ApproxNet §5.4) as
 // scheduler requirements, and the scenario labels a branch-profile CSV may carry
 // (docs/approx-profile-format.md).
 #ifndef OFFLOADKIT_EXAMPLES_COMMON_APPROX_SCENARIOS_HPP
@@ -15,10 +15,10 @@
 
 namespace offloadkit::examples {
 
-/// ResNet-34's top-5 accuracy on ILSVRC VID (seed 002 Table 2(c)): §5.4's reference for HH/MM/LL.
+/// ResNet-34's top-5 accuracy on ILSVRC VID (ApproxNet Table 2(c)): §5.4's reference for HH/MM/LL.
 inline constexpr double approxnet_reference_accuracy = 0.8586;
 
-/// The usage scenarios of seed 002 §5.4, in the order the tools print them.
+/// The usage scenarios of ApproxNet §5.4, in the order the tools print them.
 inline constexpr std::array<std::string_view, 5> approx_scenarios{"HH", "MM", "LL", "RT", "HH-Offload"};
 
 /**

@@ -1,7 +1,7 @@
 // The computation behind offloadkit-demo's two tables (and tests/examples/test_demo.cpp, which
-// checks its properties on the bundled trace): seed 000 Table I on a trace (ECE/MCE of the raw,
+// checks its properties on the bundled trace): CBO Table I on a trace (ECE/MCE of the raw,
 // Platt and isotonic confidence, fitted on the calibration split and measured on the evaluation
-// split) and the policy table at one setting (seed 000 §V-A's approaches plus the Oracle ceiling).
+// split) and the policy table at one setting (CBO §V-A's approaches plus the Oracle ceiling).
 // Everything here is library calls; this file only arranges them.
 #ifndef OFFLOADKIT_EXAMPLES_COMMON_DEMO_CORE_HPP
 #define OFFLOADKIT_EXAMPLES_COMMON_DEMO_CORE_HPP
@@ -17,7 +17,7 @@
 
 namespace offloadkit::examples {
 
-/// The demo's settings: seed 000 §V's defaults (5 Mbps, L = 100 ms, 30 fps, T = 200 ms,
+/// The demo's settings: CBO §V's defaults (5 Mbps, L = 100 ms, 30 fps, T = 200 ms,
 /// T^o = 37 ms from Table III) and the trace workflow's 30% calibration split.
 [[nodiscard]] inline sim_options paper_default_options() {
     sim_options o;
@@ -31,7 +31,7 @@ namespace offloadkit::examples {
 }
 
 /// One row of Table I: a calibration method's confidences on the evaluation split and their
-/// reliability (10 bins, seed 000 §III-B).
+/// reliability (10 bins, CBO §III-B).
 struct calibration_row {
     std::string method;               ///< "uncalibrated", "platt", "isotonic"
     std::vector<double> confidence;   ///< per evaluated frame (the method applied to the raw score)
@@ -85,7 +85,7 @@ struct policy_row {
                                   ///< (Platt-calibrated confidence, profiled A^o_r) says the run is worth
 };
 
-/// Every policy of seed 000 §V-A at one setting.
+/// Every policy of CBO §V-A at one setting.
 struct policy_table {
     trace_profile profile;          ///< split, A^o_r, mean NPU accuracy of the calibration part
     std::vector<policy_row> rows;   ///< all_policy_kinds in order, then cbo-isotonic
@@ -103,7 +103,7 @@ struct policy_table {
 
 /**
  * Runs every policy_kind on the trace at `opt` with the true bandwidth (run_policy(); CBO and
- * Optimal use `cal.platt`, as seed 000 chooses Platt in §III-B), and CBO once more with
+ * Optimal use `cal.platt`, as CBO chooses Platt in §III-B), and CBO once more with
  * `cal.isotonic` ("cbo-isotonic"), since on some data isotonic regression calibrates better.
  */
 [[nodiscard]] inline policy_table run_policy_table(const trace& tr, const calibration_table& cal,

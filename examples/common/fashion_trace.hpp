@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief The bundled Fashion-MNIST offloading trace (issue 8): an over-trained fp16 "NPU" MLP, a
- *        stronger fp32 "server" MLP evaluated at seed 000's five resolutions, and modelled PNG frame
+ *        stronger fp32 "server" MLP evaluated at CBO's five resolutions, and modelled PNG frame
  *        sizes; written in the simulator's trace CSV format (docs/trace-format.md).
  *
  * Everything here is deterministic: all randomness comes from offloadkit::detail::rng streams
@@ -12,7 +12,7 @@
  * output is byte-identical across compilers and build types. docs/demo-trace.md explains the
  * models and reports the measured numbers.
  *
- * Resolutions: seed 000 §V-A offloads 224x224 frames downsized to 45, 90, 134, 179 or 224 px.
+ * Resolutions: CBO §V-A offloads 224x224 frames downsized to 45, 90, 134, 179 or 224 px.
  * Fashion-MNIST images are 28x28, so 28 px plays the role of 224 and each resolution R maps to
  * r = round(28 R / 224) = 6, 11, 17, 22, 28 px.
  *  - Server accuracy at R: the test image area-averaged to r x r, bilinearly enlarged back to
@@ -66,7 +66,7 @@ struct trace_options {
     std::vector<std::size_t> npu_hidden{16};
     sgd_options npu_sgd{.epochs = 200, .batch = 32, .learning_rate = 0.05f, .momentum = 0.9f, .weight_decay = 0.0f};
     // "Server": a wider, deeper MLP on the whole training set, fp32, trained at full resolution
-    // only (as ResNet-152 at 224 px in seed 000, fed downsized frames).
+    // only (as ResNet-152 at 224 px in CBO, fed downsized frames).
     std::size_t server_train = 60000;
     std::vector<std::size_t> server_hidden{512, 256};
     sgd_options server_sgd{.epochs = 10, .batch = 32, .learning_rate = 0.05f, .momentum = 0.9f, .weight_decay = 1e-4f};
@@ -373,7 +373,7 @@ inline std::string double_text(double v) {
     return s;
 }
 
-/// ECE and MCE with 10 equal-width bins, bin = min(floor(c * 10), 9) (seed 000 §III-B).
+/// ECE and MCE with 10 equal-width bins, bin = min(floor(c * 10), 9) (CBO §III-B).
 struct calibration_summary {
     double ece = 0.0;
     double mce = 0.0;
@@ -383,7 +383,7 @@ struct calibration_summary {
 };
 
 /**
- * @brief ECE = sum_b n_b / n |acc_b - conf_b|, MCE = max over non-empty bins (seed 000 §III-B).
+ * @brief ECE = sum_b n_b / n |acc_b - conf_b|, MCE = max over non-empty bins (CBO §III-B).
  * @throws offloadkit::invalid_argument on a size mismatch, empty input, or a confidence outside [0, 1].
  */
 [[nodiscard]] inline calibration_summary calibration_10_bins(std::span<const double> confidence,

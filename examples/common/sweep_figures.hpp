@@ -1,4 +1,4 @@
-// Shared by offloadkit-sim and offloadkit-demo: the display side of seed 000's sweeps (Fig. 11-13)
+// Shared by offloadkit-sim and offloadkit-demo: the display side of CBO's sweeps (Fig. 11-13)
 // — the default sweep points in display units (Mbps, frames/s, ms), their conversion to the
 // library's units (ok::sweep takes bytes/s, frames/s, s), one JSON object per result, and the
 // accuracy-vs-parameter chart. The runs themselves are ok::sweep (include/offloadkit/sim/sweep.hpp).
@@ -59,7 +59,7 @@ struct sweep_display {
     }
 };
 
-/// The points of seed 000 Fig. 11 (0-40 Mbps), Fig. 12 (5-30 fps) and Fig. 13 (0-160 ms; with
+/// The points of CBO Fig. 11 (0-40 Mbps), Fig. 12 (5-30 fps) and Fig. 13 (0-160 ms; with
 /// T = 200 ms and T^o = 37 ms, 160 ms leaves 3 ms to send a frame).
 [[nodiscard]] inline sweep_display default_sweep_display(sweep_axis axis) {
     switch (axis) {
@@ -102,7 +102,7 @@ struct sweep_settings {
     return buf;
 }
 
-/// The legend name of a policy, as seed 000 §V-A names the approaches.
+/// The legend name of a policy, as CBO §V-A names the approaches.
 [[nodiscard]] inline std::string policy_label(policy_kind k) {
     switch (k) {
         case policy_kind::local: return "Local";

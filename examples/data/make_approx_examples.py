@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the two illustrative inputs of offloadkit-approx (examples/approx.cpp):
 
-approx_illustrative_profile.csv — Table 2(a) of seed 002 (ApproxNet) extended to three complexity
+approx_illustrative_profile.csv — Table 2(a) of ApproxNet extended to three complexity
   categories and three contention levels by fixed rules, NOT measured (the paper publishes only
   the averaged table and figures without numbers):
     accuracy, category 0 (simple)  = min(1, a + 0.05)
@@ -31,7 +31,7 @@ TABLE_2A = [  # branch, input side, layers, accuracy, latency ms
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "approx_illustrative_profile.csv"), "w") as f:
-    f.write("# ILLUSTRATIVE, NOT MEASURED: seed 002 Table 2(a) extended by the rules in\n")
+    f.write("# ILLUSTRATIVE, NOT MEASURED: ApproxNet Table 2(a) extended by the rules in\n")
     f.write("# make_approx_examples.py (3 categories, 3 contention levels). Use with --boundaries 0.05,0.1\n")
     f.write("branch,executor,accuracy[0],accuracy[1],accuracy[2],latency_ms[0],latency_ms[1],latency_ms[2]\n")
     for name, side, layers, acc, lat in TABLE_2A:

@@ -15,11 +15,11 @@
  * | network_link<L>         | the uplink: estimated bandwidth and latency, sends bytes | CBO pipeline, AMVP split path |
  * | transfer_link<L>        | a network_link that also reports when a send() completed (bytes, seconds, ok) | CBO pipeline (frees the uplink, feeds the estimator) |
  * | frame_encoder<E, F>     | a frame's expected bytes per resolution, and its wire bytes at one resolution | CBO pipeline |
- * | feature_extractor<E, F> | the first part (FE) of a split CNN: frame -> features, latency | AMVP split path (seed 003 §IV-B) |
+ * | feature_extractor<E, F> | the first part (FE) of a split CNN: frame -> features, latency | AMVP split path (AMVP §IV-B) |
  * | feature_inference<I>    | the second part (FI): features -> logits, latency         | AMVP split path |
- * | approx_executor<E, F>   | the approximation-enabled DNN: runs branch b on a frame -> logits, latency (+ optional run_remote) | ApproxNet pipeline (seed 002 §4) |
+ * | approx_executor<E, F>   | the approximation-enabled DNN: runs branch b on a frame -> logits, latency (+ optional run_remote) | ApproxNet pipeline (ApproxNet §4) |
  * | bandwidth_estimator<B>  | observes completed transfers, returns a bandwidth estimate | simulator, CBO pipeline |
- * | calibrator<C>           | confidence score -> probability of being correct         | CBO (seed 000 §III-B) |
+ * | calibrator<C>           | confidence score -> probability of being correct         | CBO §III-B |
  * | time_source<C>          | the clock the pipeline reads (a manual clock in tests)    | pipelines |
  * | offload_policy<P>       | (offload/policies.hpp) one online decision over the pending window | simulator, CBO pipeline |
  *
@@ -86,7 +86,7 @@ concept remote_executor = requires(R& r, std::uint64_t id, const Payload& payloa
  * @brief The uplink between the device and the remote side.
  *
  * `l.bandwidth()` is the link's current estimate in bytes per second (may be 0: nothing can be
- * sent in time), `l.latency()` its one-way plus return latency L in seconds (seed 000 Table II),
+ * sent in time), `l.latency()` its one-way plus return latency L in seconds (CBO Table II),
  * `l.send(bytes)` queues bytes for transmission and returns false if the link refused them.
  */
 template <class L>
@@ -105,7 +105,7 @@ struct transfer_report {
 
 /**
  * @brief A network_link that tells when a transfer is done: the CBO pipeline sends one frame at a
- *        time (seed 000's FCFS uplink) and needs to know when the uplink is free again and how
+ *        time (CBO's FCFS uplink) and needs to know when the uplink is free again and how
  *        long the transfer took.
  *
  * `l.poll_completed()` returns, without blocking, the report of the transfer started by the last
@@ -118,7 +118,7 @@ concept transfer_link = network_link<L> && requires(L& l) {
 };
 
 /**
- * @brief Turns a frame into bytes for the uplink at one of the m resolutions of seed 000 §V-A
+ * @brief Turns a frame into bytes for the uplink at one of the m resolutions of CBO §V-A
  *        (e.g. 45x45 ... 224x224 PNG).
  *
  * `e.sizes(frame, bytes)` writes the expected size S(I, r) of the frame at every resolution r into
@@ -148,7 +148,7 @@ struct offload_request {
 };
 
 /**
- * @brief The feature extraction part (FE) of a CNN split in two (seed 003 §IV-B, Fig. 6).
+ * @brief The feature extraction part (FE) of a CNN split in two (AMVP §IV-B, Fig. 6).
  *
  * `e.feature_count()` is the number of binary32 features it outputs (H x W x C);
  * `e.extract(frame, features)` writes exactly that many into `features` and returns its latency
@@ -161,7 +161,7 @@ concept feature_extractor = requires(E& e, const E& ce, const Frame& frame, std:
 };
 
 /**
- * @brief The feature inference part (FI) of a split CNN, on the other device (seed 003 §IV-B).
+ * @brief The feature inference part (FI) of a split CNN, on the other device (AMVP §IV-B).
  *
  * `i.feature_count()` features in, `i.num_classes()` logits out; `i.infer(features, logits)`
  * returns its latency in seconds.
@@ -175,7 +175,7 @@ concept feature_inference =
     };
 
 /**
- * @brief An approximation-enabled DNN (seed 002 §4.1): `e.num_classes()` logits;
+ * @brief An approximation-enabled DNN (ApproxNet §4.1): `e.num_classes()` logits;
  *        `e.run(frame, branch, logits)` runs approximation branch `branch` (an index into the
  *        profiles' branches) and returns the observed latency in seconds.
  *
@@ -203,7 +203,7 @@ concept bandwidth_estimator = requires(B& b, const B& cb, double bytes, double s
 
 /**
  * @brief Maps a confidence score to the probability that the prediction is correct
- *        (seed 000 §III-B).
+ *        (CBO §III-B).
  *
  * A calibrator is a regular value (copyable, equality comparable) so that a model fitted on a
  * desktop can be copied, compared and shipped; `c(s)` maps one score, `c.transform(in, out)` a

@@ -6,10 +6,10 @@
  * @brief The umbrella header: everything in ../shared/API.md with one include.
  *
  * Modules and the paper each implements:
- * - calibration/, metrics/  — CBO (seed 000 §III): confidence calibration, ECE/MCE
- * - pareto/, offload/, sim/ — CBO (seed 000 §IV-V): the offloading problem, its solvers, the simulator
- * - kernels/, approx/, estimators/ — ApproxNet (seed 002): SPP, content/contention estimators, scheduler
- * - kernels/quantize, multitask/ — AMVP (seed 003): feature quantizer, MinMaxCost optimizer
+ * - calibration/, metrics/  — CBO §III: confidence calibration, ECE/MCE
+ * - pareto/, offload/, sim/ — CBO §IV-V: the offloading problem, its solvers, the simulator
+ * - kernels/, approx/, estimators/ — ApproxNet: SPP, content/contention estimators, scheduler
+ * - kernels/quantize, multitask/ — AMVP: feature quantizer, MinMaxCost optimizer
  * - runtime/ — live pipelines over the host's backends: CBO pipeline (+ jthread runner, clocks),
  *   ApproxNet pipeline, AMVP split path
  * - concepts.hpp — the plug-in points a host implements; io/ — CSV, JSON, SVG for the tools

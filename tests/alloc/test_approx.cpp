@@ -1,4 +1,4 @@
-// ApproxNet's per-frame decision (seed 002 §4.6) and contention estimate (§4.3) allocate nothing:
+// ApproxNet's per-frame decision (ApproxNet §4.6) and contention estimate (§4.3) allocate nothing:
 // the frontiers are built at construction, the estimator's ring at construction.
 #include <offloadkit/approx/profiles.hpp>
 #include <offloadkit/approx/scheduler.hpp>

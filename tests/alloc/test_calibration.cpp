@@ -1,4 +1,4 @@
-// Calibrator apply is on CBO's per-frame path (seed 000 §IV-D: every frame's confidence goes
+// Calibrator apply is on CBO's per-frame path (CBO §IV-D: every frame's confidence goes
 // through the calibrator): no allocation for any calibrator, scalar or batch, float or double; the
 // same for the confidence scores and the calibration metrics with a preallocated report.
 #include <offloadkit/calibration/identity.hpp>

@@ -1,6 +1,6 @@
 // Kernels on the per-frame paths do not allocate once their buffers exist: SPP (ApproxNet's
-// outports, seed 002 §4.1), the feature quantizer and its wire form (AMVP's split path, seed 003
-// §IV-B), the scene change detector and the complexity categorizer (seed 002 §4.2).
+// outports, ApproxNet §4.1), the feature quantizer and its wire form (AMVP's split path, AMVP
+// §IV-B), the scene change detector and the complexity categorizer (ApproxNet §4.2).
 #include <offloadkit/detail/random.hpp>
 #include <offloadkit/kernels/complexity.hpp>
 #include <offloadkit/kernels/quantize.hpp>

@@ -39,7 +39,7 @@ double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 }  // namespace
 
-TEST_CASE("one-vs-rest (seed 000 Fig. 6): golden parameters from scipy and scikit-learn LogisticRegression") {
+TEST_CASE("one-vs-rest (CBO Fig. 6): golden parameters from scipy and scikit-learn LogisticRegression") {
     for (const char* name : {"overconfident", "underconfident", "float32", "missing_class"}) {
         CAPTURE(name);
         const auto m = read_multiclass(name);

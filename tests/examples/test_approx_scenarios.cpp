@@ -1,4 +1,4 @@
-// examples/common/approx_scenarios.hpp: seed 002 §5.4's scenarios as requirements, and what they
+// examples/common/approx_scenarios.hpp: ApproxNet §5.4's scenarios as requirements, and what they
 // select on the bundled Table 2(a) profile (checked against a brute-force scan of the CSV rows).
 #include "../../examples/common/approx_scenarios.hpp"
 
@@ -13,7 +13,7 @@
 namespace ok = offloadkit;
 namespace okx = offloadkit::examples;
 
-TEST_CASE("approx scenarios: seed 002 §5.4's requirements") {
+TEST_CASE("approx scenarios: ApproxNet §5.4's requirements") {
     using kind = ok::approx_requirement::kind;
     const auto hh = okx::scenario_requirement("HH");
     REQUIRE(hh.has_value());

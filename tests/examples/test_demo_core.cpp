@@ -1,7 +1,7 @@
 // examples/common/demo_core.hpp on the bundled trace (examples/data/fashion_mnist_trace.csv): the
 // properties offloadkit-demo's tables must have, checked without timing. Table I against a
 // from-scratch recomputation on the evaluation split; the policy table against what must hold at
-// seed 000's default setting (guarantees of the model, and the measured order of the policies on
+// CBO's default setting (guarantees of the model, and the measured order of the policies on
 // this trace that docs/demo.md reports).
 #include "../../examples/common/demo_core.hpp"
 
@@ -29,7 +29,7 @@ const okx::calibration_table& table_one() {
     return t;
 }
 
-// ECE and MCE of seed 000 §III-B by hand: bin = min(floor(10 c), 9).
+// ECE and MCE of CBO §III-B by hand: bin = min(floor(10 c), 9).
 std::pair<double, double> ece_mce(const std::vector<double>& c, const std::vector<std::uint8_t>& y) {
     double conf[10] = {}, acc[10] = {};
     double count[10] = {};
@@ -84,14 +84,14 @@ TEST_CASE("demo Table I: calibrators fitted on the first 30%, measured on the ot
         CHECK(row.report.ece == doctest::Approx(ece).epsilon(1e-12));
         CHECK(row.report.mce == doctest::Approx(mce).epsilon(1e-12));
     }
-    // The NPU is miscalibrated and both calibrators lower its ECE (seed 000 Table I's finding).
+    // The NPU is miscalibrated and both calibrators lower its ECE (CBO Table I's finding).
     CHECK(t.rows[0].report.ece > 0.1);
     CHECK(t.rows[1].report.ece < t.rows[0].report.ece / 2);
     CHECK(t.rows[2].report.ece < t.rows[0].report.ece / 2);
     CHECK(t.rows[1].report.mce < t.rows[0].report.mce);
 }
 
-TEST_CASE("demo policy table at seed 000's default setting") {
+TEST_CASE("demo policy table at CBO's default setting") {
     const auto& tr = bundled();
     const ok::sim_options o = okx::paper_default_options();
     CHECK(o.bandwidth == ok::bandwidth_trace(625000.0));

@@ -107,7 +107,7 @@ TEST_CASE("the committed trace is in the simulator's format and agrees with the 
         mean_bytes[k] /= 1e4;
     }
     // What issue 8 asks of the data: a miscalibrated NPU, a server curve rising with resolution
-    // (seed 000 Fig. 10), and full-resolution frames that cannot all be sent at 5 Mbps, 30 fps.
+    // (CBO Fig. 10), and full-resolution frames that cannot all be sent at 5 Mbps, 30 fps.
     const auto cal = okx::calibration_10_bins(conf, npu_ok);
     CHECK(cal.ece > 0.1);
     CHECK(server_acc[0] < npu_acc);
@@ -138,7 +138,7 @@ TEST_CASE("the generator reproduces the committed slice byte for byte") {
     }
 }
 
-TEST_CASE("calibration_10_bins: a hand-worked example (seed 000 §III-B definitions)") {
+TEST_CASE("calibration_10_bins: a hand-worked example (CBO §III-B definitions)") {
     // bins: 0.05 -> 0 (acc 0, gap .05); 0.15 -> 1 (acc 1, gap .85); 0.95, 0.95, 1.0 -> 9
     // (mean conf 2.9/3, acc 2/3, gap 0.3). ECE = (1*.05 + 1*.85 + 3*.3) / 5 = 0.36, MCE = 0.85.
     const std::vector<double> c{0.05, 0.15, 0.95, 0.95, 1.0};

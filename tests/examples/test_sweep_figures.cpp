@@ -12,7 +12,7 @@ namespace okx = offloadkit::examples;
 TEST_CASE("sweep displays convert to the library's units and back exactly") {
     const auto bw = okx::default_sweep_display(ok::sweep_axis::bandwidth);
     CHECK(bw.points.front() == 0.0);
-    CHECK(bw.points.back() == 40.0);  // seed 000 Fig. 11: 0-40 Mbps
+    CHECK(bw.points.back() == 40.0);  // CBO Fig. 11: 0-40 Mbps
     CHECK(bw.to_library(5.0) == 625000.0);
     const auto lat = okx::default_sweep_display(ok::sweep_axis::latency);
     CHECK(lat.to_library(140.0) == 0.14);

@@ -1,6 +1,6 @@
 // Fuzz target: the AMVP problem CSV parser (multitask/problem_csv.hpp,
 // docs/amvp-problem-format.md), then the MinMaxCost solvers (multitask/minmax_cost.hpp,
-// seed 003 §IV-C, Algorithm 1 and 2) on bounded problems.
+// AMVP §IV-C, Algorithm 1 and 2) on bounded problems.
 //
 // Either parse_amvp_problem() throws offloadkit::invalid_argument, or the problem passes
 // amvp_validate() and, when it is small (<= 4 tasks, devices, candidates per task and split points

@@ -1,4 +1,4 @@
-// Fuzz target: calibrator fit() on arbitrary doubles and labels (seed 000 §III-B) — Platt,
+// Fuzz target: calibrator fit() on arbitrary doubles and labels (CBO §III-B) — Platt,
 // isotonic, identity, temperature scaling and one-vs-rest.
 //
 // The first byte picks the calibrator; the rest gives the sample count (<= 64 for binary
@@ -20,7 +20,7 @@
 //    has a smaller negative log-likelihood when T is inside the bracket;
 //  - one-vs-rest: has finite parameters and gives probability rows summing to 1.
 // The multi-class inputs also go through the confidence functions of calibration/scores.hpp
-// (seed 000 §III-A), in double and in float, SIMD and scalar: softmax(), top1_confidence(),
+// (CBO §III-A), in double and in float, SIMD and scalar: softmax(), top1_confidence(),
 // margin_confidence() and entropy() reject exactly the rows with a NaN/inf logit; otherwise
 // softmax gives probabilities in [0, 1] summing to 1 that match the scalar reference, top-1 is the
 // first arg max with confidence max softmax, the margin lies in [0, 1] and the entropy in

@@ -1,5 +1,5 @@
 // Fuzz target: calibrator from_string() for every calibrator — the text form in which a model
-// fitted on a desktop is shipped to a device (detail/model_text.hpp, seed 000 §V-A).
+// fitted on a desktop is shipped to a device (detail/model_text.hpp, CBO §V-A).
 //
 // The first byte picks the calibrator (mod 5: platt, isotonic, identity, temperature,
 // one_vs_rest); the rest is the text. Either from_string() throws offloadkit::invalid_argument,

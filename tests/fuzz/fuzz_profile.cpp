@@ -1,6 +1,6 @@
 // Fuzz target: the ApproxNet branch-profile CSV parser (approx/profile_csv.hpp,
 // docs/approx-profile-format.md) and the transition-cost parser, then the scheduler's decisions
-// (approx/scheduler.hpp, seed 002 §4.6).
+// (approx/scheduler.hpp, ApproxNet §4.6).
 //
 // The input is a profile CSV, optionally followed by a line "%%" and a transition-cost CSV.
 // Either parse_branch_profiles() throws offloadkit::invalid_argument, or:

@@ -1,5 +1,5 @@
 // Fuzz target: the quantized-tensor wire format (kernels/quantize.hpp, docs/wire-format.md) — the
-// bytes that arrive over the wireless link in a split CNN (seed 003 §IV-B).
+// bytes that arrive over the wireless link in a split CNN (AMVP §IV-B).
 //
 // An input starting with "OKQT" is taken as a wire message:
 //  - deserialize() and dequantize_wire() agree on accepting it; a rejection is
@@ -9,7 +9,7 @@
 //    same value;
 //  - dequantize() == dequantize_wire() == the library's scalar reference, bit for bit; every code
 //    is <= 2^bits - 1, a flat channel (min == max) has code 0 and dequantizes to its min, and every
-//    value is finite and equals seed 003 eq. 2, lo + code (hi - lo) / L, evaluated here in long
+//    value is finite and equals AMVP eq. 2, lo + code (hi - lo) / L, evaluated here in long
 //    double, to within a few binary32 roundings.
 // Any other input is taken as features to quantize (bits, layout, channels, raw floats):
 //  - quantize() rejects exactly the inputs with a NaN/inf feature;
@@ -17,7 +17,7 @@
 //    payload equals the scalar reference encoder bit for bit, the message deserializes back to
 //    the same tensor, every non-flat channel holds codes 0 and 2^bits - 1 and no range bound is
 //    -0, and every element reconstructs within (hi - lo) / (2 L) plus binary32 rounding (the
-//    bound of seed 003 eq. 1-2 stated in the header).
+//    bound of AMVP eq. 1-2 stated in the header).
 #include <offloadkit/kernels/quantize.hpp>
 
 #include <algorithm>

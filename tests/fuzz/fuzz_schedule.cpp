@@ -1,4 +1,4 @@
-// Fuzz target: CBO's solvers solve_optimal() and cbo_schedule() (offload/schedule.hpp, seed 000
+// Fuzz target: CBO's solvers solve_optimal() and cbo_schedule() (offload/schedule.hpp, CBO
 // §IV-C and Algorithm 1) on arbitrary small problems decoded from the bytes (<= 8 frames, <= 3
 // resolutions; times and sizes mostly on a coarse grid so that deadlines are tight and ties
 // frequent, sometimes arbitrary doubles — NaN, inf, negative, subnormal).

@@ -1,4 +1,4 @@
-// Fuzz target: spatial pyramid pooling (kernels/spp.hpp, seed 002 §4.1) on arbitrary shapes,
+// Fuzz target: spatial pyramid pooling (kernels/spp.hpp, ApproxNet §4.1) on arbitrary shapes,
 // levels, rules, layouts and values, against a plain scalar reference written here from the
 // rules in ../shared/API.md.
 //

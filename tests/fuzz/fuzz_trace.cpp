@@ -1,5 +1,5 @@
 // Fuzz target: the trace CSV parser (sim/trace.hpp, docs/trace-format.md) followed by a short
-// replay of the trace through the simulator with every policy (seed 000 §V).
+// replay of the trace through the simulator with every policy (CBO §V).
 //
 // Either parse_trace() throws offloadkit::invalid_argument, or:
 //  - the trace passes validate_trace() and to_csv() writes text that parses back to the same trace;
@@ -163,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (t.size() < 4) {
         return 0;
     }
-    ok::sim_options paper;  // seed 000 §V: T 200 ms, T^o 37 ms, L 100 ms, 30 fps, 5 Mbps
+    ok::sim_options paper;  // CBO §V: T 200 ms, T^o 37 ms, L 100 ms, 30 fps, 5 Mbps
     replay(t, paper);
     ok::sim_options fast;
     fast.deadline = 0.1;

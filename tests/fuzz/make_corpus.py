@@ -106,7 +106,7 @@ def quantize_seeds():
                                       [0, 31, 7, 9, 0, 0, 0, 0, 1, 2, 3, 30]))
     write("quantize", "hwc_4ch", wire(8, 2, [(0.0, 255.0), (-1.0, 1.0), (1e-30, 2e-30), (0.0, 0.0)],
                                       [10, 20, 30, 0, 255, 0, 128, 0]))
-    # AMVP's feature (seed 003 Fig. 11) is 14x14x64; a 4x4x3 HWC slice keeps the seed small
+    # AMVP's feature (AMVP Fig. 11) is 14x14x64; a 4x4x3 HWC slice keeps the seed small
     write("quantize", "hwc_4x4x3", wire(8, 2, [(-0.5, 3.25), (0.0, 6.0), (-2.0, 2.0)],
                                         [(7 * i) % 256 for i in range(48)]))
     # rejected: truncated, trailing byte, bad padding, NaN range, code in a flat channel
@@ -413,7 +413,7 @@ def schedule_seeds():
             b.range(0, 7, 0).range(0, 15, 1).range(0, 20, free)
         return b.data()
 
-    # seed 000 Table II flavour: T 200 ms, T^o 40 ms, L 100 ms, 25 kB/s, five-ish frames
+    # CBO Table II flavour: T 200 ms, T^o 40 ms, L 100 ms, 25 kB/s, five-ish frames
     write("schedule", "paper_like", problem(10, 4, 10, 25, [7, 12, 15], [
         (0, 14, [15, 40, 60]), (3, 4, [15, 40, 60]), (3, 18, [12, 35, 55]), (3, 9, [16, 41, 58]),
         (3, 2, [15, 44, 60]), (3, 10, [14, 39, 59])]))

@@ -257,7 +257,7 @@ synthetic make_synthetic(const std::vector<double>& bounds, const std::vector<st
 }
 }  // namespace
 
-TEST_CASE("learn_complexity_categories recovers known boundaries (seed 002 §4.4)") {
+TEST_CASE("learn_complexity_categories recovers known boundaries (ApproxNet §4.4)") {
     const std::vector<double> bounds{0.25, 0.5, 0.75};
     // Accuracies 0.1 apart (6 standard errors at 1000 samples), so sampling noise cannot
     // reorder branches and every sub-range of a category has the category's frontier.

@@ -1,4 +1,4 @@
-// Uniform feature quantizer (seed 003 §IV-B, eq. 1-2): hand-worked equations, numpy golden vectors,
+// Uniform feature quantizer (AMVP §IV-B, eq. 1-2): hand-worked equations, numpy golden vectors,
 // SIMD == scalar reference bit for bit, the reconstruction bound, per-channel semantics and the
 // wire format's validation (every truncation, every header bit flip).
 #include <offloadkit/detail/random.hpp>

@@ -13,7 +13,7 @@
 
 namespace ok = offloadkit;
 
-TEST_CASE("calibration_error: hand-worked ECE and MCE (seed 000 §III-B definitions)") {
+TEST_CASE("calibration_error: hand-worked ECE and MCE (CBO §III-B definitions)") {
     const std::vector<double> c{0.05, 0.15, 0.15, 0.95, 0.95, 0.95, 0.95};
     const std::vector<std::uint8_t> y{0, 1, 0, 1, 1, 1, 0};
     const ok::calibration_report rep = ok::calibration_error(c, y, 10);
@@ -243,7 +243,7 @@ TEST_CASE("calibration metrics: golden vectors from numpy and scikit-learn 1.2.1
 }
 
 namespace {
-// The definition of seed 000 §III-B, written out plainly: bin of c = min(floor(c M), M - 1), sums in
+// The definition of CBO §III-B, written out plainly: bin of c = min(floor(c M), M - 1), sums in
 // index order, ECE = sum n_b/n |acc_b - conf_b|, MCE = max over non-empty bins.
 ok::calibration_report plain_report(const std::vector<double>& c, const std::vector<std::uint8_t>& y, std::size_t m) {
     ok::calibration_report r;

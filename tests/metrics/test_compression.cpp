@@ -1,4 +1,4 @@
-// Feature-compression metrics of seed 003 (eq. 3-5) and the Fig. 12 decision, worked by hand.
+// Feature-compression metrics of AMVP (eq. 3-5) and the Fig. 12 decision, worked by hand.
 #include <offloadkit/metrics/compression.hpp>
 
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// AMVP cost (seed 003 eq. 6), latency (eq. 7) and throughput (eq. 8), worked by hand.
+// AMVP cost (AMVP eq. 6), latency (eq. 7) and throughput (eq. 8), worked by hand.
 #include <offloadkit/multitask/cost.hpp>
 
 #include <doctest/doctest.h>

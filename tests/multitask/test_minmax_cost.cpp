@@ -1,4 +1,4 @@
-// MinMaxCost (seed 003 eq. 9-12, Algorithm 1-2): the exact solver against brute force over every
+// MinMaxCost (AMVP eq. 9-12, Algorithm 1-2): the exact solver against brute force over every
 // assignment, the greedy+GA against the exact optimum on 200 seeded instances, infeasible instances,
 // determinism and option validation.
 #include <offloadkit/multitask/minmax_cost.hpp>
@@ -222,7 +222,7 @@ TEST_CASE("minmax_cost_solve: deterministic for a seed; options validated") {
 
 TEST_CASE("minmax_cost_solve: the AMVP-scale instance reaches the accuracy lower bound") {
     // AMVP-scale instance (3 tasks, 4 devices, 2 bases x 10 frozen options x 17 splits) with the
-    // goals of seed 003 Fig. 13 (user 2: 90%, 1 s, 1 frame/s, alpha 0.8). No assignment can beat
+    // goals of AMVP Fig. 13 (user 2: 90%, 1 s, 1 frame/s, alpha 0.8). No assignment can beat
     // max_s alpha (A_s - A_best,s) / A_s, the accuracy term of each task's most accurate model;
     // the solver must reach it with the first selection of Algorithm 1 (all most accurate).
     const auto pb = inst::amvp_scale();

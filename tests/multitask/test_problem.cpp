@@ -1,4 +1,4 @@
-// The MSTA problem model (seed 003 §IV-C): an assignment evaluated by hand with eq. 6-8, layer
+// The MSTA problem model (AMVP §IV-C): an assignment evaluated by hand with eq. 6-8, layer
 // sharing, constraints (11)-(12), missing links, and validation of every field.
 #include <offloadkit/multitask/problem.hpp>
 

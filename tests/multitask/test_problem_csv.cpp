@@ -1,5 +1,5 @@
 // The CSV problem format (docs/amvp-problem-format.md): units, the sectioned and the directory
-// forms, error messages; and, on the shipped Fig. 7b example, the behaviours of seed 003
+// forms, error messages; and, on the shipped Fig. 7b example, the behaviours of AMVP
 // Fig. 13, 15 and 17.
 #include <offloadkit/multitask/minmax_cost.hpp>
 #include <offloadkit/multitask/problem_csv.hpp>

@@ -266,7 +266,7 @@ struct world_bandwidth {
 };
 
 /// Builds n frames: bursts of equal timestamps, local model right ~60% of the time with a spread
-/// of confidences, sizes around seed 000's five resolutions.
+/// of confidences, sizes around CBO's five resolutions.
 inline void make_frames(world& w, std::size_t n, double fps, std::uint64_t seed, double burst = 0.1) {
     detail::rng rng(seed);
     const std::vector<double> mean{1500, 6000, 13000, 24000, 37000};

@@ -32,7 +32,7 @@ struct noop_local {
     }
 };
 
-/// Five resolutions of seed 000's sizes, scaled by the content; wire bytes from a fixed buffer.
+/// Five resolutions of CBO's sizes, scaled by the content; wire bytes from a fixed buffer.
 struct noop_encoder {
     std::array<std::byte, 40000> buffer{};
     static void sizes(const noop_frame& f, std::span<double> bytes) {

@@ -98,7 +98,7 @@ ok::branch_profiles random_profiles(ok::detail::rng& rng, std::size_t b, std::si
     return ok::branch_profiles(std::move(names), k, m, std::move(acc), std::move(lat));
 }
 
-// Independent reference of the rules of seed 002 §4.6 by scanning every branch.
+// Independent reference of the rules of ApproxNet §4.6 by scanning every branch.
 std::size_t reference_branch(const ok::branch_profiles& p, std::size_t cat, std::size_t lvl,
                              const ok::approx_requirement& r, double frame_interval) {
     const std::size_t b = p.branches();
@@ -325,7 +325,7 @@ TEST_CASE("approx pipeline: bad input is rejected before anything changes, bad e
 
 TEST_CASE("approx pipeline: image_view frames, Table 2(a)-like branches under HH/LL-style contention") {
     // Two branches: a fast inaccurate one and a slow accurate one; at low contention the slow one
-    // fits the 33 ms frame interval, at high contention only the fast one does (seed 002 §5.4).
+    // fits the 33 ms frame interval, at high contention only the fast one does (ApproxNet §5.4).
     const ok::branch_profiles p({"fast", "slow"}, 1, 2, {0.60, 0.75}, {0.010, 0.030, 0.020, 0.060});
     struct view_dnn {
         const ok::branch_profiles* p;

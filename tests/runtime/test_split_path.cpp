@@ -76,7 +76,7 @@ using sender_t = ok::split_sender<std::uint64_t, random_extractor, capture_link>
 
 }  // namespace
 
-TEST_CASE("split path: quantized round trip equals dequantize(quantize(F)) (seed 003 eq. 1-2) and FI on it") {
+TEST_CASE("split path: quantized round trip equals dequantize(quantize(F)) (AMVP eq. 1-2) and FI on it") {
     for (const int bits : {1, 2, 4, 8, 12, 16}) {
         CAPTURE(bits);
         ok::split_options o;

@@ -203,7 +203,7 @@ TEST_CASE("Optimal maximizes the online objective; Oracle maximizes realised acc
 }
 
 TEST_CASE("orderings at the paper's default setting on seeded synthetic traces (Platt-calibrated CBO)") {
-    // 5 Mbps, 100 ms latency, 30 fps, 200 ms deadline (seed 000 §V, Fig. 11-13); the trace workflow
+    // 5 Mbps, 100 ms latency, 30 fps, 200 ms deadline (CBO §V, Fig. 11-13); the trace workflow
     // fits Platt on the first 30% and evaluates the remaining 2100 frames.
     ok::synthetic_trace_options so;
     so.frames = 3000;

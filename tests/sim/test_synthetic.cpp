@@ -37,7 +37,7 @@ TEST_CASE("make_synthetic_trace: deterministic, valid, and shaped as the options
         CHECK(acc[r] / 20000.0 == doctest::Approx(o.server_accuracy[r]).epsilon(0.05));
     }
     CHECK(bytes_top / 20000.0 == doctest::Approx(37000.0).epsilon(0.02));  // mean preserved
-    // Miscalibrated: mean raw confidence well above the NPU's accuracy (seed 000 Fig. 5).
+    // Miscalibrated: mean raw confidence well above the NPU's accuracy (CBO Fig. 5).
     double conf = 0.0;
     double correct = 0.0;
     for (std::size_t i = 0; i < a.size(); ++i) {

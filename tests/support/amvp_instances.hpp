@@ -1,9 +1,9 @@
 #ifndef OFFLOADKIT_TESTS_SUPPORT_AMVP_INSTANCES_HPP
 #define OFFLOADKIT_TESTS_SUPPORT_AMVP_INSTANCES_HPP
 
-// Seeded random MSTA instances (seed 003 §IV-C) for the multitask tests and benchmark: small ones
+// Seeded random MSTA instances (AMVP §IV-C) for the multitask tests and benchmark: small ones
 // for the exact solver and brute force, and the AMVP-scale one of the issue (3 tasks, 4 devices,
-// 2 base models x 10 frozen options x 17 split points). Profiles follow the shapes of seed 003
+// 2 base models x 10 frozen options x 17 split points). Profiles follow the shapes of AMVP
 // Fig. 9-10: part-1 latency grows linearly with the split block, memory sits at the back, the
 // feature shrinks with depth, resNet50V2 is slower and more accurate than mobileNetV2.
 

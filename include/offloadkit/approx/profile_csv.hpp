@@ -20,7 +20,7 @@
  * - `executor` (optional): `local` (default when absent or empty) or `remote`.
  * - Any other column (shape, layers, notes) is ignored.
  *
- * Transition file (seed 002 Fig. 14), one row per ordered pair; pairs not listed cost 0:
+ * Transition file (ApproxNet Fig. 14), one row per ordered pair; pairs not listed cost 0:
  *
  *     from,to,cost_ms
  *     80x80x3/12,224x224x3/34,31.5
@@ -191,7 +191,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
 }
 
 /**
- * @brief Parses a transition cost CSV (columns from, to, cost_ms or cost_s; seed 002 Fig. 14)
+ * @brief Parses a transition cost CSV (columns from, to, cost_ms or cost_s; ApproxNet Fig. 14)
  *        into the B x B table for branch_profiles::set_transition_costs (pairs not listed: 0).
  * @throws offloadkit::invalid_argument naming the line and column for an unknown branch, a
  *         repeated pair, a negative or non-number cost, or a non-zero cost from a branch to itself.

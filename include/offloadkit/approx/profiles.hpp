@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief ApproxNet's offline profiles (seed 002 §4.4): accuracy of every approximation branch per
+ * @brief ApproxNet's offline profiles (ApproxNet §4.4): accuracy of every approximation branch per
  *        image complexity category, latency of every branch per quantized contention level, and
  *        optionally the cost of switching between branches (Fig. 14) and a remote executor
  *        (§4.5).
@@ -28,7 +28,7 @@
 
 namespace offloadkit {
 
-/// The remote executor of seed 002 §4.5 (an edge server running the full model): its accuracy
+/// The remote executor of ApproxNet §4.5 (an edge server running the full model): its accuracy
 /// per category and its end-to-end latency per contention level (seconds).
 struct remote_profile {
     std::string name;
@@ -38,11 +38,11 @@ struct remote_profile {
 };
 
 /**
- * @brief Accuracy and latency profiles of B approximation branches (seed 002 §4.4). A regular
+ * @brief Accuracy and latency profiles of B approximation branches (ApproxNet §4.4). A regular
  *        value; validated on construction, so every accessor can assume sane numbers.
  *
  * @code
- * // Table 2(a) of seed 002, first two rows: one category, one contention level.
+ * // Table 2(a) of ApproxNet, first two rows: one category, one contention level.
  * ok::branch_profiles p({"80x80x3/12", "96x96x3/12"}, 1, 1, {0.6639, 0.6798}, {0.01614, 0.01678});
  * double a = p.accuracy(0, 1);    // 0.6798
  * @endcode
@@ -129,7 +129,7 @@ public:
     [[nodiscard]] std::span<const double> latency_table() const noexcept { return latency_; }
 
     /**
-     * @brief Sets the cost (s) of switching from branch `from` to branch `to` (seed 002 Fig. 14):
+     * @brief Sets the cost (s) of switching from branch `from` to branch `to` (ApproxNet Fig. 14):
      *        B x B, from-major; the diagonal must be 0.
      * @throws offloadkit::invalid_argument for a size other than B*B, a negative or non-finite
      *         cost, or a non-zero diagonal entry.
@@ -160,7 +160,7 @@ public:
     [[nodiscard]] std::span<const double> transition_table() const noexcept { return transition_; }
 
     /**
-     * @brief Declares the remote executor (seed 002 §4.5) used when a requirement asks to offload.
+     * @brief Declares the remote executor (ApproxNet §4.5) used when a requirement asks to offload.
      * @throws offloadkit::invalid_argument for an empty name, sizes other than K and M, or values
      *         out of range (as for branches).
      */

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief ApproxNet's scheduler (seed 002 §4.6): per frame, the approximation branch (or the remote
+ * @brief ApproxNet's scheduler (ApproxNet §4.6): per frame, the approximation branch (or the remote
  *        executor) that meets the user's requirement, given the frame's complexity category and
  *        the device's contention level.
  *
@@ -63,7 +63,7 @@
 
 namespace offloadkit {
 
-/// A user requirement for one frame (seed 002 §4.6).
+/// A user requirement for one frame (ApproxNet §4.6).
 struct approx_requirement {
     enum class kind {
         frame_interval,  ///< no requirement: maximum latency = the scheduler's frame interval
@@ -103,7 +103,7 @@ struct scheduler_options {
 };
 
 /**
- * @brief ApproxNet's scheduler (seed 002 §4.6) with precomputed frontiers.
+ * @brief ApproxNet's scheduler (ApproxNet §4.6) with precomputed frontiers.
  *
  * decide() is a pure function of its arguments; step() is the per-frame form that remembers the
  * current branch (for transition costs and hysteresis). Neither allocates. One object per stream
@@ -146,7 +146,7 @@ public:
 
     /**
      * @brief The decision for a frame of complexity `category` at contention `level` under
-     *        requirement `r`, ignoring transition costs (seed 002 §4.6).
+     *        requirement `r`, ignoring transition costs (ApproxNet §4.6).
      * @throws offloadkit::invalid_argument for category >= K, level >= M, a requirement value
      *         that is NaN, negative or (accuracy) above 1, an unknown kind, or an offload
      *         request without a remote executor in the profile.

@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief The identity calibrator: raw scores used as probabilities ("CBO without calibration",
- *        seed 000 §VI, the CBO-w/o baseline; §III-A uses the max-softmax score directly).
+ *        CBO §VI, the CBO-w/o baseline; §III-A uses the max-softmax score directly).
  */
 
 #include <cstddef>

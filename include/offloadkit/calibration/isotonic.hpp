@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief Isotonic-regression calibration (seed 000 §III-B, "Isotonic Regression": a monotone
+ * @brief Isotonic-regression calibration (CBO §III-B, "Isotonic Regression": a monotone
  *        piecewise function f minimising sum_i (f(x_i) - y_i)^2), computed exactly as
  *        scikit-learn 1.2's IsotonicRegression(y_min=0, y_max=1, increasing=True,
  *        out_of_bounds='clip').
@@ -287,7 +287,7 @@ void sort_and_merge(std::span<const T> scores, std::span<const L> labels, std::s
 
 /**
  * @brief A fitted isotonic calibrator: a monotone piecewise-linear map from score to probability
- *        (seed 000 §III-B), identical to scikit-learn 1.2's IsotonicRegression(y_min=0, y_max=1,
+ *        (CBO §III-B), identical to scikit-learn 1.2's IsotonicRegression(y_min=0, y_max=1,
  *        out_of_bounds='clip') on the same data.
  *
  * A regular value (the kept points); copy, compare, ship as text. Applying it does not allocate.

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief The one-vs-rest calibration scheme of seed 000 §III-B, Fig. 6: N models, model i takes
+ * @brief The one-vs-rest calibration scheme of CBO §III-B, Fig. 6: N models, model i takes
  *        the whole feature (logit) vector x = [x_1 .. x_N] and outputs a new score x'_i, trained
  *        with target 1 on frames that contain object i and 0 otherwise; the N outputs are then
  *        renormalised to sum to 1.
@@ -117,7 +117,7 @@ inline Eigen::VectorXd fit_class(const Eigen::MatrixXd& xa, const Eigen::VectorX
 
 /**
  * @brief N per-class logistic models on the whole logit vector, outputs renormalised
- *        (seed 000 Fig. 6).
+ *        (CBO Fig. 6).
  *
  * A regular value (N*(N+1) doubles); copy, compare, ship as text. Applying it does not allocate.
  * A default-constructed calibrator has no classes and rejects every input.

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief Platt calibration (seed 000 §III-B, "Platt Calibration"): a logistic model
+ * @brief Platt calibration (CBO §III-B, "Platt Calibration"): a logistic model
  *        p = 1 / (1 + exp(a*s + b)) fitted to (score, correct) pairs.
  *
  * The fit is Platt's (1999) with target smoothing and the Newton method with backtracking line
@@ -263,7 +263,7 @@ struct solution {
 }  // namespace detail::platt_fit
 
 /**
- * @brief A fitted Platt calibrator: p(s) = 1 / (1 + exp(a*s + b)) (seed 000 §III-B, the logistic
+ * @brief A fitted Platt calibrator: p(s) = 1 / (1 + exp(a*s + b)) (CBO §III-B, the logistic
  *        model P(y = 1 | x) = 1 / (1 + e^{A f(x) + B})).
  *
  * A small regular value (two doubles): copy it, compare it, ship it as text (to_string /

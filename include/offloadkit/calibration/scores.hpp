@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief Confidence scores from a classifier's logits (seed 000 §III-A): the numerically stable
+ * @brief Confidence scores from a classifier's logits (CBO §III-A): the numerically stable
  *        softmax sigma(x_i) = e^{x_i} / sum_k e^{x_k}, the top-1 confidence max_i sigma(x_i), the
  *        top-1/top-2 margin and the entropy.
  *
@@ -25,7 +25,7 @@
 
 namespace offloadkit {
 
-/// The top-1 class and its softmax probability (seed 000 §III-A: confidence = max_i sigma(x_i)).
+/// The top-1 class and its softmax probability (CBO §III-A: confidence = max_i sigma(x_i)).
 struct top1 {
     std::size_t index = 0;     ///< arg max of the logits (the first one on ties, as numpy.argmax)
     double confidence = 0.0;   ///< max softmax probability, in (0, 1]
@@ -175,7 +175,7 @@ void validate_logits(std::span<const T> x, std::string_view fn) {
 }  // namespace detail::scores
 
 /**
- * @brief probs = softmax(logits), numerically stable (max subtracted), seed 000 §III-A.
+ * @brief probs = softmax(logits), numerically stable (max subtracted), CBO §III-A.
  *
  * @param logits finite values (float or double), at least one.
  * @param probs same size; written only if the input is valid. May be the same array as logits.
@@ -206,7 +206,7 @@ void softmax(const In& logits, Out&& probs) {
 
 /**
  * @brief The top-1 class and its confidence max_i softmax(logits)_i = 1 / sum_j exp(x_j - x_max)
- *        (seed 000 §III-A).
+ *        (CBO §III-A).
  * @param logits finite values (float or double), at least one.
  * @return index of the largest logit (first on ties) and its softmax probability.
  * @throws offloadkit::invalid_argument for empty logits or a NaN/infinite logit.

@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief Temperature scaling of multi-class logits (Guo et al. 2017, "On Calibration of Modern
- *        Neural Networks", seed 000 ref. [13]): probabilities softmax(z / T) with one scalar T
+ *        Neural Networks", CBO ref. [13]): probabilities softmax(z / T) with one scalar T
  *        fitted by minimising the negative log-likelihood on held-out data.
  *
  * The NLL is convex in the inverse temperature beta = 1/T:

@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief The versioned text format of fitted calibrators (to_string / from_string), so a model
- *        fitted on a desktop ships to a device (seed 000 §V-A).
+ *        fitted on a desktop ships to a device (CBO §V-A).
  *
  * Grammar (strict; '\n' line ends, a '\r' before it is tolerated, a final '\n' is optional):
  *

@@ -6,7 +6,7 @@
  * @brief Uplink bandwidth estimators fed from completed transfers: the harmonic mean of the last
  *        N samples and a dual (fast/slow) exponentially weighted moving average. Both satisfy the
  *        `bandwidth_estimator` concept of concepts.hpp and are used by the simulator and the CBO
- *        policies (seed 000 §IV-D needs B; the paper assumes it known).
+ *        policies (CBO §IV-D needs B; the paper assumes it known).
  *
  * A sample is one completed transfer: `observe(bytes, seconds)` records a throughput of
  * bytes / seconds. Neither estimator allocates after construction.

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief ApproxNet's Resource Contention Estimator (seed 002 §4.3): the device's current
+ * @brief ApproxNet's Resource Contention Estimator (ApproxNet §4.3): the device's current
  *        contention level, inferred from the latencies the DNN has just shown.
  *
  * §4.3: take the mean latency L̄_B of the current branch B over the latest N frames and pick the
@@ -31,7 +31,7 @@ namespace offloadkit {
 
 /**
  * @brief Per-frame step object: observe(branch, latency) after each inference, level() before the
- *        next decision (seed 002 §4.3).
+ *        next decision (ApproxNet §4.3).
  *
  * Keeps a copy of the M x B latency profile and a ring of N latencies, both allocated at
  * construction; observe() and level() do not allocate. Not thread-safe (one per stream).

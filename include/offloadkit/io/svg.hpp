@@ -4,8 +4,8 @@
 /**
  * @file
  * @brief Standalone SVG charts for the tools and the demo: line plots (accuracy against
- *        bandwidth, fps or latency, as seed 000 Fig. 11-13) and bar plots (reliability diagrams,
- *        seed 000 Fig. 5), one or several panels per file. No dependencies, no scripts, no fonts
+ *        bandwidth, fps or latency, as CBO Fig. 11-13) and bar plots (reliability diagrams,
+ *        CBO Fig. 5), one or several panels per file. No dependencies, no scripts, no fonts
  *        beyond the generic sans-serif family.
  */
 

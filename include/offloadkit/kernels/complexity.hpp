@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief ApproxNet's Image Complexity Categorizer (seed 002 §4.2) and the offline learner of its
+ * @brief ApproxNet's Image Complexity Categorizer (ApproxNet §4.2) and the offline learner of its
  *        category boundaries (§4.4, "Determining Image Complexity Categories").
  *
  * Mean edge value (§4.2: gray image, Scharr operator in x and y, L2 norm, mean over the map):
@@ -211,7 +211,7 @@ OFFLOADKIT_DETAIL_GCC12_AVX512_END
 
 /**
  * @brief Boundaries that quantize a mean edge value into image complexity categories
- *        (seed 002 §4.2, "a pre-trained set of boundaries"). A small regular value.
+ *        (ApproxNet §4.2, "a pre-trained set of boundaries"). A small regular value.
  *
  * category(e) = number of boundaries <= e, in [0, count()).
  * @code
@@ -261,7 +261,7 @@ private:
 };
 
 /**
- * @brief Mean edge value of one frame (seed 002 §4.2; definition in the file comment).
+ * @brief Mean edge value of one frame (ApproxNet §4.2; definition in the file comment).
  *
  * Convenience form: allocates a three-row buffer per call; per-frame code uses
  * complexity_estimator, which keeps it.
@@ -287,7 +287,7 @@ inline void edge_map(const image_view& frame, std::span<float> out) {
 
 /**
  * @brief ApproxNet's Image Complexity Categorizer as a per-frame step object: mean edge value
- *        of a frame and its category (seed 002 §4.2).
+ *        of a frame and its category (ApproxNet §4.2).
  *
  * Owns its row buffer: a call allocates only when a frame is wider than every earlier one (or
  * than the width given to the constructor / reserve()). Not thread-safe (one per stream); no
@@ -425,7 +425,7 @@ struct category_learner {
 }  // namespace detail
 
 /**
- * @brief Learns image complexity categories as seed 002 §4.4 describes: start with the whole
+ * @brief Learns image complexity categories as ApproxNet §4.4 describes: start with the whole
  *        edge-value range as one category and halve a range while the Pareto frontiers
  *        (latency vs accuracy over the branches) of its two halves differ.
  *

@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief A non-owning view of one 8-bit video frame, as the content estimators of ApproxNet
- *        (seed 002 §4.2: image complexity, scene change) read it.
+ *        (ApproxNet §4.2: image complexity, scene change) read it.
  *
  * Pixels are interleaved (RGB, BGR, RGBA, BGRA) or single-channel gray, rows `row_stride` bytes
  * apart (0 means tightly packed: width * channels), so camera buffers with padded rows can be

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief AMVP's uniform feature quantizer (seed 003 §IV-B, eq. 1 and 2): n-bit codes, bit-packed,
+ * @brief AMVP's uniform feature quantizer (AMVP §IV-B, eq. 1 and 2): n-bit codes, bit-packed,
  *        with a versioned little-endian wire format and a validating parser.
  *
  * A split CNN sends the features of its first part (FE) to its second part (FI) on another
@@ -83,7 +83,7 @@ namespace offloadkit {
 
 /// How min/max are taken: over the whole tensor (the paper), or per channel of a CHW or HWC tensor.
 enum class channel_layout : std::uint8_t {
-    per_tensor = 0,  ///< one (min, max) for the whole tensor: seed 003 eq. 1
+    per_tensor = 0,  ///< one (min, max) for the whole tensor: AMVP eq. 1
     chw = 1,         ///< channel c = elements [c*H*W, (c+1)*H*W)
     hwc = 2,         ///< channel c = elements i with i % C == c
 };
@@ -163,7 +163,7 @@ inline params make_params(float lo, float hi, std::uint32_t levels) noexcept {
     return p;
 }
 
-/// Code of one finite value x with lo <= x <= hi (seed 003 eq. 1; arithmetic in the file comment):
+/// Code of one finite value x with lo <= x <= hi (AMVP eq. 1; arithmetic in the file comment):
 /// t = (x - lo) * s with s = 2L / (hi - lo), code = min((floor(t) + 1) / 2, L) in integers, which
 /// is floor(t/2 + 1/2) exactly. No addition ever consumes the product.
 inline std::uint32_t code_of(float x, const params& p, std::uint32_t levels) noexcept {
@@ -181,7 +181,7 @@ inline std::uint32_t code_of(float x, const params& p, std::uint32_t levels) noe
     return code < levels ? code : levels;
 }
 
-/// Dequantized value of one code (seed 003 eq. 2).
+/// Dequantized value of one code (AMVP eq. 2).
 inline float value_of(std::uint32_t code, const params& p, std::uint32_t levels) noexcept {
     if (p.wide) {
         const double v = (static_cast<double>(code) * p.range_d) / static_cast<double>(levels);
@@ -820,10 +820,10 @@ inline wire_view parse_wire(std::span<const std::byte> bytes, std::string_view f
  *        arithmetic, the packing and the wire format.
  *
  * @code
- * ok::quantized_tensor qt = ok::quantize(features, 8);            // seed 003 eq. 1
+ * ok::quantized_tensor qt = ok::quantize(features, 8);            // AMVP eq. 1
  * std::vector<std::byte> wire = qt.serialize();                   // to the FI device
  * auto rx = ok::quantized_tensor::deserialize(wire);              // validates everything
- * ok::dequantize(rx, out);                                        // seed 003 eq. 2
+ * ok::dequantize(rx, out);                                        // AMVP eq. 2
  * @endcode
  */
 class quantized_tensor {
@@ -985,7 +985,7 @@ inline checked_range validate_input(std::span<const float> features, int bits, c
 }  // namespace detail::quant
 
 /**
- * @brief Quantizes `features` into `out`, reusing out's storage (seed 003 §IV-B eq. 1).
+ * @brief Quantizes `features` into `out`, reusing out's storage (AMVP §IV-B eq. 1).
  *
  * Does not allocate once `out` has held a tensor with at least as many channels and payload bytes
  * (the steady state of a per-frame loop). One SIMD pass for min/max (and the finiteness check),
@@ -1018,7 +1018,7 @@ inline void quantize_into(std::span<const float> features, int bits, quantized_t
 }
 
 /**
- * @brief Quantizes `features` to `bits`-bit codes: seed 003 eq. 1 with round half up.
+ * @brief Quantizes `features` to `bits`-bit codes: AMVP eq. 1 with round half up.
  *
  * code = floor((x - min) / (max - min) * (2^bits - 1) + 0.5) (binary32 arithmetic as in the file
  * comment); max == min gives every code 0; an empty input gives an empty tensor with min = max = 0.
@@ -1082,7 +1082,7 @@ inline std::size_t quantize_to_wire(std::span<const float> features, int bits, s
 }
 
 /**
- * @brief Reconstructs the features: x^ = min + code * (max - min) / (2^bits - 1) (seed 003 eq. 2).
+ * @brief Reconstructs the features: x^ = min + code * (max - min) / (2^bits - 1) (AMVP eq. 2).
  *
  * |x^ - x| <= (max - min) / (2 (2^bits - 1)) plus binary32 rounding, for every element. Does not
  * allocate (per-channel HWC with more than 1024 channels: one scratch vector). O(n), SIMD.

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief ApproxNet's Scene Change Detector (seed 002 §4.2): decides, every N frames, whether the
+ * @brief ApproxNet's Scene Change Detector (ApproxNet §4.2): decides, every N frames, whether the
  *        content changed enough for the Image Complexity Categorizer to run again.
  *
  * Per checked frame: sample the frame at size x size (nearest neighbour: row floor(i*H/size),
@@ -45,7 +45,7 @@
 
 namespace offloadkit {
 
-/// Configuration of scene_change_detector (seed 002 §4.2 defaults).
+/// Configuration of scene_change_detector (ApproxNet §4.2 defaults).
 struct scene_change_options {
     std::size_t interval = 30;  ///< check every `interval` frames (frame 0, N, 2N, ...)
     double threshold = 0.45;    ///< score above which a check declares a scene change, in [0, 2]
@@ -82,7 +82,7 @@ inline void scene_histogram_reference(const checked_image& img, std::size_t size
 }  // namespace detail
 
 /**
- * @brief ApproxNet's Scene Change Detector as a per-frame step object (seed 002 §4.2).
+ * @brief ApproxNet's Scene Change Detector as a per-frame step object (ApproxNet §4.2).
  *
  * Call step() on every frame; it checks every `interval`-th frame and says whether to run the
  * complexity categorizer. Holds two histograms and a column table; nothing is allocated after

@@ -4,15 +4,15 @@
 /**
  * @file
  * @brief Spatial pyramid pooling (SPP): the layer ApproxNet puts at every outport so that feature
- *        maps of different spatial sizes (one per input shape, seed 002 Table 1) pool into one
- *        fixed-length vector (seed 002 §4.1; He et al., "Spatial pyramid pooling in deep
+ *        maps of different spatial sizes (one per input shape, ApproxNet Table 1) pool into one
+ *        fixed-length vector (ApproxNet §4.1; He et al., "Spatial pyramid pooling in deep
  *        convolutional networks", 2015).
  *
  * For each level l, each spatial axis of size a is cut into exactly l bins, and each (channel,
  * bin row, bin column) gets the maximum (or mean) of its window. Two bin rules
  * (../shared/API.md, "spatial pyramid pooling"):
  *
- * - spp_rule::paper (default) — seed 002 §4.1: window ceil(a/l), stride floor(a/l); bin i covers
+ * - spp_rule::paper (default) — ApproxNet §4.1: window ceil(a/l), stride floor(a/l); bin i covers
  *   [i*stride, min(i*stride + window, a)). The min() never clips: with a = q*l + r,
  *   (l-1)*q + ceil(a/l) = l*q + [r > 0] <= a. Edge cases, kept as published:
  *   - a < l is rejected (stride 0); ApproxNet itself requires a >= 7 for l = 3 (§4.1).
@@ -75,7 +75,7 @@ namespace offloadkit {
 
 /// How an axis of size a is cut into l bins (see the file comment and ../shared/API.md).
 enum class spp_rule {
-    paper,    ///< seed 002 §4.1: window ceil(a/l), stride floor(a/l), exactly l bins; a < l rejected
+    paper,    ///< ApproxNet §4.1: window ceil(a/l), stride floor(a/l), exactly l bins; a < l rejected
     adaptive  ///< torch adaptive pooling: bin i = [floor(i*a/l), ceil((i+1)*a/l))
 };
 
@@ -85,7 +85,7 @@ enum class tensor_layout {
     hwc   ///< interleaved channels: element (c, y, x) at (y*W + x)*C + c (channels-last)
 };
 
-/// The pyramid levels ApproxNet uses (seed 002 §4.1: l = 1, 2, 3; C*14 outputs).
+/// The pyramid levels ApproxNet uses (ApproxNet §4.1: l = 1, 2, 3; C*14 outputs).
 inline constexpr std::array<std::size_t, 3> spp_default_levels{1, 2, 3};
 
 /// The half-open element range [begin, end) of one bin on one axis.
@@ -887,7 +887,7 @@ template <class Levels>
 }
 
 /**
- * @brief Spatial pyramid max pooling of one C x H x W feature map (seed 002 §4.1; API.md).
+ * @brief Spatial pyramid max pooling of one C x H x W feature map (ApproxNet §4.1; API.md).
  *
  * @param input  C*H*W floats (or doubles) in `layout` (CHW by default).
  * @param C, H, W  channels, height, width; all >= 1.

@@ -3,9 +3,9 @@
 
 /**
  * @file
- * @brief Calibration metrics (seed 000 §III-B): reliability bins, expected and maximum
+ * @brief Calibration metrics (CBO §III-B): reliability bins, expected and maximum
  *        calibration error (ECE, MCE), the equal-mass ECE (ACE), Brier score and negative
- *        log-likelihood, and the per-bin table behind a reliability diagram (seed 000 Fig. 5).
+ *        log-likelihood, and the per-bin table behind a reliability diagram (CBO Fig. 5).
  *
  * Equal-width bins follow ../shared/API.md exactly: confidence c falls in bin
  * min(floor(c * M), M - 1), so for M = 10 the bins are [0, 0.1), ..., [0.8, 0.9), [0.9, 1.0]
@@ -30,7 +30,7 @@ namespace offloadkit {
 
 /// How calibration_error() forms its bins.
 enum class binning {
-    equal_width,  ///< M bins of width 1/M (seed 000 §III-B: "10 bins with 0.1 confidence interval")
+    equal_width,  ///< M bins of width 1/M (CBO §III-B: "10 bins with 0.1 confidence interval")
     equal_mass    ///< M bins holding (almost) the same number of samples; ECE over them is ACE
 };
 
@@ -201,7 +201,7 @@ calibration_report equal_mass(std::span<const T> conf, std::span<const L> correc
 
 /**
  * @brief Reliability bins, ECE and MCE of confidences against correctness
- *        (seed 000 §III-B: ECE = sum_i |B_i|/n |A(B_i) - C(B_i)|, MCE = max_i |A(B_i) - C(B_i)|).
+ *        (CBO §III-B: ECE = sum_i |B_i|/n |A(B_i) - C(B_i)|, MCE = max_i |A(B_i) - C(B_i)|).
  *
  * Equal width (default): bin of c = min(floor(c*M), M-1). Equal mass: samples sorted by
  * (confidence, correct) and bin b given the sorted ranks [floor(b n/M), floor((b+1) n/M)), so
@@ -240,7 +240,7 @@ template <detail::real_range C, detail::integer_range L>
 
 /**
  * @brief calibration_error() with equal-width bins into a caller-owned report: the
- *        non-allocating form for monitoring calibration online (seed 000 §III-B, ECE and MCE).
+ *        non-allocating form for monitoring calibration online (CBO §III-B, ECE and MCE).
  *
  * Same bins, ECE and MCE as calibration_error(confidences, correct, bins) (per-bin sums are
  * taken in index order, so ECE may differ from it in the last bits). Everything is validated

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief AMVP's feature-compression metrics (seed 003 §IV-B, eq. 3-5) and the compress-or-not
+ * @brief AMVP's feature-compression metrics (AMVP §IV-B, eq. 3-5) and the compress-or-not
  *        decision of §V-B.3 / Fig. 12.
  *
  * CR (eq. 3) = compressed size / original size; fidelity (eq. 4) = 1 - (1/2N) sum Hamming(O_og,
@@ -21,7 +21,7 @@
 namespace offloadkit {
 
 /**
- * @brief Compression rate, seed 003 eq. 3: compressed_bytes / original_bytes.
+ * @brief Compression rate, AMVP eq. 3: compressed_bytes / original_bytes.
  * @throws offloadkit::invalid_argument if compressed_bytes < 0, original_bytes <= 0 or either is
  *         not finite.
  */
@@ -42,7 +42,7 @@ namespace offloadkit {
 }
 
 /**
- * @brief Fidelity, seed 003 eq. 4: 1 - (1 / 2N) * sum_i Hamming(O_i^og, O_i^cp).
+ * @brief Fidelity, AMVP eq. 4: 1 - (1 / 2N) * sum_i Hamming(O_i^og, O_i^cp).
  * @param original_onehot N rows of num_classes entries (row-major), each row one-hot (0/1, one 1):
  *        the classification of the original features.
  * @param compressed_onehot the same for the features after quantize + dequantize.
@@ -98,7 +98,7 @@ namespace offloadkit {
 }
 
 /**
- * @brief Compression benefit, seed 003 eq. 5: CPB = OTR - (QT + TR + DQ), all in seconds.
+ * @brief Compression benefit, AMVP eq. 5: CPB = OTR - (QT + TR + DQ), all in seconds.
  * @throws offloadkit::invalid_argument if any time is negative or not finite.
  */
 [[nodiscard]] inline double compression_benefit(double original_transfer, double quantize_time,
@@ -124,7 +124,7 @@ struct compression_decision {
 };
 
 /**
- * @brief Is quantizing a feature before sending it worth it (seed 003 Fig. 12)?
+ * @brief Is quantizing a feature before sending it worth it (AMVP Fig. 12)?
  *
  * @param feature_bytes size of the binary32 feature map (a multiple of 4).
  * @param bits quantizer width (AMVP uses 8).

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief AMVP's per-task cost (seed 003 §IV-C, eq. 6) with the latency (eq. 7) and throughput
+ * @brief AMVP's per-task cost (AMVP §IV-C, eq. 6) with the latency (eq. 7) and throughput
  *        (eq. 8) of a CNN split into two parts on two devices.
  */
 
@@ -20,7 +20,7 @@ namespace offloadkit {
 
 /**
  * @brief A task's goals and preferences: A_s, L_s, T_s and the weights alpha_s, beta_s, gamma_s
- *        of seed 003 eq. 6. Member order is part of the API (designated initializers).
+ *        of AMVP eq. 6. Member order is part of the API (designated initializers).
  */
 struct task_goal {
     double accuracy = 0.8;    ///< A_s, accuracy goal (same unit as the candidates' accuracy), > 0
@@ -60,7 +60,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
 }  // namespace detail
 
 /**
- * @brief The cost of one task, seed 003 eq. 6:
+ * @brief The cost of one task, AMVP eq. 6:
  *        alpha (A_s - A) / A_s + beta max(0, L - L_s) / L + gamma max(0, T_s - T) / T_s.
  *
  * Exactly as written in the paper: the accuracy term is negative when A exceeds the goal, the
@@ -87,7 +87,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
 
 /**
  * @brief Time to send `feature_bytes` over a link of `bandwidth` bytes/s: D(f, b) = f / b of
- *        seed 003 eq. 7 (0 for a zero-byte feature or an infinite bandwidth).
+ *        AMVP eq. 7 (0 for a zero-byte feature or an infinite bandwidth).
  * @throws offloadkit::invalid_argument if feature_bytes < 0 or bandwidth <= 0 (or NaN).
  */
 [[nodiscard]] inline double amvp_transfer_time(double feature_bytes, double bandwidth) {
@@ -97,7 +97,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
 }
 
 /**
- * @brief Latency of a split CNN, seed 003 eq. 7: l1 / u1 + l2 / u2 + D.
+ * @brief Latency of a split CNN, AMVP eq. 7: l1 / u1 + l2 / u2 + D.
  * @param l1 latency of part 1 at 100% of its device (s), >= 0; @param u1 its share, in (0, 1].
  * @param l2 latency of part 2 at 100% of its device (s), >= 0; @param u2 its share, in (0, 1].
  * @param transfer D, the feature transfer time (s), >= 0 (0 when both parts share a device).
@@ -114,7 +114,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
 }
 
 /**
- * @brief Throughput of a split CNN, seed 003 eq. 8: min(u1 t1, u2 t2, 1 / D); the 1 / D term is
+ * @brief Throughput of a split CNN, AMVP eq. 8: min(u1 t1, u2 t2, 1 / D); the 1 / D term is
  *        dropped when D == 0 (both parts on one device).
  * @param t1, t2 throughput of each part at 100% of its device (frames/s), > 0.
  * @throws offloadkit::invalid_argument for shares outside (0, 1], t <= 0, D < 0.

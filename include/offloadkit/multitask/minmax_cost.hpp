@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief AMVP's MinMaxCost model selection and task assignment (seed 003 §IV-C, eq. 9-12):
+ * @brief AMVP's MinMaxCost model selection and task assignment (AMVP §IV-C, eq. 9-12):
  *        the greedy MSTA of Algorithm 1 with the genetic TaskAssign of Algorithm 2, and an exact
  *        exhaustive search with pruning for small instances.
  *
@@ -13,7 +13,7 @@
  * offloadkit::detail::rng seeded by minmax_cost_options::seed, with no std distributions, so a
  * seed gives the same answer on every platform.
  *
- * ### Decisions where the paper is silent (seed 003 Algorithm 1 and 2)
+ * ### Decisions where the paper is silent (AMVP Algorithm 1 and 2)
  * Algorithm 1 (selection):
  * - minMaxCost starts at +inf, not 1 (line 2), so any feasible selection is recorded (eq. 6 is
  *   <= 1 anyway when accuracies are >= 0). Ties on the max cost go to the smaller sum of costs.
@@ -773,7 +773,7 @@ inline void finish(const model& m, minmax_cost_result& r) {
 }  // namespace detail::amvp
 
 /**
- * @brief MinMaxCost model selection and task assignment by seed 003 Algorithm 1 (greedy MSTA over
+ * @brief MinMaxCost model selection and task assignment by AMVP Algorithm 1 (greedy MSTA over
  *        model selections, most accurate first) with Algorithm 2 (genetic TaskAssign) inside.
  *
  * Deterministic for a given options.seed on every platform. Decisions where the paper is silent

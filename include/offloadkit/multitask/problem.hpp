@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief AMVP's model selection and task assignment problem (seed 003 §IV-C, eq. 6-12): tasks with
+ * @brief AMVP's model selection and task assignment problem (AMVP §IV-C, eq. 6-12): tasks with
  *        goals, candidate CNNs built by transfer learning from shared base models, split points,
  *        devices with compute shares and memory, bandwidth between devices; and the evaluator of
  *        an assignment (costs, constraints 11 and 12, layer sharing).
@@ -47,7 +47,7 @@
 
 namespace offloadkit {
 
-/// Profile of one part of a split CNN (seed 003 eq. 7-8 and 12 inputs).
+/// Profile of one part of a split CNN (AMVP eq. 7-8 and 12 inputs).
 struct amvp_part_profile {
     std::vector<double> latency;     ///< l^k: seconds per frame at 100% of device k (one per device), >= 0
     std::vector<double> throughput;  ///< t^k: frames/s at 100% of device k; empty = 1 / latency

@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief Online offloading policies as reusable step objects — Local, Server, FastVA, CBO
- *        without calibration, CBO (seed 000 §IV-D, §V-A) and plan-following Optimal/Oracle — and
+ *        without calibration, CBO §IV-D, §V-A and plan-following Optimal/Oracle — and
  *        the one protocol by which the simulator (sim/simulator.hpp) and a live pipeline drive them.
  *
  * ## The online policy protocol
@@ -60,7 +60,7 @@
 
 namespace offloadkit {
 
-/// The parameters of the offloading model a policy needs besides the frames (seed 000 Table II).
+/// The parameters of the offloading model a policy needs besides the frames (CBO Table II).
 struct offload_model {
     double deadline = 0.2;                 ///< T (s), > 0
     double server_time = 0.037;            ///< T^o (s), >= 0
@@ -173,7 +173,7 @@ offload_action window_decide(const offload_model& model, cbo_order order, Accura
 }  // namespace detail
 
 /**
- * @brief Local (seed 000 §V-A): never offload; every frame is released at once.
+ * @brief Local (CBO §V-A): never offload; every frame is released at once.
  */
 class local_policy {
 public:
@@ -187,7 +187,7 @@ public:
 };
 
 /**
- * @brief Server (seed 000 §V-A): offload every frame, first come first served, "resized to a
+ * @brief Server (CBO §V-A): offload every frame, first come first served, "resized to a
  *        resolution ... so that it can be offloaded before the next frame arrives".
  *
  * For the earliest pending frame: among the resolutions whose transfer takes at most one frame
@@ -266,7 +266,7 @@ private:
 };
 
 /**
- * @brief CBO (seed 000 §IV-D): at each decision, Algorithm 1 (cbo_schedule) over the pending
+ * @brief CBO §IV-D: at each decision, Algorithm 1 (cbo_schedule) over the pending
  *        window with each frame's calibrated confidence C(confidence) as A^npu_{p_i}; sends the
  *        frame the plan sends first at its resolution (θ's frame at r_o), releases frames for
  *        which no resolution with a positive gain fits now. With identity_calibrator as C this is
@@ -311,7 +311,7 @@ private:
 };
 
 /**
- * @brief FastVA (Tan & Cao, INFOCOM 2020, as seed 000 §V-A uses it): the same window optimizer
+ * @brief FastVA (Tan & Cao, INFOCOM 2020, as CBO §V-A uses it): the same window optimizer
  *        as CBO but every frame's local accuracy is the mean NPU accuracy (no per-frame
  *        confidence). With equal confidences Algorithm 1's order is the arrival order, so this
  *        runs cbo_order::arrival (the exact window optimum).
@@ -347,7 +347,7 @@ private:
 };
 
 /**
- * @brief Follows a precomputed plan (the offline Optimal and Oracle of seed 000 §V-A): choice[id]
+ * @brief Follows a precomputed plan (the offline Optimal and Oracle of CBO §V-A): choice[id]
  *        = -1 keep local, r = offload at r. At each decision it releases the window's unplanned
  *        frames and sends the earliest planned one (FCFS, exactly the plan's timeline when the
  *        plan was computed with the same bandwidth the driver uses).

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief The CBO offloading problem (seed 000 §IV-B, eq. 1-6) as a value, the plan a solver
+ * @brief The CBO offloading problem (CBO §IV-B, eq. 1-6) as a value, the plan a solver
  *        returns, and the one uplink model every solver, policy and the simulator share.
  *
  * The uplink model (../shared/API.md, "offloading"; binding): the uplink sends one frame at a
@@ -11,7 +11,7 @@
  * max(uplink free, arrival_i), finishes after bytes_{i,r} / B, and is on time iff
  * finish + T^o + L <= arrival_i + T. A local frame takes no uplink time.
  *
- * This is seed 000 eq. (2) with D(k) written out as a single-server queue: the paper's
+ * This is CBO eq. (2) with D(k) written out as a single-server queue: the paper's
  * D(k) sums the transfer times of the offloaded frames from I_k to I_i; with the uplink idle
  * whenever no frame is waiting, the finish time of frame i is the maximum over k <= i of
  * (arrival_k + sum of those transfers), which is what the recursion start = max(free, arrival)
@@ -43,7 +43,7 @@ struct offload_frame {
 };
 
 /**
- * @brief The CBO problem of seed 000 §IV-B: which frames to offload and at which resolution so
+ * @brief The CBO problem of CBO §IV-B: which frames to offload and at which resolution so
  *        that the summed accuracy is maximal and every offloaded result is back in time.
  *
  * Resolutions are indexed 0..m-1 in the order of `server_accuracy` (any order is allowed; the
@@ -61,7 +61,7 @@ struct offload_problem {
 };
 
 /**
- * @brief A solver's answer: the decision for every frame, its summed accuracy and, as in seed 000
+ * @brief A solver's answer: the decision for every frame, its summed accuracy and, as in CBO
  *        Algorithm 1, the threshold θ and resolution r_o.
  */
 struct offload_plan {
@@ -142,7 +142,7 @@ inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>&
 }
 
 /**
- * The FCFS uplink replay (seed 000 eq. 2 with ../shared/API.md's sending rule), written once for
+ * The FCFS uplink replay (CBO eq. 2 with ../shared/API.md's sending rule), written once for
  * evaluate_plan() and cbo_schedule's final check: the frames of `arrival_order` with choice >= 0
  * are sent one after another, each starting at max(uplink free, arrival) and taking
  * bytes[choice] / bandwidth. A frame whose transfer would end late is passed to `late(i)`, which
@@ -179,7 +179,7 @@ struct plan_evaluation {
 
 /**
  * @brief Replays `choice` on the FCFS uplink model of ../shared/API.md and reports the summed
- *        accuracy and whether every offloaded frame is on time (seed 000 eq. 1-2).
+ *        accuracy and whether every offloaded frame is on time (CBO eq. 1-2).
  *
  * Frames are sent in arrival order (ties: lower index first), each starting at
  * max(uplink free, arrival). The value sums in index order.

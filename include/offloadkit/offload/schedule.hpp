@@ -4,8 +4,8 @@
 /**
  * @file
  * @brief CBO's dynamic programs over Pareto lists of (uplink free time, accuracy) pairs:
- *        the exact optimum solve_optimal() (seed 000 §IV-C, the "Optimal" of §V) and
- *        Algorithm 1, cbo_schedule() (seed 000 §IV-D), with a reusable workspace.
+ *        the exact optimum solve_optimal() (CBO §IV-C, the "Optimal" of §V) and
+ *        Algorithm 1, cbo_schedule() (CBO §IV-D), with a reusable workspace.
  *
  * ## Why first-come-first-served loses nothing (the exchange argument)
  *
@@ -291,13 +291,13 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
 }  // namespace detail
 
 /**
- * @brief The exact optimum of the CBO problem (seed 000 §IV-C, eq. 1-6 without the threshold
+ * @brief The exact optimum of the CBO problem (CBO §IV-C, eq. 1-6 without the threshold
  *        constraints 3-4; the "Optimal" of §V): every subset of frames and every resolution, under
  *        the FCFS uplink of ../shared/API.md.
  *
  * Frames are processed in arrival order (sorted stably here; the file comment proves FCFS
  * optimal by the exchange argument) over Pareto lists of (uplink free time, accuracy) labels
- * with dominance and arrival-dominance pruning (seed 000 §IV-C's "most efficient paths").
+ * with dominance and arrival-dominance pruning (CBO §IV-C's "most efficient paths").
  * @param pb the problem; frames may be in any order (choice[i] always refers to pb.frames[i]).
  * @param uplink_free_at when the uplink becomes free (s); 0 = free from the start.
  * @return the plan: value (summed accuracy, eq. 1 times n), choice per frame, θ = largest
@@ -306,7 +306,7 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
  *         an empty server_accuracy, a frame whose bytes count differs from it or a byte size
  *         <= 0, an accuracy outside [0, 1].
  * Complexity O(n log n + n m L), L the longest Pareto list (bounded by the number of distinct
- * uplink-free times reachable within one deadline window; seed 000 bounds it by T).
+ * uplink-free times reachable within one deadline window; CBO bounds it by T).
  * @code
  * ok::offload_plan opt = ok::solve_optimal(pb);
  * for (std::size_t i = 0; i < pb.frames.size(); ++i) use(opt.choice[i]);   // -1 local, r offload
@@ -374,7 +374,7 @@ inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offl
  * @return the plan (value summed over pb.frames in index order), with threshold θ, resolution
  *         r_o and first (the index of the frame to send now).
  * @throws offloadkit::invalid_argument as solve_optimal().
- * Complexity O(k log k + k m L) (seed 000: O(k^2 m)); allocates: use the workspace overload in
+ * Complexity O(k log k + k m L) (CBO: O(k^2 m)); allocates: use the workspace overload in
  * a loop.
  */
 [[nodiscard]] inline offload_plan cbo_schedule(const offload_problem& pb, double uplink_free_at,

@@ -4,8 +4,8 @@
 /**
  * @file
  * @brief Pareto lists of (cost, value) pairs: the one implementation behind CBO's dynamic
- *        programs (seed 000 §IV-B, Algorithm 1 lines 1-10: lists l_j of non-dominated
- *        (time, accuracy) pairs) and ApproxNet's latency-accuracy frontiers (seed 002 §4.4-4.6).
+ *        programs (CBO §IV-B, Algorithm 1 lines 1-10: lists l_j of non-dominated
+ *        (time, accuracy) pairs) and ApproxNet's latency-accuracy frontiers (ApproxNet §4.4-4.6).
  *
  * Conventions. Low cost is good, high value is good. A *Pareto list* is a sequence sorted by
  * cost strictly ascending whose values are strictly ascending too, so no element dominates
@@ -75,7 +75,7 @@ template <class T, class CostOf = detail::member_cost, class ValueOf = detail::m
  *
  * Only values are read (the order carries the costs). One sweep: an element survives iff its
  * value exceeds every value kept before it. This is the
- * "dominated pairs are removed" step of seed 000 Algorithm 1 (line 9). O(n), no allocation.
+ * "dominated pairs are removed" step of CBO Algorithm 1 (line 9). O(n), no allocation.
  */
 template <class T, class ValueOf = detail::member_value>
 void pareto_prune_sorted(std::vector<T>& list, ValueOf value_of = {}) {
@@ -123,7 +123,7 @@ void pareto_prune(std::vector<T>& list, CostOf cost_of = {}, ValueOf value_of = 
  *        the linear two-pointer merge of Nemhauser–Ullmann.
  *
  * Used for the DP step "l_j = merge(l_{j-1}, l_{j-1} shifted by offloading frame j)"
- * (seed 000 Algorithm 1, lines 4-9). When an element of `a` and one of `b` are equal in both
+ * (CBO Algorithm 1, lines 4-9). When an element of `a` and one of `b` are equal in both
  * cost and value, the one from `a` is kept. O(|a| + |b|); allocates only if `out` lacks capacity.
  *
  * @pre `a` and `b` are Pareto lists (is_pareto_list); `out` aliases neither.
@@ -157,7 +157,7 @@ void pareto_merge(std::type_identity_t<std::span<const T>> a, std::type_identity
 
 /**
  * @brief Indices of the points no other point dominates, sorted by cost ascending
- *        (../shared/API.md, "Pareto frontier"; seed 002 §4.4's latency-accuracy frontier).
+ *        (../shared/API.md, "Pareto frontier"; ApproxNet §4.4's latency-accuracy frontier).
  *
  * j dominates i when cost_j <= cost_i and value_j >= value_i and (one of them strictly, or both
  * equal and j < i). O(n log n).

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief The live ApproxNet pipeline (seed 002 §3 Fig. 2, §4): per frame, the scene change
+ * @brief The live ApproxNet pipeline (ApproxNet §3 Fig. 2, §4): per frame, the scene change
  *        detector (every N frames) and the complexity categorizer when it fires, the contention
  *        level from the latencies just observed, the scheduler's branch, the host's executor run
  *        on that branch, and the observed latency fed back.
@@ -106,7 +106,7 @@ class approx_pipeline {
 public:
     /**
      * @param profiles accuracy per (category, branch), latency per (level, branch), optional
-     *        transition costs and remote executor (seed 002 §4.4).
+     *        transition costs and remote executor (ApproxNet §4.4).
      * @param categories the complexity boundaries (categories.count() == profiles.categories()).
      * @param executor the host's DNN.
      * @throws offloadkit::invalid_argument for a category count that does not match the profiles,
@@ -131,7 +131,7 @@ public:
     /**
      * @brief Processes one frame (steps 1-5 of the file comment) and returns what happened.
      * @param frame the host's frame, handed to the executor.
-     * @param image the same frame's pixels for the content estimators (seed 002 §4.2).
+     * @param image the same frame's pixels for the content estimators (ApproxNet §4.2).
      * @param requirement minimum accuracy, maximum latency, offload, or none (frame interval).
      * @throws offloadkit::invalid_argument for an invalid image or requirement (nothing changes);
      *         whatever the executor throws propagates (the detectors have then seen the frame).

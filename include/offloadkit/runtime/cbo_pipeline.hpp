@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief The live CBO pipeline (seed 000 §IV-A Fig. 8, §IV-D): every frame runs on the local
+ * @brief The live CBO pipeline (CBO §IV-A Fig. 8, §IV-D): every frame runs on the local
  *        model, its confidence goes to an online offloading policy over the pending window, the
  *        chosen frame is encoded at the chosen resolution and handed to the remote executor and
  *        the uplink, and exactly one result per frame comes back — the server's if it arrives by
@@ -209,7 +209,7 @@ struct pipeline_stats {
 
 /// Settings of an offload_pipeline.
 struct pipeline_options {
-    offload_model model;                   ///< T, T^o, L, A^o_r (seed 000 Table II): the policy's model
+    offload_model model;                   ///< T, T^o, L, A^o_r (CBO Table II): the policy's model
     std::size_t capacity = 256;            ///< outstanding frames held without allocating (rounded up to 2^k)
     double deadline_guard = 0.0;           ///< deliver local results this long before the deadline (s), [0, T)
     std::size_t failure_threshold = 3;     ///< consecutive server failures that open the breaker (0: no breaker)
@@ -296,7 +296,7 @@ public:
      * @brief Accepts one frame: local inference, sizes per resolution, into the pending window.
      *
      * @param frame the captured frame (copied into the pipeline until its result is delivered).
-     * @param timestamp its capture time on the pipeline's clock (s): the arrival a_i of seed 000
+     * @param timestamp its capture time on the pipeline's clock (s): the arrival a_i of CBO
      *        (deadline a_i + T); finite, >= 0, >= the previous frame's.
      * @return the frame's id (0, 1, 2, ... in push order), which its frame_result carries.
      * @throws offloadkit::invalid_argument for a bad timestamp, a size from the encoder that is not
@@ -839,7 +839,7 @@ private:
 };
 
 /**
- * @brief The CBO pipeline: offload_pipeline driven by cbo_policy<C> (seed 000 §IV-D, Algorithm 1
+ * @brief The CBO pipeline: offload_pipeline driven by cbo_policy<C> (CBO §IV-D, Algorithm 1
  *        over the pending window with calibrated confidences C(p_i)).
  */
 template <class Frame, calibrator C, class Local, class Encoder, class Link, class Remote, class Estimator, class Clock>

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief AMVP's split execution path (seed 003 §IV-B, Fig. 6): the host's feature extractor (FE)
+ * @brief AMVP's split execution path (AMVP §IV-B, Fig. 6): the host's feature extractor (FE)
  *        runs on this device, its features are quantized to n bits (eq. 1) — or sent as they are
  *        when compressing does not pay (eq. 5, Fig. 12) — and go over the link; on the other
  *        device the bytes are validated, dequantized (eq. 2) and the feature-inference part (FI)
@@ -68,7 +68,7 @@ inline constexpr std::uint8_t split_wire_version = 1;
 
 /// Whether the sender quantizes.
 enum class compression_mode : std::uint8_t {
-    automatic,  ///< decide_compression() at the link's current bandwidth (seed 003 eq. 5, Fig. 12)
+    automatic,  ///< decide_compression() at the link's current bandwidth (AMVP eq. 5, Fig. 12)
     always,     ///< always quantize (AMVP's default behaviour, n = bits)
     never,      ///< always send binary32
 };
@@ -170,7 +170,7 @@ struct split_header {
 };
 
 /**
- * @brief The FE side of a split CNN (seed 003 §IV-B, Fig. 6): features -> (quantized) message ->
+ * @brief The FE side of a split CNN (AMVP §IV-B, Fig. 6): features -> (quantized) message ->
  *        link.
  * @tparam Frame the host's input. @tparam Extractor feature_extractor<Extractor, Frame>.
  * @tparam Link a network_link; its bandwidth() drives the compress-or-not decision.
@@ -261,7 +261,7 @@ private:
 };
 
 /**
- * @brief The FI side of a split CNN: message -> validation -> dequantization (seed 003 eq. 2) or
+ * @brief The FI side of a split CNN: message -> validation -> dequantization (AMVP eq. 2) or
  *        raw decode -> FI -> answer.
  * @tparam Inference feature_inference<Inference>.
  */

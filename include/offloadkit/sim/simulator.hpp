@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief Event-driven replay of a trace through an online offloading policy (seed 000 §V's
+ * @brief Event-driven replay of a trace through an online offloading policy (CBO §V's
  *        evaluation, trace-driven): frames arrive at their times, the policy sees only the pending
  *        window (offload/policies.hpp, "The online policy protocol"), the uplink is busy while it
  *        sends, the bandwidth follows a piecewise-constant trace the policy only knows through an
@@ -127,7 +127,7 @@ struct true_bandwidth {
     [[nodiscard]] double estimate() const noexcept { return value; }
 };
 
-/// Simulator settings (seed 000 §V defaults: T = 200 ms, T^o = 37 ms, L = 100 ms, 30 fps, 5 Mbps).
+/// Simulator settings (CBO §V defaults: T = 200 ms, T^o = 37 ms, L = 100 ms, 30 fps, 5 Mbps).
 struct sim_options {
     double deadline = 0.2;           ///< T (s)
     double server_time = 0.037;      ///< T^o (s)
@@ -326,7 +326,7 @@ template <offload_policy P, bandwidth_estimator E>
 
 // ---- the trace workflow ------------------------------------------------------------------------
 
-/// The policies of seed 000 §V-A plus the oracle ceiling.
+/// The policies of CBO §V-A plus the oracle ceiling.
 enum class policy_kind { local, server, fastva, cbo_uncalibrated, cbo, optimal, oracle };
 
 /// Every policy_kind, in the order the tool prints them.
@@ -399,7 +399,7 @@ struct trace_profile {
 
 /**
  * @brief The offline optimum over frames [first, last) of a trace with every frame known and the
- *        true (possibly time-varying) bandwidth: seed 000 §IV-C's DP with gain(i, r) given by the
+ *        true (possibly time-varying) bandwidth: CBO §IV-C's DP with gain(i, r) given by the
  *        caller (Optimal: A^o_r - C(confidence_i); Oracle: server_correct_{i,r} - npu_correct_i).
  * @return choice per trace row (rows outside the range are -1).
  * @throws offloadkit::invalid_argument for an invalid trace or options, or first > last or
@@ -504,7 +504,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
 }
 
 /**
- * @brief The calibrator of the trace workflow: Platt scaling (seed 000 §III-B) fitted on the
+ * @brief The calibrator of the trace workflow: Platt scaling (CBO §III-B) fitted on the
  *        profile part, scores = npu_confidence[0, split), labels = npu_correct[0, split).
  * @throws offloadkit::invalid_argument if split is 0 or beyond the trace, or as
  *         platt_calibrator::fit.

@@ -3,9 +3,9 @@
 
 /**
  * @file
- * @brief Parameter sweeps of the trace workflow (seed 000 §V-B, Fig. 11-14): every policy at every
+ * @brief Parameter sweeps of the trace workflow (CBO §V-B, Fig. 11-14): every policy at every
  *        value of the uplink bandwidth, the frame rate or the network latency, one run_policy() per
- *        (policy, value); plus the model value of a run (what CBO's objective, seed 000 eq. (1),
+ *        (policy, value); plus the model value of a run (what CBO's objective, eq. (1),
  *        says a realised schedule is worth), which compares CBO with Optimal on their own terms.
  *
  * Units are the library's: bandwidth in bytes/s, frame rate in frames/s, latency in seconds.
@@ -31,7 +31,7 @@
 
 namespace offloadkit {
 
-/// The swept parameter: uplink bandwidth (seed 000 Fig. 11), frame rate (Fig. 12), latency (Fig. 13).
+/// The swept parameter: uplink bandwidth (CBO Fig. 11), frame rate (Fig. 12), latency (Fig. 13).
 enum class sweep_axis { bandwidth, fps, latency };
 
 /// The name used on command lines and in JSON: "bandwidth", "fps", "latency".
@@ -59,7 +59,7 @@ enum class sweep_axis { bandwidth, fps, latency };
  *
  * - bandwidth: a constant true bandwidth of `value` bytes/s (>= 0; 0 sends nothing);
  * - fps: `fps = value` (> 0) and `use_trace_arrivals = false`, so frame i arrives at i / value
- *   (seed 000 §V-A changes the videos' frame rate by re-encoding; a trace's recorded arrival times
+ *   (CBO §V-A changes the videos' frame rate by re-encoding; a trace's recorded arrival times
  *   would otherwise keep the old rate);
  * - latency: `network_latency = value` seconds (>= 0).
  * @throws offloadkit::invalid_argument for a value outside those ranges or not finite, or an
@@ -96,7 +96,7 @@ struct sweep_row {
     sim_result result;    ///< totals; `result.log` is left empty (a sweep keeps no per-frame logs)
 };
 
-/// The estimator factory sweep() uses by default: the true bandwidth (seed 000's known-B setting).
+/// The estimator factory sweep() uses by default: the true bandwidth (CBO's known-B setting).
 struct true_bandwidth_factory {
     [[nodiscard]] true_bandwidth operator()(const sim_options&) const noexcept { return {}; }
 };
@@ -155,7 +155,7 @@ template <calibrator C, class Kinds, class MakeEstimator = true_bandwidth_factor
 /**
  * @brief The model value of a simulated run, per evaluated frame: the mean over the run's frames
  *        of A^o_r for a frame offloaded at r and back on time, and clamp(cal(confidence), 0, 1) for
- *        every other frame (local, or late) — seed 000 eq. (1) with the calibrated confidence as
+ *        every other frame (local, or late) — eq. (1) with the calibrated confidence as
  *        A^npu_{p_i} (§IV-B), i.e. what CBO and Optimal maximize. Optimal's value is >= every
  *        online policy's value with the same calibrator, settings and true bandwidth (it is the
  *        offline maximum of this sum); realised accuracy (sim_result::accuracy) has no such order.

@@ -5,14 +5,14 @@
  * @file
  * @brief A seeded synthetic trace generator for tests, benchmarks and trying the simulator
  *        without data: a miscalibrated on-device model and a server whose accuracy grows with
- *        resolution (the shape of seed 000 Fig. 4-5 and Fig. 10).
+ *        resolution (the shape of CBO Fig. 4-5 and Fig. 10).
  *
  * The model, per frame i:
  *  - a latent difficulty z_i, an AR(1) series over frames (video frames resemble their
  *    neighbours): z_i = mu + rho (z_{i-1} - mu) + sqrt(1 - rho^2) sigma e_i, e_i ~ N(0, 1);
  *  - the NPU is right with probability q_i = 1 / (1 + exp(-z_i)), npu_correct_i ~ Bernoulli(q_i);
  *  - its raw confidence is overconfident and compressed: s_i = 1 / (1 + exp(-(k z_i + c + n_i))),
- *    n_i ~ N(0, noise^2) (seed 000 Fig. 5: raw scores far above the accuracy they predict);
+ *    n_i ~ N(0, noise^2) (CBO Fig. 5: raw scores far above the accuracy they predict);
  *  - one uniform u_i decides the server at every resolution: server_correct_{i,r} = u_i < A^o_r,
  *    so a frame the server gets right at a low resolution it also gets right at a higher one;
  *  - bytes_{i,r} = mean_bytes_r * exp(spread * g_i - spread^2 / 2), g_i ~ N(0, 1), one content
@@ -36,7 +36,7 @@
 
 namespace offloadkit {
 
-/// Parameters of make_synthetic_trace(); defaults follow seed 000 §V (five resolutions
+/// Parameters of make_synthetic_trace(); defaults follow CBO §V (five resolutions
 /// 45..224 px, server accuracies of the shape of Fig. 10, an NPU right about 55% of the time).
 struct synthetic_trace_options {
     std::size_t frames = 3000;                 ///< number of frames

@@ -3,7 +3,7 @@
 
 Outside implementations: torch 1.13 conv2d with the Scharr kernels (cross-correlation, as OpenCV's
 Scharr applies them), cross-checked against scipy.ndimage.correlate (mode='mirror'); both in
-float64. Definition (seed 002 §4.2, normalisation of include/offloadkit/kernels/complexity.hpp):
+float64. Definition (ApproxNet §4.2, normalisation of include/offloadkit/kernels/complexity.hpp):
   gray  = (0.299 R + 0.587 G + 0.114 B) / 255   (gray frames: byte / 255)
   border reflect-101 (torch 'reflect' padding; an axis of length 1 replicates)
   edge  = sqrt(gx^2 + gy^2) / (16 sqrt 2);  mean edge value = mean(edge)

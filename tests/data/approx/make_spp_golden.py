@@ -89,7 +89,7 @@ def main():
     torch.set_num_threads(1)
     here = os.path.dirname(os.path.abspath(__file__))
     cases = []
-    # ApproxNet's SPP inputs (seed 002 Table 1): 64 channels, a x a, levels 1, 2, 3.
+    # ApproxNet's SPP inputs (ApproxNet Table 1): 64 channels, a x a, levels 1, 2, 3.
     for a in (28, 24, 20, 16, 14, 12, 10, 8, 7):
         for rule in ("paper", "adaptive"):
             for op in ("max", "avg"):

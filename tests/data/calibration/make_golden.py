@@ -8,7 +8,7 @@ tests/metrics), written by outside implementations:
 * Isotonic: scikit-learn 1.2.1 `IsotonicRegression(y_min=0, y_max=1, out_of_bounds='clip')`
   (thresholds X_thresholds_/y_thresholds_ and predictions), with `increasing` True/False/'auto'.
 * Temperature scaling: the root of the NLL's derivative in 1/T by scipy's brentq (numpy sums).
-* One-vs-rest (seed 000 Fig. 6): per class, scipy trust-region Newton on the smoothed, L2-penalised
+* One-vs-rest (CBO Fig. 6): per class, scipy trust-region Newton on the smoothed, L2-penalised
   logistic objective, and scikit-learn's LogisticRegression(C=1) on rows duplicated with weights
   t and 1 - t (the same objective).
 * Metrics: numpy (reliability bins by the rule of ../shared/API.md, equal-mass bins by sorted
@@ -111,7 +111,7 @@ def platt_cases(rng):
     cases.append(("single_point", np.array([0.73]), np.array([1], np.uint8), None))
     cases.append(("three_points", np.array([0.2, 0.5, 0.9]), np.array([0, 1, 1], np.uint8), None))
     cases.append(("constant_scores", np.full(9, 0.42), np.array([1, 0, 1, 1, 0, 1, 1, 1, 0], np.uint8), None))
-    # An NPU-like max-softmax score: concentrated near 1, overconfident (seed 000 Fig. 5).
+    # An NPU-like max-softmax score: concentrated near 1, overconfident (CBO Fig. 5).
     c = (1.0 - rng.beta(1.0, 6.0, size=n)).astype(np.float32).astype(np.float64)
     yc = (rng.uniform(size=n) < 0.3 + 0.3 * c).astype(np.uint8)
     cases.append(("softmax_like", c, yc, None))
@@ -238,7 +238,7 @@ def metric_cases(rng):
     n = 5000
     c = rng.uniform(size=n)
     cases = [("calibrated", c, (rng.uniform(size=n) < c).astype(np.uint8))]
-    # seed 000 Fig. 5: confidence spread over [0, 1] but accuracy stuck between 0.3 and 0.5.
+    # CBO Fig. 5: confidence spread over [0, 1] but accuracy stuck between 0.3 and 0.5.
     c2 = rng.uniform(size=n)
     cases.append(("overconfident", c2, (rng.uniform(size=n) < 0.29 + 0.21 * c2).astype(np.uint8)))
     edges = np.repeat(np.arange(11) / 10.0, 3)
@@ -270,7 +270,7 @@ def make_metrics(rng):
 
 
 # ---------------------------------------------------------------------------------------------
-# Temperature scaling and one-vs-rest (seed 000 Fig. 6)
+# Temperature scaling and one-vs-rest (CBO Fig. 6)
 # ---------------------------------------------------------------------------------------------
 def multiclass_cases(rng):
     cases = []

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden vectors for offloadkit's uniform feature quantizer (seed 003 eq. 1-2), computed with numpy
+"""Golden vectors for offloadkit's uniform feature quantizer (AMVP eq. 1-2), computed with numpy
 in float64 and packed with np.packbits(bitorder='little') -- an implementation independent of ours.
 
     /usr/bin/python3 tests/data/quantize/make_quantize_golden.py > tests/data/quantize/quantize_golden.txt
