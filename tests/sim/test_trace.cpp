@@ -4,8 +4,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
+#include <offloadkit/sim/simulator.hpp>
 #include <offloadkit/sim/synthetic.hpp>
 
 namespace ok = offloadkit;
@@ -59,9 +61,15 @@ TEST_CASE("parse_trace: every malformed input names the line and column") {
     CHECK(parse_error(head + "0.5,1,1500,0.5\n") ==
           "parse_trace: line 2, column 4 ('server_correct@45'): 0.5, expected 0 or 1");
     CHECK(parse_error(head + "0.5,1,1500\n") == "parse_trace: line 2 has 3 fields, expected 4");
-    CHECK(parse_error("npu_correct,bytes@45,server_correct@45\n1,1,1\n") == "parse_trace: missing column 'npu_confidence'");
+    CHECK(parse_error("npu_correct,bytes@45,server_correct@45\n1,1,1\n") ==
+          "parse_trace: missing column 'npu_confidence'; columns read: 'npu_correct', 'bytes@45', "
+          "'server_correct@45'");
     CHECK(parse_error("npu_confidence,npu_correct,bytes@45\n0.5,1,1\n") ==
-          "parse_trace: missing column 'server_correct@45'");
+          "parse_trace: missing column 'server_correct@45'; columns read: 'npu_confidence', 'npu_correct', "
+          "'bytes@45'");
+    CHECK(parse_error("npu_confidnce,npu_correct,bytes@45,server_correct@45\n0.5,1,1,1\n") ==
+          "parse_trace: missing column 'npu_confidence'; columns read: 'npu_confidnce', 'npu_correct', "
+          "'bytes@45', 'server_correct@45'; closest: 'npu_confidnce'");
     CHECK(parse_error("npu_confidence,npu_correct,bytes@45,server_correct@45,server_correct@90\n0.5,1,1,1,1\n") ==
           "parse_trace: column 5 ('server_correct@90') has no matching 'bytes@90' column");
     CHECK(parse_error("npu_confidence,npu_correct\n0.5,1\n") ==
@@ -103,4 +111,45 @@ TEST_CASE("read_trace reads a file and validate_trace checks the struct") {
     bad = t;
     bad.resolutions[0] = "a,b";
     CHECK_THROWS_AS((void)ok::to_csv(bad), ok::invalid_argument);
+}
+
+TEST_CASE("read_trace: a UTF-8 byte-order mark before arrival_s changes nothing") {
+    // The bundled trace with and without a BOM: the same frames, the same arrival times (before the
+    // fix the BOM made arrival_s an unknown column, silently ignored: frames re-timed at i / fps).
+    const std::string path = std::string(OFFLOADKIT_SOURCE_DIR) + "/examples/data/fashion_mnist_trace.csv";
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in.good());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Its comment lines first: the header row is the first line without '#'; the BOM goes at the
+    // very start of the file, where an exporter puts it. Also a header-first copy.
+    const auto header_at = text.find("\nframe,");
+    REQUIRE(header_at != std::string::npos);
+    const std::string header_first = text.substr(header_at + 1);
+    REQUIRE(header_first.find("arrival_s") < header_first.find('\n'));
+    for (const std::string& body : {text, header_first}) {
+        const auto plain = ok::parse_trace(body);
+        const auto bom = ok::parse_trace("\xEF\xBB\xBF" + body);
+        REQUIRE(plain.arrival.size() == plain.size());
+        CHECK(bom == plain);
+    }
+    // And so the simulator's results (what offloadkit-sim printed differently: 0.8190 vs 0.8095).
+    const auto plain = ok::parse_trace(header_first);
+    const auto bom = ok::parse_trace("\xEF\xBB\xBF" + header_first);
+    ok::sim_options at_10fps;
+    at_10fps.fps = 10.0;  // differs from the trace's 30 fps: re-timing would change the result
+    const auto a = ok::evaluate_trace(ok::policy_kind::cbo, plain, at_10fps);
+    const auto b = ok::evaluate_trace(ok::policy_kind::cbo, bom, at_10fps);
+    CHECK(a.accuracy == b.accuracy);
+    CHECK(a.bytes == b.bytes);
+    CHECK(a.log.back().arrival == plain.arrival.back());
+    // A trace whose very first column is arrival_s, with a BOM, through the file reader.
+    const std::string small = "arrival_s,npu_confidence,npu_correct,bytes@45,server_correct@45\n0.0,0.5,1,10,1\n0.25,0.5,1,10,1\n";
+    const std::string tmp = "offloadkit_test_bom_trace.csv";
+    {
+        std::ofstream out(tmp, std::ios::binary);
+        out << "\xEF\xBB\xBF" << small;
+    }
+    const auto t = ok::read_trace(tmp);
+    std::remove(tmp.c_str());
+    CHECK(t.arrival == std::vector<double>{0.0, 0.25});
 }

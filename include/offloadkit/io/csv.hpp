@@ -9,9 +9,13 @@
  * Format: RFC 4180 subset. The first non-blank, non-comment line is the header. Fields are
  * separated by ',', surrounding spaces/tabs are trimmed, a field may be quoted ("a, b" with ""
  * for a quote) but may not span lines. Lines starting with '#' and blank lines are skipped; CRLF
- * is accepted. Every data row must have exactly as many fields as the header.
+ * is accepted. Every data row must have exactly as many fields as the header. A UTF-8 byte-order
+ * mark (EF BB BF, what spreadsheet "CSV UTF-8" exports write) at the very start of the text is
+ * skipped (strip_utf8_bom()); without that, the first column's name would carry the mark and
+ * silently fail to match (e.g. an `arrival_s` column that is then ignored).
  */
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -26,6 +30,80 @@
 #include "../error.hpp"
 
 namespace offloadkit::io {
+
+/// The UTF-8 byte-order mark, EF BB BF.
+inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+
+/**
+ * @brief `text` without a leading UTF-8 byte-order mark (unchanged if it has none). Every reader of
+ *        offloadkit's text formats calls this once, on the whole text, before looking at its lines.
+ * @return a view into `text`. O(1), no allocation.
+ */
+[[nodiscard]] constexpr std::string_view strip_utf8_bom(std::string_view text) noexcept {
+    return text.substr(0, utf8_bom.size()) == utf8_bom ? text.substr(utf8_bom.size()) : text;
+}
+
+/**
+ * @brief Levenshtein distance between `a` and `b` (insertions, deletions and substitutions of
+ *        bytes, each costing 1), for "did you mean" hints on misspelt column names and flags.
+ * @return the distance. O(|a| |b|) time, O(|b|) memory (allocates one row).
+ */
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];  // row[i-1][j-1]
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];  // row[i-1][j]
+            row[j] = std::min({up + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+/**
+ * @brief The candidate closest to `name` by edit_distance(), if it is close enough to be a likely
+ *        misspelling: distance <= max(2, |name| / 3), ties to the first candidate. Used to suggest
+ *        a column (or flag) when the one asked for is missing.
+ * @return its index in `candidates`, or nullopt. O(sum of |name| |candidate|).
+ */
+[[nodiscard]] inline std::optional<std::size_t> closest_match(std::string_view name,
+                                                             const std::vector<std::string>& candidates) {
+    std::optional<std::size_t> best;
+    std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        const std::size_t d = edit_distance(name, candidates[c]);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+/**
+ * @brief The clause missing-column messages end with: "; columns read: 'a', 'b'" plus
+ *        "; closest: 'x'" when closest_match() finds one.
+ */
+[[nodiscard]] inline std::string columns_hint(std::string_view name, const std::vector<std::string>& header) {
+    std::string out = "; columns read: ";
+    for (std::size_t c = 0; c < header.size(); ++c) {
+        out += c == 0 ? "'" : ", '";
+        out += header[c];
+        out += "'";
+    }
+    if (header.empty()) {
+        out += "none";
+    }
+    if (const auto c = closest_match(name, header)) {
+        out += "; closest: '" + header[*c] + "'";
+    }
+    return out;
+}
 
 /// A parsed CSV file: header names and string cells, with the source line of every row.
 class csv_table {
@@ -63,11 +141,14 @@ public:
 
     /**
      * @brief Index of the column named `name`.
-     * @throws offloadkit::invalid_argument "<function>: missing column 'name'".
+     * @throws offloadkit::invalid_argument "<function>: missing column 'name'; columns read: 'a',
+     *         'b'; closest: 'nmae'" (the closest clause only when one is close: columns_hint()).
      */
     [[nodiscard]] std::size_t column(std::string_view name) const {
         const auto c = find_column(name);
-        detail::require(c.has_value(), function_, "missing column '", name, "'");
+        if (!c) [[unlikely]] {
+            detail::fail(function_, "missing column '", name, "'", columns_hint(name, header_));
+        }
         return *c;
     }
 
@@ -183,11 +264,13 @@ inline bool split_line(std::string_view line, std::vector<std::string>& fields, 
 
 /**
  * @brief Parses CSV text (format in the file comment) into a csv_table.
+ * @param text the CSV text; a leading UTF-8 byte-order mark is skipped (strip_utf8_bom()).
  * @param function the name that prefixes error messages (e.g. "read_trace").
  * @throws offloadkit::invalid_argument for a missing header, an empty or duplicate column name,
  *         a row with the wrong field count or a malformed quoted field, naming the line.
  */
 [[nodiscard]] inline csv_table parse_csv(std::string_view text, std::string_view function = "parse_csv") {
+    text = strip_utf8_bom(text);
     csv_table t;
     t.function_ = std::string(function);
     std::vector<std::string> fields;
