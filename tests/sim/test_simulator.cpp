@@ -286,3 +286,42 @@ TEST_CASE("policy names round-trip") {
     }
     CHECK_FALSE(ok::parse_policy_kind("cbo_uncalibrated").has_value());
 }
+
+TEST_CASE("Server's frame interval follows the trace's own arrival times; fps sets it only without them") {
+    // A trace recorded at 10 fps (arrival_s = i / 10) and the same frames without arrival_s.
+    ok::synthetic_trace_options so;
+    so.frames = 400;
+    so.seed = 21;
+    auto timed = ok::make_synthetic_trace(so);
+    timed.arrival.resize(timed.size());
+    for (std::size_t i = 0; i < timed.size(); ++i) {
+        timed.arrival[i] = static_cast<double>(i) / 10.0;
+    }
+    auto untimed = timed;
+    untimed.arrival.clear();
+    const auto cal = ok::fit_trace_calibrator(timed, ok::profile_trace(timed, 0.3).split);
+    ok::sim_options at10;
+    at10.fps = 10.0;
+    at10.bandwidth = ok::bandwidth_trace(2.0 * 125000.0);  // tight enough that the interval matters
+    ok::sim_options at30 = at10;
+    at30.fps = 30.0;  // says nothing about the timed trace's frames
+    CHECK(ok::frame_interval(timed, at30) == doctest::Approx(0.1).epsilon(1e-12));
+    CHECK(ok::frame_interval(untimed, at30) == 1.0 / 30.0);
+    at30.use_trace_arrivals = false;
+    CHECK(ok::frame_interval(timed, at30) == 1.0 / 30.0);
+    at30.use_trace_arrivals = true;
+    // Before: Server used 1/fps = 1/30 s on frames 0.1 s apart (on the bundled trace --fps 10 moved
+    // Server from 0.816 to 0.854 and nothing else).
+    const auto reference = ok::run_policy(ok::policy_kind::server, untimed, cal, at10);
+    const auto with_times = ok::run_policy(ok::policy_kind::server, timed, cal, at30);
+    CHECK(with_times.accuracy == reference.accuracy);
+    CHECK(with_times.bytes == reference.bytes);
+    // And the interval matters here at all: the old behaviour (interval 1/30 s on the same timed
+    // frames) sends different bytes.
+    const auto prof = ok::profile_trace(timed, at30.calibration_fraction);
+    ok::server_policy old_server(ok::offload_model{at30.deadline, at30.server_time, at30.network_latency, prof.server_accuracy},
+                                 1.0 / 30.0);
+    ok::true_bandwidth est;
+    const auto old = ok::simulate(timed, prof.split, timed.size(), old_server, est, at30);
+    CHECK(old.bytes != reference.bytes);
+}

@@ -103,6 +103,9 @@ TEST_CASE("sweep is run_policy at each point, policy-major, without logs") {
             CHECK(row.policy == kinds[k]);
             CHECK(row.value == values[p]);
             CHECK(row.result.log.empty());
+            // The storage is gone, not just the size: `log = {}` kept each row's capacity, so a
+            // sweep held every run's per-frame log to the end (8.7 GB on 2,000,000 frames).
+            CHECK(row.result.log.capacity() == 0);
             ok::sim_options o;  // built by hand, not through at_sweep_point
             o.bandwidth = ok::bandwidth_trace(mbps[p] * 125000.0);
             check_same_totals(row.result, ok::run_policy(kinds[k], tr, cal, o));
@@ -227,4 +230,32 @@ TEST_CASE("model_accuracy worked by hand") {
     r.log[0].frame = 1;
     r.log[0].resolution = 2;
     CHECK_THROWS_AS((void)ok::model_accuracy(t, r, server, ok::identity_calibrator{}), ok::invalid_argument);
+}
+
+TEST_CASE("sweep_each streams the rows of sweep(), in order, each without log storage") {
+    const auto tr = synthetic(600, 9);
+    const auto cal = ok::fit_trace_calibrator(tr, ok::profile_trace(tr, 0.3).split);
+    const ok::sim_options base;
+    const std::vector<double> values{0.02, 0.1};
+    const std::array<ok::policy_kind, 2> kinds{ok::policy_kind::server, ok::policy_kind::optimal};
+    const auto rows = ok::sweep(tr, cal, base, ok::sweep_axis::latency, values, kinds);
+    std::vector<ok::sweep_row> seen;
+    ok::sweep_each(tr, cal, base, ok::sweep_axis::latency, values, std::span<const ok::policy_kind>(kinds),
+                   [&](const ok::sweep_row& row) {
+                       CHECK(row.result.log.capacity() == 0);
+                       seen.push_back(row);
+                   });
+    REQUIRE(seen.size() == rows.size());
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        CHECK(seen[k].policy == rows[k].policy);
+        CHECK(seen[k].value == rows[k].value);
+        check_same_totals(seen[k].result, rows[k].result);
+    }
+    // A bad value anywhere in the grid throws before the first row is produced.
+    std::size_t calls = 0;
+    const std::vector<double> bad{0.02, -1.0};
+    CHECK_THROWS_AS(ok::sweep_each(tr, cal, base, ok::sweep_axis::latency, bad, std::span<const ok::policy_kind>(kinds),
+                                   [&](const ok::sweep_row&) { ++calls; }),
+                    ok::invalid_argument);
+    CHECK(calls == 0);
 }

@@ -133,7 +133,8 @@ struct sim_options {
     double server_time = 0.037;      ///< T^o (s)
     double network_latency = 0.1;    ///< L (s)
     double fps = 30.0;               ///< arrivals at index / fps when the trace has no arrival_s (or
-                                     ///< use_trace_arrivals is false); also the Server baseline's interval
+                                     ///< use_trace_arrivals is false); the Server baseline's interval is then
+                                     ///< 1 / fps too. A trace's own arrival times set both (frame_interval()).
     bool use_trace_arrivals = true;  ///< use arrival_s when present
     bandwidth_trace bandwidth{625000.0};   ///< the true uplink bandwidth (5 Mbps)
     double calibration_fraction = 0.3;     ///< leading part of the trace used for profiling/calibration
@@ -176,6 +177,22 @@ inline double arrival_of(const trace& t, std::size_t i, const sim_options& o) {
     return (o.use_trace_arrivals && !t.arrival.empty()) ? t.arrival[i] : static_cast<double>(i) / o.fps;
 }
 }  // namespace detail
+
+/**
+ * @brief The frame interval γ of a run (s): the mean gap between the trace's arrival times,
+ *        (arrival[n-1] - arrival[0]) / (n - 1), when the run uses them (opt.use_trace_arrivals and the
+ *        trace has arrival_s, at least two frames and a positive span); else 1 / opt.fps. The Server
+ *        baseline sends each frame at the best resolution whose transfer fits in γ (CBO §V-A), so
+ *        γ must describe the frames the run replays: with trace arrivals, opt.fps sets nothing.
+ * O(1), no allocation.
+ */
+[[nodiscard]] inline double frame_interval(const trace& tr, const sim_options& opt) noexcept {
+    const std::size_t n = tr.arrival.size();
+    if (opt.use_trace_arrivals && n >= 2 && tr.arrival[n - 1] > tr.arrival[0]) {
+        return (tr.arrival[n - 1] - tr.arrival[0]) / static_cast<double>(n - 1);
+    }
+    return 1.0 / opt.fps;
+}
 
 /**
  * @brief Replays frames [first, last) of `tr` through `policy` (event-driven, protocol of
@@ -436,7 +453,8 @@ template <class Gain>
  * @brief Runs one named policy on a trace: profiles [0, split), evaluates [split, n).
  *
  * cbo uses `cal` on the raw confidence; cbo-uncalibrated the raw confidence; fastva the mean NPU
- * accuracy of the profile part; server the interval 1/opt.fps; optimal the offline optimum of
+ * accuracy of the profile part; server the run's frame interval (frame_interval(): the trace's mean
+ * arrival gap when its arrival times are used, else 1/opt.fps); optimal the offline optimum of
  * the same objective CBO optimizes (C(confidence), profiled A^o_r) with the true bandwidth;
  * oracle the offline optimum of the realised correctness (the ceiling).
  * @param cal a fitted calibrator (e.g. platt_calibrator fitted on the profile part).
@@ -465,7 +483,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
             break;
         }
         case policy_kind::server: {
-            server_policy p(model, 1.0 / opt.fps);
+            server_policy p(model, frame_interval(tr, opt));
             res = simulate(tr, first, last, p, estimator, opt);
             break;
         }

@@ -93,7 +93,7 @@ enum class sweep_axis { bandwidth, fps, latency };
 struct sweep_row {
     policy_kind policy = policy_kind::local;
     double value = 0.0;   ///< the swept parameter (bytes/s, frames/s or s)
-    sim_result result;    ///< totals; `result.log` is left empty (a sweep keeps no per-frame logs)
+    sim_result result;    ///< totals; `result.log` is empty with no capacity (a sweep keeps no per-frame logs)
 };
 
 /// The estimator factory sweep() uses by default: the true bandwidth (CBO's known-B setting).
@@ -103,21 +103,58 @@ struct true_bandwidth_factory {
 
 /**
  * @brief Runs every policy of `kinds` at every value of `values` (run_policy() on the trace
- *        workflow: profile [0, split), evaluate the rest), policy-major: all values of kinds[0],
- *        then of kinds[1], ...
+ *        workflow: profile [0, split), evaluate the rest), policy-major — all values of kinds[0],
+ *        then of kinds[1], ... — and hands each finished row to `on_row` at once, so a caller can
+ *        stream results (print them, draw progress) without keeping them.
+ *
+ * Memory: at most one run's per-frame log is alive at any time. Each row's log is released
+ * (storage freed, not just emptied: `log = {}` keeps the capacity) before `on_row` sees the row, so
+ * the peak is that of the largest single run_policy() on the trace plus the rows the caller keeps.
  * @param cal the calibrator CBO and Optimal use (e.g. fit_trace_calibrator()).
  * @param base the settings that are not swept.
+ * @param on_row called as `on_row(const sweep_row&)` after each run, row.result.log empty with no
+ *        capacity.
  * @param make_estimator called with each point's sim_options, returns the bandwidth_estimator the
  *        online policies see at that point (e.g. one seeded with that point's true bandwidth).
- * @return kinds.size() x values.size() rows without per-frame logs.
- * @throws offloadkit::invalid_argument as at_sweep_point() and run_policy(); nothing is returned
- *         half-done (the first failing point throws).
+ * @throws offloadkit::invalid_argument as at_sweep_point() and run_policy(). Every value is
+ *         checked (at_sweep_point()) before the first run, so a bad value throws before any row
+ *         is produced; an exception from `on_row` propagates and stops the sweep.
+ * Complexity: kinds x values runs of run_policy().
+ */
+template <calibrator C, class OnRow, class MakeEstimator = true_bandwidth_factory>
+    requires std::invocable<OnRow&, const sweep_row&> &&
+             bandwidth_estimator<std::invoke_result_t<MakeEstimator&, const sim_options&>>
+void sweep_each(const trace& tr, const C& cal, const sim_options& base, sweep_axis axis, std::span<const double> values,
+                std::span<const policy_kind> kinds, OnRow&& on_row, MakeEstimator make_estimator = {},
+                cbo_order order = cbo_order::confidence) {
+    for (std::size_t k = 0; k < values.size(); ++k) {
+        detail::require(std::isfinite(values[k]), "sweep", detail::arg_at{"values", k}, " is ", values[k]);
+        (void)at_sweep_point(base, axis, values[k]);
+    }
+    for (const auto kind : kinds) {
+        for (const double v : values) {
+            const sim_options o = at_sweep_point(base, axis, v);
+            sweep_row row{kind, v, run_policy(kind, tr, cal, o, make_estimator(o), order)};
+            std::vector<frame_outcome>().swap(row.result.log);  // free the storage, not just the size
+            on_row(std::as_const(row));
+        }
+    }
+}
+
+/**
+ * @brief sweep_each() collecting the rows: kinds.size() x values.size() rows without per-frame
+ *        logs (each row's log storage is freed as soon as its run ends), policy-major.
+ * @param cal the calibrator CBO and Optimal use (e.g. fit_trace_calibrator()).
+ * @param base the settings that are not swept.
+ * @param make_estimator as sweep_each().
+ * @return the rows; nothing is returned half-done (the first failing point throws).
+ * @throws offloadkit::invalid_argument as sweep_each().
  * @code
  * const std::vector<double> bytes_per_s{0, 125e3, 625e3, 5e6};
  * auto rows = ok::sweep(tr, ok::fit_trace_calibrator(tr, 3000), ok::sim_options{},
  *                       ok::sweep_axis::bandwidth, bytes_per_s, ok::all_policy_kinds);
  * @endcode
- * Complexity: kinds x values runs of run_policy().
+ * Complexity: kinds x values runs of run_policy(); memory as sweep_each() plus the rows.
  */
 template <calibrator C, class MakeEstimator = true_bandwidth_factory>
     requires bandwidth_estimator<std::invoke_result_t<MakeEstimator&, const sim_options&>>
@@ -125,19 +162,11 @@ template <calibrator C, class MakeEstimator = true_bandwidth_factory>
                                            std::span<const double> values, std::span<const policy_kind> kinds,
                                            MakeEstimator make_estimator = {},
                                            cbo_order order = cbo_order::confidence) {
-    for (std::size_t k = 0; k < values.size(); ++k) {
-        detail::require(std::isfinite(values[k]), "sweep", detail::arg_at{"values", k}, " is ", values[k]);
-    }
     std::vector<sweep_row> rows;
     rows.reserve(kinds.size() * values.size());
-    for (const auto kind : kinds) {
-        for (const double v : values) {
-            const sim_options o = at_sweep_point(base, axis, v);
-            sweep_row row{kind, v, run_policy(kind, tr, cal, o, make_estimator(o), order)};
-            row.result.log = {};
-            rows.push_back(std::move(row));
-        }
-    }
+    sweep_each(
+        tr, cal, base, axis, values, kinds, [&](const sweep_row& row) { rows.push_back(row); },
+        std::move(make_estimator), order);
     return rows;
 }
 
