@@ -1,31 +1,31 @@
-// offloadkit-sim — replay a trace through an offloading policy (CBO §V) and print the result
-// as one JSON object per line; with --sweep, every policy at every point of a bandwidth, frame-rate
-// or latency sweep (CBO Fig. 11-13), optionally drawn as an SVG.
+// offloadkit-sim — replay a trace through offloading policies (CBO §V) and print the result as one
+// JSON object per line; with --sweep, every policy at every point of a bandwidth, frame-rate or
+// latency sweep (CBO Fig. 11-13), streamed as each point finishes, optionally drawn as an SVG.
+// Every setting defaults to the paper's (CBO §V-A) in a single run and in a sweep alike; `--help`
+// lists them. Flags are `--flag value` or `--flag=value` (examples/common/cli.hpp).
 //
-//   offloadkit-sim --trace FILE --policy NAME --bandwidth-mbps X --latency-ms L --fps F
-//                  --deadline-ms T [--server-ms S] [--calibration-fraction P]
-//                  [--sweep bandwidth|fps|latency] [--svg FILE]
-//                  [--estimator exact|harmonic|ewma] [--order confidence|arrival]
-//                  [--synthetic FRAMES [--seed N]]   (instead of --trace: a synthetic trace)
-//
-// Policies: local, server, fastva, cbo, cbo-uncalibrated, optimal, oracle (with --sweep, NAME may
-// be "all", the default). The first P of the trace (default 0.3) fits the calibrator and profiles
-// the server accuracy per resolution; the rest is evaluated. Trace format: docs/trace-format.md.
-// Errors go to stderr with exit code 2.
+// Policies: local, server, fastva, cbo, cbo-uncalibrated, optimal, oracle, or all (the default).
+// The first P of the trace (default 0.3) fits the calibrator and profiles the server accuracy per
+// resolution; the rest is evaluated. Trace format: docs/trace-format.md. Errors go to stderr with
+// exit code 2; warnings (settings under which nothing can be offloaded, a tiny calibration part)
+// and sweep progress go to stderr too.
 #include <offloadkit/estimators/bandwidth.hpp>
 #include <offloadkit/io/json.hpp>
 #include <offloadkit/io/svg.hpp>
 #include <offloadkit/offloadkit.hpp>
 
+#include "common/cli.hpp"
 #include "common/sweep_figures.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
-#include <map>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,30 +33,47 @@
 
 namespace ok = offloadkit;
 namespace okx = offloadkit::examples;
+namespace cli = offloadkit::examples::cli;
 
 namespace {
 
-struct usage_error : std::exception {
-    std::string msg;
-    explicit usage_error(std::string m) : msg(std::move(m)) {}
-    [[nodiscard]] const char* what() const noexcept override { return msg.c_str(); }
-};
+constexpr std::string_view tool = "offloadkit-sim";
 
 constexpr const char* usage_text =
-    "usage: offloadkit-sim --trace FILE --policy NAME --bandwidth-mbps X --latency-ms L --fps F --deadline-ms T\n"
-    "                      [--server-ms S] [--calibration-fraction P] [--sweep bandwidth|fps|latency] [--svg FILE]\n"
-    "                      [--estimator exact|harmonic|ewma] [--order confidence|arrival]\n"
-    "                      [--synthetic FRAMES [--seed N]]\n"
-    "policies: local, server, fastva, cbo, cbo-uncalibrated, optimal, oracle (all: every policy, with --sweep)\n";
+    "usage: offloadkit-sim (--trace FILE | --synthetic FRAMES [--seed N]) [options]\n"
+    "Replays the trace through offloading policies (CBO section V) and prints one JSON object per\n"
+    "policy (and sweep point). Defaults are the paper's setting, for a single run and a sweep alike:\n"
+    "  --policy NAME          local, server, fastva, cbo, cbo-uncalibrated, optimal, oracle or all\n"
+    "                         (default all)\n"
+    "  --bandwidth-mbps X     uplink bandwidth, Mbps (default 5)\n"
+    "  --latency-ms L         network latency, ms (default 100)\n"
+    "  --deadline-ms T        deadline of a frame after its arrival, ms (default 200)\n"
+    "  --server-ms S          server inference time, ms (default 37)\n"
+    "  --fps F                frame rate. Without --fps, a trace with an arrival_s column keeps its\n"
+    "                         own times (and the Server baseline keeps up with its mean frame\n"
+    "                         interval); a trace without arrival_s runs at 30 fps. With --fps, the\n"
+    "                         frames are re-timed at i/F s whatever the trace says, and Server keeps\n"
+    "                         up with 1/F s: an explicit override of both.\n"
+    "  --calibration-fraction P  leading share of the trace that fits the calibrator and profiles\n"
+    "                         the server, in (0, 1) (default 0.3); the rest is evaluated\n"
+    "  --sweep AXIS           bandwidth, fps or latency: every policy at every point (CBO Fig. 11-13)\n"
+    "  --values LIST          the sweep's points in its unit (Mbps, frames/s or ms), e.g. 1,2,5,10\n"
+    "                         (default: bandwidth 0-40 Mbps, fps 5-30, latency 0-160 ms)\n"
+    "  --svg FILE             draw the sweep (checked to be writable before the work)\n"
+    "  --estimator NAME       exact, harmonic or ewma: what the online policies know of the\n"
+    "                         bandwidth (default exact)\n"
+    "  --order NAME           confidence (CBO Algorithm 1 as written, default) or arrival (the\n"
+    "                         arrival-ordered window optimum) for cbo and cbo-uncalibrated\n"
+    "  --quiet                no sweep progress on stderr\n"
+    "Flags take `--flag value` or `--flag=value`. Errors: stderr, exit code 2.\n";
 
-double number_arg(const std::string& flag, const std::string& text) {
-    char* end = nullptr;
-    const double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v)) {
-        throw usage_error(flag + ": '" + text + "' is not a finite number");
-    }
-    return v;
-}
+const std::vector<std::string> known_flags{"--trace",         "--synthetic", "--seed",      "--policy",
+                                           "--bandwidth-mbps", "--latency-ms", "--fps",       "--deadline-ms",
+                                           "--server-ms",     "--calibration-fraction",     "--sweep",
+                                           "--values",        "--svg",       "--estimator", "--order",
+                                           "--quiet",         "--help"};
+
+constexpr double inf = std::numeric_limits<double>::infinity();
 
 struct settings {
     std::string trace_path;
@@ -65,96 +82,92 @@ struct settings {
     std::string policy = "all";
     double bandwidth_mbps = 5.0;
     double latency_ms = 100.0;
-    double fps = 30.0;
+    std::optional<double> fps;   // set: an explicit override of arrivals and Server's interval
     double deadline_ms = 200.0;
     double server_ms = 37.0;
     double calibration_fraction = 0.3;
     std::string sweep;
+    std::string values_text;
+    std::vector<double> values;  // display units
     std::string svg;
     std::string estimator = "exact";
     ok::cbo_order order = ok::cbo_order::confidence;
+    bool quiet = false;
 };
 
 settings parse_args(int argc, char** argv) {
     settings s;
-    std::map<std::string, bool> seen;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
+    cli::arg_reader args(argc, argv);
+    while (args.next()) {
+        const std::string flag = args.flag();
         if (flag == "--help" || flag == "-h") {
             std::fputs(usage_text, stdout);
             std::exit(0);
         }
-        if (i + 1 >= argc) {
-            throw usage_error(flag + ": missing value");
+        if (flag == "--quiet") {
+            args.no_value();
+            s.quiet = true;
+            continue;
         }
-        const std::string v = argv[++i];
-        seen[flag] = true;
+        if (!args.is_flag()) {
+            throw cli::usage_error("unexpected argument '" + flag + "' (every input is given with a flag, e.g. --trace FILE)");
+        }
         if (flag == "--trace") {
-            s.trace_path = v;
+            s.trace_path = args.value();
         } else if (flag == "--synthetic") {
-            const double n = number_arg(flag, v);
-            if (n < 10 || n != std::floor(n)) {
-                throw usage_error("--synthetic: '" + v + "' is not a whole number >= 10");
-            }
-            s.synthetic_frames = static_cast<std::size_t>(n);
+            s.synthetic_frames = static_cast<std::size_t>(cli::whole(flag, args.value(), 10, 100000000));
         } else if (flag == "--seed") {
-            s.seed = static_cast<std::uint64_t>(number_arg(flag, v));
+            s.seed = cli::whole(flag, args.value());
         } else if (flag == "--policy") {
-            s.policy = v;
+            std::vector<std::string> names{"all"};
+            for (const auto k : ok::all_policy_kinds) {
+                names.emplace_back(ok::policy_name(k));
+            }
+            s.policy = cli::choice(flag, args.value(), names);
         } else if (flag == "--bandwidth-mbps") {
-            s.bandwidth_mbps = number_arg(flag, v);
+            s.bandwidth_mbps = cli::number_in(flag, args.value(), 0.0, inf, "Mbps");
         } else if (flag == "--latency-ms") {
-            s.latency_ms = number_arg(flag, v);
+            s.latency_ms = cli::number_in(flag, args.value(), 0.0, inf, "ms");
         } else if (flag == "--fps") {
-            s.fps = number_arg(flag, v);
+            s.fps = cli::number_in(flag, args.value(), 0.0, inf, "frames/s", cli::bound::open);
         } else if (flag == "--deadline-ms") {
-            s.deadline_ms = number_arg(flag, v);
+            s.deadline_ms = cli::number_in(flag, args.value(), 0.0, inf, "ms", cli::bound::open);
         } else if (flag == "--server-ms") {
-            s.server_ms = number_arg(flag, v);
+            s.server_ms = cli::number_in(flag, args.value(), 0.0, inf, "ms");
         } else if (flag == "--calibration-fraction") {
-            s.calibration_fraction = number_arg(flag, v);
+            s.calibration_fraction = cli::number_in(flag, args.value(), 0.0, 1.0, "", cli::bound::open, cli::bound::open);
         } else if (flag == "--sweep") {
-            if (v != "bandwidth" && v != "fps" && v != "latency") {
-                throw usage_error("--sweep: '" + v + "', expected bandwidth, fps or latency");
-            }
-            s.sweep = v;
+            s.sweep = cli::choice(flag, args.value(), {"bandwidth", "fps", "latency"});
+        } else if (flag == "--values") {
+            s.values_text = args.value();
         } else if (flag == "--svg") {
-            s.svg = v;
+            s.svg = args.value();
         } else if (flag == "--estimator") {
-            if (v != "exact" && v != "harmonic" && v != "ewma") {
-                throw usage_error("--estimator: '" + v + "', expected exact, harmonic or ewma");
-            }
-            s.estimator = v;
+            s.estimator = cli::choice(flag, args.value(), {"exact", "harmonic", "ewma"});
         } else if (flag == "--order") {
-            if (v != "confidence" && v != "arrival") {
-                throw usage_error("--order: '" + v + "', expected confidence or arrival");
-            }
-            s.order = v == "confidence" ? ok::cbo_order::confidence : ok::cbo_order::arrival;
+            s.order = cli::choice(flag, args.value(), {"confidence", "arrival"}) == "confidence" ? ok::cbo_order::confidence
+                                                                                                  : ok::cbo_order::arrival;
         } else {
-            throw usage_error("unknown flag '" + flag + "'");
+            cli::unknown_flag(flag, known_flags);
         }
     }
     if (s.trace_path.empty() == !s.synthetic_frames.has_value()) {
-        throw usage_error("give exactly one of --trace FILE and --synthetic FRAMES");
-    }
-    if (s.sweep.empty()) {
-        for (const char* required : {"--policy", "--bandwidth-mbps", "--latency-ms", "--fps", "--deadline-ms"}) {
-            if (!seen.count(required)) {
-                throw usage_error(std::string("missing ") + required);
-            }
-        }
-        if (s.policy == "all") {
-            throw usage_error("--policy all needs --sweep");
-        }
-    }
-    if (s.policy != "all" && !ok::parse_policy_kind(s.policy)) {
-        throw usage_error("--policy: unknown policy '" + s.policy + "'");
+        throw cli::usage_error("give exactly one of --trace FILE and --synthetic FRAMES");
     }
     if (!s.svg.empty() && s.sweep.empty()) {
-        throw usage_error("--svg needs --sweep");
+        throw cli::usage_error("--svg needs --sweep");
     }
-    if (s.bandwidth_mbps < 0) {
-        throw usage_error("--bandwidth-mbps: " + std::to_string(s.bandwidth_mbps) + ", expected >= 0");
+    if (!s.values_text.empty() && s.sweep.empty()) {
+        throw cli::usage_error("--values needs --sweep");
+    }
+    if (!s.values_text.empty()) {
+        if (s.sweep == "bandwidth") {
+            s.values = cli::number_list("--values", s.values_text, 0.0, inf, "Mbps");
+        } else if (s.sweep == "fps") {
+            s.values = cli::number_list("--values", s.values_text, 0.0, inf, "frames/s", cli::bound::open);
+        } else {
+            s.values = cli::number_list("--values", s.values_text, 0.0, inf, "ms");
+        }
     }
     return s;
 }
@@ -164,10 +177,42 @@ ok::sim_options options_of(const settings& s) {
     o.deadline = s.deadline_ms / 1000.0;
     o.server_time = s.server_ms / 1000.0;
     o.network_latency = s.latency_ms / 1000.0;
-    o.fps = s.fps;
+    o.fps = s.fps.value_or(30.0);
+    o.use_trace_arrivals = !s.fps.has_value();  // --fps overrides a trace's own arrival times
     o.bandwidth = ok::bandwidth_trace(s.bandwidth_mbps * okx::bytes_per_second_per_mbps);
     o.calibration_fraction = s.calibration_fraction;
     return o;
+}
+
+std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
+// Warnings about the fixed settings (a swept parameter is not judged): nothing can be offloaded.
+void warn_about_settings(const settings& s, const ok::trace& tr) {
+    const bool sweeps_bw = s.sweep == "bandwidth";
+    const bool sweeps_latency = s.sweep == "latency";
+    if (!sweeps_latency && s.latency_ms + s.server_ms >= s.deadline_ms) {
+        cli::warn(tool, "--latency-ms " + num(s.latency_ms) + " + --server-ms " + num(s.server_ms) + " >= --deadline-ms " +
+                            num(s.deadline_ms) + ": no offloaded frame can be back in time; every policy keeps every frame local");
+        return;
+    }
+    if (!sweeps_bw && s.bandwidth_mbps == 0.0) {
+        cli::warn(tool, "--bandwidth-mbps 0: nothing can be sent; every policy keeps every frame local");
+        return;
+    }
+    if (!sweeps_bw && !sweeps_latency && tr.size() > 0) {
+        const double smallest = *std::min_element(tr.bytes.begin(), tr.bytes.end());
+        const double send_ms = smallest / (s.bandwidth_mbps * okx::bytes_per_second_per_mbps) * 1000.0;
+        if (send_ms + s.latency_ms + s.server_ms > s.deadline_ms) {
+            cli::warn(tool, "the smallest frame of the trace (" + num(smallest) + " bytes) takes " + num(send_ms) +
+                                " ms to send at --bandwidth-mbps " + num(s.bandwidth_mbps) + ", more than the " +
+                                num(s.deadline_ms - s.latency_ms - s.server_ms) +
+                                " ms that --deadline-ms leaves after latency and server time: nothing can be offloaded in time");
+        }
+    }
 }
 
 // Calls f(make_estimator) with the factory of the chosen estimator; each run gets a fresh
@@ -183,19 +228,44 @@ decltype(auto) with_estimator(const settings& s, F&& f) {
     return f(ok::true_bandwidth_factory{});
 }
 
-int run_main(int argc, char** argv) {
-    const settings s = parse_args(argc, argv);
-    ok::trace tr;
+ok::trace load_trace(const settings& s) {
     if (s.synthetic_frames) {
         ok::synthetic_trace_options so;
         so.frames = *s.synthetic_frames;
         so.seed = s.seed;
-        tr = ok::make_synthetic_trace(so);
-    } else {
-        tr = ok::read_trace(s.trace_path);
+        return ok::make_synthetic_trace(so);
     }
-    const auto prof = ok::profile_trace(tr, s.calibration_fraction);
-    const auto cal = ok::fit_trace_calibrator(tr, prof.split);  // Platt on the profile part
+    ok::trace tr = ok::read_trace(s.trace_path);
+    if (tr.size() == 0) {
+        throw cli::usage_error("--trace '" + s.trace_path + "' has a header but no frames");
+    }
+    return tr;
+}
+
+int run_main(int argc, char** argv) {
+    const settings s = parse_args(argc, argv);
+    if (!s.svg.empty()) {
+        cli::require_writable("--svg", s.svg);
+    }
+    const ok::trace tr = load_trace(s);
+    const std::size_t n = tr.size();
+    const auto split = static_cast<std::size_t>(std::floor(static_cast<double>(n) * s.calibration_fraction));
+    if (split < 1 || split >= n) {
+        throw cli::usage_error("a trace of " + std::to_string(n) + " frames is too short for --calibration-fraction " +
+                               num(s.calibration_fraction) + ": it leaves " + std::to_string(split) +
+                               " frames to calibrate on and " + std::to_string(n - split) +
+                               " to evaluate (each part needs at least one frame; 30 or more to calibrate)");
+    }
+    if (split < 30) {
+        cli::warn(tool, "calibrating on " + std::to_string(split) +
+                            " frames (fewer than 30): the fitted calibrator and the server accuracies are unreliable");
+    }
+    if (s.fps && !tr.arrival.empty()) {
+        cli::warn(tool, "--fps " + num(*s.fps) + " re-times the trace's frames at i/" + num(*s.fps) +
+                            " s: its arrival_s column is not used");
+    }
+    warn_about_settings(s, tr);
+    const auto cal = ok::fit_trace_calibrator(tr, split);  // Platt on the profile part
     std::vector<ok::policy_kind> kinds;
     if (s.policy == "all") {
         kinds.assign(ok::all_policy_kinds.begin(), ok::all_policy_kinds.end());
@@ -204,27 +274,51 @@ int run_main(int argc, char** argv) {
     }
     const ok::sim_options base = options_of(s);
     if (s.sweep.empty()) {
-        const auto r = with_estimator(s, [&](auto make) {
-            return ok::run_policy(kinds.front(), tr, cal, base, make(base), s.order);
-        });
-        ok::io::json_object j;
-        std::puts(okx::add_result(j, r).str().c_str());
+        for (const auto kind : kinds) {
+            const auto r = with_estimator(s, [&](auto make) { return ok::run_policy(kind, tr, cal, base, make(base), s.order); });
+            ok::io::json_object j;
+            std::puts(okx::add_result(j, r).str().c_str());
+            std::fflush(stdout);
+        }
         return 0;
     }
-    const auto display = okx::default_sweep_display(*ok::parse_sweep_axis(s.sweep));
-    const std::vector<double> values = display.library_values();
-    const auto rows = with_estimator(s, [&](auto make) {
-        return ok::sweep(tr, cal, base, display.axis, values, std::span<const ok::policy_kind>(kinds), make, s.order);
-    });
-    for (const auto& row : rows) {
-        std::puts(okx::sweep_row_json(display, row).str().c_str());
+    auto display = okx::default_sweep_display(*ok::parse_sweep_axis(s.sweep));
+    if (!s.values.empty()) {
+        display.points = s.values;
     }
+    const std::vector<double> values = display.library_values();
+    const std::size_t total = kinds.size() * values.size();
+    std::vector<ok::sweep_row> rows;  // kept for the SVG only: totals, no per-frame logs
+    const auto started = std::chrono::steady_clock::now();
+    std::size_t finished = 0;
+    with_estimator(s, [&](auto make) {
+        ok::sweep_each(
+            tr, cal, base, display.axis, values, std::span<const ok::policy_kind>(kinds),
+            [&](const ok::sweep_row& row) {
+                std::puts(okx::sweep_row_json(display, row).str().c_str());
+                std::fflush(stdout);
+                if (!s.svg.empty()) {
+                    rows.push_back(row);
+                }
+                if (!s.quiet) {
+                    const double secs =
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                    ++finished;
+                    std::fprintf(stderr, "offloadkit-sim: sweep %zu/%zu: %s at %s=%g (%.1f s)\n", finished, total,
+                                 std::string(ok::policy_name(row.policy)).c_str(), display.key.c_str(),
+                                 display.to_display(row.value), secs);
+                }
+            },
+            make, s.order);
+        return 0;
+    });
     if (!s.svg.empty()) {
-        const okx::sweep_settings titles{s.bandwidth_mbps, s.latency_ms, s.fps, s.deadline_ms};
+        const double shown_fps = s.fps ? *s.fps : 1.0 / ok::frame_interval(tr, base);
+        const okx::sweep_settings titles{s.bandwidth_mbps, s.latency_ms, shown_fps, s.deadline_ms};
         const auto plot = okx::sweep_plot(display, rows, okx::sweep_title(display.axis, titles));
         std::ofstream out(s.svg, std::ios::binary);
         if (!out) {
-            throw usage_error("--svg: cannot write '" + s.svg + "'");
+            throw cli::usage_error("--svg: cannot write '" + s.svg + "'");
         }
         out << ok::io::render_svg(plot, 760, 480);
     }
@@ -236,8 +330,8 @@ int run_main(int argc, char** argv) {
 int main(int argc, char** argv) {
     try {
         return run_main(argc, argv);
-    } catch (const usage_error& e) {
-        std::fprintf(stderr, "offloadkit-sim: %s\n%s", e.what(), usage_text);
+    } catch (const cli::usage_error& e) {
+        std::fprintf(stderr, "offloadkit-sim: %s\n(offloadkit-sim --help lists the flags)\n", e.what());
         return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "offloadkit-sim: %s\n", e.what());

@@ -172,8 +172,11 @@ inline void fit_range(const std::vector<double>& ys, double step, double lo, dou
         all.push_back(row.result.accuracy);
     }
     fit_range(all, 0.05, 0.0, 1.0, plot);
-    plot.x_min = d.points.empty() ? 0.0 : d.points.front();
-    plot.x_max = d.points.empty() ? 1.0 : d.points.back();
+    plot.x_min = d.points.empty() ? 0.0 : *std::min_element(d.points.begin(), d.points.end());
+    plot.x_max = d.points.empty() ? 1.0 : *std::max_element(d.points.begin(), d.points.end());
+    if (plot.x_max == plot.x_min) {  // one point (e.g. --values 5): give the axis a width
+        plot.x_max = *plot.x_min + 1.0;
+    }
     return plot;
 }
 
