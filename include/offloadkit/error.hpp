@@ -6,7 +6,7 @@
  * @brief The one exception type offloadkit throws for rejected input, and the one checking helper
  *        every public function uses to raise it.
  *
- * Messages have the form "function: argument[index] is value" (see ../shared/API.md, "errors"),
+ * Messages have the form "function: argument[index] is value" (see docs/api.md, "errors"),
  * for example `platt_calibrator::fit: scores[17] is NaN`. Validation happens once, at the public
  * boundary, before anything is written: an output span is either fully written or untouched.
  */

@@ -3,7 +3,7 @@
 
 /**
  * @file
- * @brief The umbrella header: everything in ../shared/API.md with one include.
+ * @brief The umbrella header: everything in docs/api.md with one include.
  *
  * Modules and the paper each implements:
  * - calibration/, metrics/  — CBO §III: confidence calibration, ECE/MCE

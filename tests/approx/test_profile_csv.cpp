@@ -190,5 +190,5 @@ TEST_CASE("parse_transition_costs: names, units, defaults and errors") {
           "parse_transition_costs: line 2, column 3 ('cost_ms'): '1' is not 0 (from and to are the same branch)");
     CHECK(err("from,to,cost_ms\na,b,1\na,b,2\n") == "parse_transition_costs: line 3: the pair ('a', 'b') is listed twice");
     CHECK(err("from,to\na,b\n") == "parse_transition_costs: expected exactly one of the columns 'cost_ms' and 'cost_s'");
-    CHECK(err("to,cost_ms\na,1\n") == "parse_transition_costs: missing column 'from'");
+    CHECK(err("to,cost_ms\na,1\n") == "parse_transition_costs: missing column 'from'; columns read: 'to', 'cost_ms'");
 }

@@ -7,7 +7,7 @@
  *
  * Scores, confidences and weights are contiguous sized ranges of `float` or `double`
  * (std::vector, std::array, std::span, C arrays); labels are contiguous ranges of an integral type
- * holding 0 or 1 (std::uint8_t in ../shared/API.md). Outputs are contiguous ranges of float or
+ * holding 0 or 1 (std::uint8_t in docs/api.md). Outputs are contiguous ranges of float or
  * double that are not const. Everything is viewed through std::span; nothing is copied.
  */
 

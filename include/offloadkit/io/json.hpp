@@ -4,7 +4,7 @@
 /**
  * @file
  * @brief A one-line JSON object writer for the command-line tools (one JSON object per line on
- *        stdout, ../shared/API.md) and the JSON files behind the demo's figures.
+ *        stdout, docs/api.md) and the JSON files behind the demo's figures.
  *
  * Numbers are written in the shortest form that reads back to the same double; NaN and
  * infinities, which JSON cannot express, are written as null.

@@ -7,7 +7,7 @@
  *        calibration error (ECE, MCE), the equal-mass ECE (ACE), Brier score and negative
  *        log-likelihood, and the per-bin table behind a reliability diagram (CBO Fig. 5).
  *
- * Equal-width bins follow ../shared/API.md exactly: confidence c falls in bin
+ * Equal-width bins follow docs/api.md exactly: confidence c falls in bin
  * min(floor(c * M), M - 1), so for M = 10 the bins are [0, 0.1), ..., [0.8, 0.9), [0.9, 1.0]
  * (c * M is computed in double; float confidences are widened first).
  */

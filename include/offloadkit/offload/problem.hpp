@@ -6,7 +6,7 @@
  * @brief The CBO offloading problem (CBO §IV-B, eq. 1-6) as a value, the plan a solver
  *        returns, and the one uplink model every solver, policy and the simulator share.
  *
- * The uplink model (../shared/API.md, "offloading"; binding): the uplink sends one frame at a
+ * The uplink model (docs/api.md, "offloading"; binding): the uplink sends one frame at a
  * time, first come first served. An offloaded frame i at resolution r starts at
  * max(uplink free, arrival_i), finishes after bytes_{i,r} / B, and is on time iff
  * finish + T^o + L <= arrival_i + T. A local frame takes no uplink time.
@@ -126,7 +126,7 @@ inline void validate_offload_problem(const offload_problem& pb, std::string_view
     }
 }
 
-/// Frame indices in the FCFS send order of ../shared/API.md: by arrival, ties by lower index.
+/// Frame indices in the FCFS send order of docs/api.md: by arrival, ties by lower index.
 /// O(n log n); std::sort with the index tie-break is stable in effect and never allocates beyond
 /// `order` (std::stable_sort may).
 inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>& order) {
@@ -142,7 +142,7 @@ inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>&
 }
 
 /**
- * The FCFS uplink replay (CBO eq. 2 with ../shared/API.md's sending rule), written once for
+ * The FCFS uplink replay (CBO eq. 2 with docs/api.md's sending rule), written once for
  * evaluate_plan() and cbo_schedule's final check: the frames of `arrival_order` with choice >= 0
  * are sent one after another, each starting at max(uplink free, arrival) and taking
  * bytes[choice] / bandwidth. A frame whose transfer would end late is passed to `late(i)`, which
@@ -178,7 +178,7 @@ struct plan_evaluation {
 };
 
 /**
- * @brief Replays `choice` on the FCFS uplink model of ../shared/API.md and reports the summed
+ * @brief Replays `choice` on the FCFS uplink model of docs/api.md and reports the summed
  *        accuracy and whether every offloaded frame is on time (CBO eq. 1-2).
  *
  * Frames are sent in arrival order (ties: lower index first), each starting at

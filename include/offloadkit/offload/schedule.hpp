@@ -24,7 +24,7 @@
  * later than before (max(f'_x, f'_y) <= f_y), so every later transfer starts no later and stays
  * on time. Values do not change (same frames, same resolutions). Repeating the swap (bubble sort)
  * turns any feasible schedule into the arrival-ordered one, so the optimum over all send orders
- * equals the optimum with FCFS sending — which is the binding uplink model of ../shared/API.md.
+ * equals the optimum with FCFS sending — which is the binding uplink model of docs/api.md.
  * The same argument shows that if Algorithm 1's confidence-ordered timeline meets every deadline,
  * the FCFS execution of the same choices does too (tests check both facts by brute force).
  *
@@ -293,7 +293,7 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
 /**
  * @brief The exact optimum of the CBO problem (CBO §IV-C, eq. 1-6 without the threshold
  *        constraints 3-4; the "Optimal" of §V): every subset of frames and every resolution, under
- *        the FCFS uplink of ../shared/API.md.
+ *        the FCFS uplink of docs/api.md.
  *
  * Frames are processed in arrival order (sorted stably here; the file comment proves FCFS
  * optimal by the exchange argument) over Pareto lists of (uplink free time, accuracy) labels

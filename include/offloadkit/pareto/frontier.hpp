@@ -31,7 +31,7 @@
 namespace offloadkit {
 
 /// A candidate with a cost (time, latency, bytes: lower is better) and a value (accuracy: higher
-/// is better). See ../shared/API.md, "Pareto frontier".
+/// is better). See docs/api.md, "Pareto frontier".
 struct tradeoff_point {
     double cost = 0.0;
     double value = 0.0;
@@ -157,7 +157,7 @@ void pareto_merge(std::type_identity_t<std::span<const T>> a, std::type_identity
 
 /**
  * @brief Indices of the points no other point dominates, sorted by cost ascending
- *        (../shared/API.md, "Pareto frontier"; ApproxNet §4.4's latency-accuracy frontier).
+ *        (docs/api.md, "Pareto frontier"; ApproxNet §4.4's latency-accuracy frontier).
  *
  * j dominates i when cost_j <= cost_i and value_j >= value_i and (one of them strictly, or both
  * equal and j < i). O(n log n).
