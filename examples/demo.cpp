@@ -4,7 +4,7 @@
 //
 //   offloadkit-demo [--trace FILE] [--out DIR] [--json]
 //
-// 1. Seed 000 Table I on the trace: ECE/MCE of the raw, Platt and isotonic confidence (fitted on
+// 1. CBO Table I on the trace: ECE/MCE of the raw, Platt and isotonic confidence (fitted on
 //    the first 30% of the frames, measured on the other 70%).
 // 2. The policy table at the paper's default setting (5 Mbps, L = 100 ms, 30 fps, T = 200 ms):
 //    Local, Server, FastVA, CBO without calibration, CBO, Optimal, the Oracle ceiling, and the
@@ -26,6 +26,7 @@
 #include <offloadkit/io/svg.hpp>
 #include <offloadkit/offloadkit.hpp>
 
+#include "common/cli.hpp"
 #include "common/amvp_report.hpp"
 #include "common/approx_scenarios.hpp"
 #include "common/demo_core.hpp"
@@ -46,17 +47,14 @@
 
 namespace ok = offloadkit;
 namespace okx = offloadkit::examples;
+namespace cli = offloadkit::examples::cli;
 
 namespace {
 
-struct usage_error : std::exception {
-    std::string msg;
-    explicit usage_error(std::string m) : msg(std::move(m)) {}
-    [[nodiscard]] const char* what() const noexcept override { return msg.c_str(); }
-};
+using cli::usage_error;
 
 constexpr const char* usage_text =
-    "usage: offloadkit-demo [--trace FILE] [--out DIR] [--json]\n"
+    "usage: offloadkit-demo [--trace FILE] [--out DIR] [--json]   (--flag value or --flag=value)\n"
     "  --trace FILE  a trace CSV (docs/trace-format.md); default: the bundled Fashion-MNIST trace\n"
     "  --out DIR     where the SVG figures and their JSON Lines go (created); default: out\n"
     "  --json        print one JSON object per table row instead of the readable tables\n";
@@ -69,26 +67,22 @@ struct settings {
 
 settings parse_args(int argc, char** argv) {
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view flag = argv[i];
+    cli::arg_reader args(argc, argv);
+    while (args.next()) {
+        const std::string flag = args.flag();
         if (flag == "--help" || flag == "-h") {
             std::fputs(usage_text, stdout);
             std::exit(0);
         }
         if (flag == "--json") {
+            args.no_value();
             s.json = true;
-            continue;
-        }
-        if (flag != "--trace" && flag != "--out") {
-            throw usage_error("unknown flag '" + std::string(flag) + "'");
-        }
-        if (i + 1 >= argc) {
-            throw usage_error(std::string(flag) + ": missing value");
-        }
-        if (flag == "--trace") {
-            s.trace_path = argv[++i];
+        } else if (flag == "--trace") {
+            s.trace_path = args.value();
+        } else if (flag == "--out") {
+            s.out = args.value();
         } else {
-            s.out = argv[++i];
+            cli::unknown_flag(flag, {"--trace", "--out", "--json", "--help"});
         }
     }
     return s;

@@ -38,7 +38,7 @@ struct calibration_row {
     calibration_report report;        ///< ECE, MCE and the bins, against npu_correct
 };
 
-/// Seed 000 Table I on a trace.
+/// CBO Table I on a trace.
 struct calibration_table {
     std::size_t split = 0;              ///< frames [0, split) fit the calibrators; [split, n) measure
     platt_calibrator platt;             ///< fitted on [0, split) (fit_trace_calibrator)

@@ -47,7 +47,7 @@
 
 namespace offloadkit::examples {
 
-/// Seed 000 §V-A's offloading resolutions (pixels per side of the square frame).
+/// CBO §V-A's offloading resolutions (pixels per side of the square frame).
 inline constexpr std::array<std::size_t, 5> paper_resolutions{45, 90, 134, 179, 224};
 
 /// The Fashion-MNIST equivalents: round(28 * R / 224).

@@ -7,7 +7,7 @@
  *        (ISO/IEC 15948 §9) and Huffman-only deflate (RFC 1951 dynamic blocks, no LZ77 matches —
  *        the stream zlib writes with strategy Z_HUFFMAN_ONLY).
  *
- * Seed 000 §V-A offloads frames "in the lossless PNG format". The generator needs the byte size of
+ * CBO §V-A offloads frames "in the lossless PNG format". The generator needs the byte size of
  * every frame at every resolution; png_size() computes exactly the size of the file png_encode()
  * writes, without writing it (the bit count of every block is a sum of frequency x code length).
  * The streams are valid deflate: the tests inflate them with the system's gzip.

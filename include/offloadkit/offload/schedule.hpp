@@ -63,7 +63,7 @@ namespace offloadkit {
 
 /// In which order cbo_schedule() processes the pending frames.
 enum class cbo_order {
-    /// Seed 000 Algorithm 1 as written: descending confidence (local_accuracy), ties by index;
+    /// CBO Algorithm 1 as written: descending confidence (local_accuracy), ties by index;
     /// the DP's timeline sends frames in that order.
     confidence,
     /// Arrival order (ties by index), with arrival dominance: the exact optimum over the window
@@ -333,7 +333,7 @@ inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offl
 }
 
 /**
- * @brief Seed 000 Algorithm 1 (the CBO algorithm) on the frames of `pb`, which are the k frames
+ * @brief CBO Algorithm 1 (the CBO algorithm) on the frames of `pb`, which are the k frames
  *        processed locally and not yet decided; returns the full plan plus θ and r_o.
  *
  * As written: frames sorted by descending confidence (here local_accuracy, the calibrated
