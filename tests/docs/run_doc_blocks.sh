@@ -44,7 +44,7 @@ export CMAKE_TOOLCHAIN_FILE="$scratch/fresh-machine.cmake"
 blocks_dir="$scratch/blocks"
 mkdir -p "$blocks_dir"
 declare -A doc_of
-for doc in README.md docs/*.md; do
+for doc in README.md $(cd "$root" && ls docs/*.md); do
   name=${doc//\//_}
   doc_of[$name]=$doc
   awk -v prefix="$blocks_dir/$name#" '
