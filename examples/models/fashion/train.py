@@ -11,7 +11,7 @@ writes, beside this script:
   models.json        input convention, class names, and the measured facts of each model
 and prints what it checked.  CPU only, seeded, torch.use_deterministic_algorithms(True),
 1 thread; data from the Debian package dataset-fashion-mnist, nothing downloaded.
-About 20 minutes on the 2-core development machine (most of it the server model).
+About 14 minutes on the shared 2-core development machine (server model 9 of them).
 
 Every exported model is loaded back through cv2.dnn (OpenCV 4.6, the library the C++ backend
 uses) and must give torch's logits within 1e-4 on all 10,000 test images; the script fails
@@ -174,7 +174,6 @@ def quantize(dep, xcal):
     int8 weights, int32 biases, per-tensor int8 activations whose ranges are the maxima over
     CALIBRATION_IMAGES training images; ReLU is the clamp at the zero point -128 of [0, max])."""
     f32 = np.float32
-    acts = {}
     with torch.no_grad():
         x = torch.from_numpy(xcal)
         a1 = torch.relu(dep.conv1(x))
