@@ -20,8 +20,11 @@
 #include <vector>
 
 #include "alloc/counting.hpp"
+#include "support/onnx_builder.hpp"
 
 namespace ok = offloadkit;
+using offloadkit::test_onnx::pb;
+using offloadkit::test_onnx::value_info;
 
 // ---- concepts ------------------------------------------------------------------------------------
 static_assert(ok::local_executor<ok::onnx_classifier, ok::image_view>);
@@ -137,44 +140,6 @@ std::string error_of(F&& f) {
 }
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// ---- a minimal protobuf writer, to build malformed models by hand --------------------------------
-struct pb {
-    std::vector<std::byte> b;
-    pb& varint(std::uint64_t v) {
-        do {
-            auto byte = static_cast<std::uint8_t>(v & 0x7F);
-            v >>= 7;
-            if (v != 0) {
-                byte |= 0x80;
-            }
-            b.push_back(static_cast<std::byte>(byte));
-        } while (v != 0);
-        return *this;
-    }
-    pb& key(std::uint32_t field, unsigned wire) { return varint((std::uint64_t{field} << 3) | wire); }
-    pb& u(std::uint32_t field, std::uint64_t v) { return key(field, 0).varint(v); }
-    pb& bytes(std::uint32_t field, std::span<const std::byte> data) {
-        key(field, 2).varint(data.size());
-        b.insert(b.end(), data.begin(), data.end());
-        return *this;
-    }
-    pb& str(std::uint32_t field, std::string_view s) {
-        return bytes(field, std::as_bytes(std::span<const char>(s.data(), s.size())));
-    }
-    pb& msg(std::uint32_t field, const pb& m) { return bytes(field, m.b); }
-};
-
-/// ValueInfoProto of a float tensor with static dims.
-pb value_info(std::string_view name, std::initializer_list<std::int64_t> dims) {
-    pb shape;
-    for (const auto d : dims) {
-        shape.msg(1, pb{}.u(1, static_cast<std::uint64_t>(d)));
-    }
-    pb tensor_type;
-    tensor_type.u(1, 1).msg(2, shape);
-    return pb{}.str(1, name).msg(2, pb{}.msg(1, tensor_type));
-}
 
 /// A one-node model y = x + w with initializer w: the payload of w is given as raw_data bytes.
 std::vector<std::byte> add_model(std::uint64_t w_dim, std::size_t raw_bytes) {
@@ -780,13 +745,16 @@ TEST_CASE("image_encoder: size_mode::estimate encodes one resolution and scales 
     const auto res = ok::square_sizes({15, 30, 60});
     ok::image_encoder exact({.resolutions = res});
     ok::image_encoder est({.resolutions = res, .sizes = ok::size_mode::estimate, .estimate_reference = 1,
-                           .estimate_refresh = 3});
+                           .estimate_refresh = 3, .estimate_drift = 1e9});
     std::vector<double> ea(3), eb(3), s(3);
     exact.sizes(a.view, ea);
+    CHECK(exact.last_sizes_exact());
     exact.sizes(b.view, eb);
     est.sizes(a.view, s);  // call 0: full encode, ratios from frame a
     CHECK(s == ea);
+    CHECK(est.last_sizes_exact());
     est.sizes(b.view, s);  // call 1: only resolution 1 encoded, ratios of frame a
+    CHECK_FALSE(est.last_sizes_exact());
     CHECK(s[1] == eb[1]);
     CHECK(s[0] == doctest::Approx(eb[1] * ea[0] / ea[1]).epsilon(1e-12));
     CHECK(s[2] == doctest::Approx(eb[1] * ea[2] / ea[1]).epsilon(1e-12));
@@ -794,10 +762,23 @@ TEST_CASE("image_encoder: size_mode::estimate encodes one resolution and scales 
     CHECK(s[2] == doctest::Approx(eb[1] * ea[2] / ea[1]).epsilon(1e-12));
     est.sizes(b.view, s);  // call 3: refresh -> exact for b, ratios from b
     CHECK(s == eb);
+    CHECK(est.last_sizes_exact());
     est.sizes(b.view, s);  // call 4: estimate with b's own ratios = exact up to rounding
+    CHECK_FALSE(est.last_sizes_exact());
     for (std::size_t r = 0; r < 3; ++r) {
         CHECK(s[r] == doctest::Approx(eb[r]).epsilon(1e-12));
     }
+
+    // A scene change: the reference size of b differs from a's by more than estimate_drift, so
+    // the call after a is a refresh (exact), not an estimate from a's ratios.
+    REQUIRE(std::fabs(eb[1] / ea[1] - 1.0) > 0.2);
+    ok::image_encoder drift({.resolutions = res, .sizes = ok::size_mode::estimate, .estimate_reference = 1});
+    drift.sizes(a.view, s);
+    drift.sizes(a.view, s);
+    CHECK_FALSE(drift.last_sizes_exact());
+    drift.sizes(b.view, s);
+    CHECK(drift.last_sizes_exact());
+    CHECK(s == eb);
 }
 
 TEST_CASE("image_encoder: invalid options, frames and resolutions are rejected") {

@@ -837,7 +837,7 @@ enum class image_format { png, jpeg };
 /// How image_encoder::sizes obtains S(I, r): encoding at every resolution, or an estimate.
 enum class size_mode {
     exact,    ///< m encodes per call: the sizes encode() would produce
-    estimate  ///< one encode (resolution `estimate_reference`) scaled by ratios refreshed every `estimate_refresh` calls
+    estimate  ///< one encode (resolution `estimate_reference`) scaled by ratios measured on a recent frame
 };
 
 /**
@@ -851,7 +851,8 @@ struct image_encoder_options {
     int jpeg_quality = 95;                 ///< 0..100 (OpenCV's default)
     size_mode sizes = size_mode::exact;
     std::size_t estimate_reference = 0;    ///< size_mode::estimate: the resolution encoded on every call
-    std::size_t estimate_refresh = 30;     ///< size_mode::estimate: every this many calls, encode all and refresh the ratios
+    std::size_t estimate_refresh = 30;     ///< size_mode::estimate: encode all and refresh the ratios at least every this many calls
+    double estimate_drift = 0.2;           ///< size_mode::estimate: ... and whenever the reference size moved by more than this fraction since the last refresh (a scene change)
 };
 
 /**
@@ -873,12 +874,14 @@ struct image_pyramid {
  * (alpha dropped; OpenCV's encoders take BGR order, so the file's colours are the frame's). For
  * an image_pyramid, level r must have exactly resolutions[r]'s size and is encoded as it is.
  *
- * sizes(): in size_mode::exact, m encodes per call. Measured (benchmarks/bench_onnx.cpp, this
- * machine) for a 224 px frame at 45/90/134/179/224 px: see docs/backends.md; PNG's cost is
- * dominated by zlib and grows with the level. size_mode::estimate encodes only resolution
- * `estimate_reference` and multiplies its size by per-resolution ratios S(r)/S(ref) measured on
- * the last frame for which all m were encoded (the first call and every `estimate_refresh`-th);
- * docs/backends.md gives the estimate's measured error on real video.
+ * sizes(): in size_mode::exact, m encodes per call (for a 224 px frame at 45/90/134/179/224 px,
+ * PNG level 1: ~8 ms of CPU on this machine, 25% of a core at 30 fps; docs/backends.md has the
+ * figures). size_mode::estimate encodes only resolution `estimate_reference` and multiplies its
+ * size by the ratios S(r)/S(ref) of the last frame for which all m were encoded: the first call,
+ * then whenever `estimate_refresh` calls have passed or the reference size has moved by more than
+ * `estimate_drift` (relative) since that frame — the reference size doubles as a scene-change
+ * detector. Measured on real video (docs/backends.md): ~1/12 of the exact cost, mean error under
+ * 1% on a static scene.
  *
  * encode() returns a view of the encoder's own buffer, valid until its next encode() (sizes()
  * uses another buffer). Allocation per call: libpng/libjpeg and zlib allocate their state
@@ -890,7 +893,7 @@ public:
     /**
      * @throws offloadkit::invalid_argument when resolutions is empty or a side is 0 or above
      *         2^20, png_compression is outside 0..9, jpeg_quality outside 0..100, the enums are
-     *         invalid, estimate_reference >= m or estimate_refresh == 0.
+     *         invalid, estimate_reference >= m, estimate_refresh == 0 or estimate_drift < 0.
      */
     explicit image_encoder(image_encoder_options options) : opt_(std::move(options)) {
         constexpr std::string_view fn = "image_encoder";
@@ -913,6 +916,8 @@ public:
         detail::require(opt_.estimate_reference < opt_.resolutions.size(), fn, "options.estimate_reference is ",
                 opt_.estimate_reference, ", expected < ", opt_.resolutions.size(), " (the number of resolutions)");
         detail::require(opt_.estimate_refresh >= 1, fn, "options.estimate_refresh is 0, expected >= 1");
+        detail::require(opt_.estimate_drift >= 0.0 && std::isfinite(opt_.estimate_drift), fn,
+                        "options.estimate_drift is ", opt_.estimate_drift, ", expected a finite number >= 0");
         if (opt_.format == image_format::png) {
             ext_ = ".png";
             params_ = {cv::IMWRITE_PNG_COMPRESSION, opt_.png_compression, cv::IMWRITE_PNG_STRATEGY,
@@ -924,6 +929,10 @@ public:
         ratios_.assign(opt_.resolutions.size(), 0.0);
         pending_.assign(opt_.resolutions.size(), 0.0);
     }
+
+    /// True when the last sizes() call encoded every resolution (always in size_mode::exact; on
+    /// refresh calls in size_mode::estimate), false when it estimated.
+    [[nodiscard]] bool last_sizes_exact() const noexcept { return last_exact_; }
 
     /// m, the number of resolutions.
     [[nodiscard]] std::size_t num_resolutions() const noexcept { return opt_.resolutions.size(); }
@@ -940,7 +949,7 @@ public:
         constexpr std::string_view fn = "image_encoder::sizes";
         check_bytes(bytes, fn);
         const detail::checked_image img = check_frame(frame, fn);
-        sizes_impl(bytes, fn, [&](std::size_t r) { return encode_into(img, frame.format, r, scratch_, fn); });
+        sizes_impl(bytes, [&](std::size_t r) { return encode_into(img, frame.format, r, scratch_, fn); });
     }
 
     /**
@@ -967,7 +976,7 @@ public:
         constexpr std::string_view fn = "image_encoder::sizes";
         check_bytes(bytes, fn);
         check_pyramid(frame, fn);
-        sizes_impl(bytes, fn, [&](std::size_t r) {
+        sizes_impl(bytes, [&](std::size_t r) {
             const detail::checked_image img = detail::check_image(frame.levels[r], fn);
             return encode_into(img, frame.levels[r].format, r, scratch_, fn);
         });
@@ -1013,28 +1022,35 @@ private:
     }
 
     /// Shared by both frame kinds: `encoded_size(r)` encodes resolution r and returns its size.
+    /// Writes `bytes` only after every encode succeeded.
     template <class EncodeSize>
-    void sizes_impl(std::span<double> bytes, std::string_view fn, EncodeSize&& encoded_size) {
-        (void)fn;
+    void sizes_impl(std::span<double> bytes, EncodeSize&& encoded_size) {
         const std::size_t m = num_resolutions();
-        const bool full = opt_.sizes == size_mode::exact || calls_ % opt_.estimate_refresh == 0;
+        const std::size_t ref = opt_.estimate_reference;
+        bool full = opt_.sizes == size_mode::exact || since_refresh_ >= opt_.estimate_refresh || ref_at_refresh_ <= 0.0;
+        double ref_size = 0.0;
+        if (!full) {
+            ref_size = static_cast<double>(encoded_size(ref));
+            full = std::fabs(ref_size / ref_at_refresh_ - 1.0) > opt_.estimate_drift;
+        }
         if (full) {
             for (std::size_t r = 0; r < m; ++r) {
-                pending_[r] = static_cast<double>(encoded_size(r));
+                pending_[r] = r == ref && ref_size > 0.0 ? ref_size : static_cast<double>(encoded_size(r));
             }
             if (opt_.sizes == size_mode::estimate) {
-                const double ref = pending_[opt_.estimate_reference];
+                ref_at_refresh_ = pending_[ref];
                 for (std::size_t r = 0; r < m; ++r) {
-                    ratios_[r] = pending_[r] / ref;
+                    ratios_[r] = pending_[r] / pending_[ref];
                 }
+                since_refresh_ = 0;
             }
         } else {
-            const double ref = static_cast<double>(encoded_size(opt_.estimate_reference));
             for (std::size_t r = 0; r < m; ++r) {
-                pending_[r] = r == opt_.estimate_reference ? ref : ref * ratios_[r];
+                pending_[r] = r == ref ? ref_size : ref_size * ratios_[r];
             }
         }
-        ++calls_;
+        ++since_refresh_;
+        last_exact_ = full;
         std::copy(pending_.begin(), pending_.end(), bytes.begin());
     }
 
@@ -1081,7 +1097,9 @@ private:
     std::vector<std::uint8_t> scratch_;
     std::vector<double> ratios_;
     std::vector<double> pending_;
-    std::size_t calls_ = 0;
+    std::size_t since_refresh_ = 0;  ///< sizes() calls since the ratios were measured
+    double ref_at_refresh_ = 0.0;    ///< the reference size on that frame (0: never measured)
+    bool last_exact_ = false;
 };
 
 // ==== decoder ====================================================================================
