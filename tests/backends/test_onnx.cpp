@@ -111,11 +111,11 @@ ok::image_preprocess spec_of(const std::string& key) {
     p.width = static_cast<std::size_t>(s[1]);
     p.channels = static_cast<std::size_t>(s[2]);
     p.order = s[3] == 0 ? ok::channel_order::rgb : ok::channel_order::bgr;
-    p.interp = static_cast<ok::interpolation>(static_cast<int>(s[4]));
+    p.interpolation = static_cast<ok::interpolation>(static_cast<int>(s[4]));
     p.scale = static_cast<float>(s[5]);
     for (std::size_t c = 0; c < 3; ++c) {
         p.mean[c] = static_cast<float>(s[6 + c]);
-        p.stddev[c] = static_cast<float>(s[9 + c]);
+        p.std[c] = static_cast<float>(s[9 + c]);
     }
     return p;
 }
@@ -470,10 +470,10 @@ TEST_CASE("onnx_classifier: a pre-processing that does not match the model's inp
                    "channels is 2"));
     CHECK(contains(error_of([] {
                        ok::image_preprocess p{.height = 12, .width = 12, .channels = 1};
-                       p.stddev[0] = 0.0F;
+                       p.std[0] = 0.0F;
                        ok::onnx_classifier clf(ok::onnx_model::load(model_path("tiny_gray.onnx")), p);
                    }),
-                   "preprocess.stddev[0] is 0"));
+                   "preprocess.std[0] is 0"));
 }
 
 TEST_CASE("onnx_classifier::infer: invalid frames and logits sizes are rejected with logits untouched") {
@@ -501,7 +501,7 @@ TEST_CASE("onnx_approx_executor: branch b gives what its own classifier gives; b
     std::vector<ok::onnx_classifier> branches;
     branches.emplace_back(ok::onnx_model::load(model_path("tiny_gray.onnx")), spec_of("img.gray_from_rgb"));
     ok::image_preprocess linear = spec_of("img.gray_from_rgb");
-    linear.interp = ok::interpolation::linear;
+    linear.interpolation = ok::interpolation::linear;
     branches.emplace_back(ok::onnx_model::load(model_path("tiny_gray.onnx")), linear);
     ok::onnx_approx_executor ex(std::move(branches));
     CHECK(ex.num_branches() == 2);

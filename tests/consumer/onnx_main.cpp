@@ -80,7 +80,7 @@ int main() {
         m.run(x, raw);
         ok::onnx_classifier npu(std::move(m), ok::image_preprocess{.height = 12, .width = 12, .channels = 1,
                                                                     .mean = {0.5F, 0.0F, 0.0F},
-                                                                    .stddev = {0.25F, 1.0F, 1.0F}});
+                                                                    .std = {0.25F, 1.0F, 1.0F}});
         static_assert(ok::local_executor<ok::onnx_classifier, ok::image_view>);
         const ok::image_view frame{px, 12, 12, ok::pixel_format::gray};
         std::vector<float> logits(npu.num_classes());

@@ -432,14 +432,14 @@ enum class interpolation { area, linear, nearest, cubic };
  * The steps, on the frame's 8 bits: (1) colour conversion with cv::cvtColor to the model's
  * channels — to gray (channels 1: ITU-R BT.601 luma, OpenCV's fixed-point weights), or to RGB or
  * BGR (channels 3: gray frames are replicated, alpha dropped); (2) cv::resize to width x height
- * with `interp` (skipped when the frame already has that size; rounding to 8 bits as OpenCV
- * does); (3) per channel c, in float: x = (p * scale - mean[c]) / stddev[c], written planar
+ * with `interpolation` (skipped when the frame already has that size; rounding to 8 bits as OpenCV
+ * does); (3) per channel c, in float: x = (p * scale - mean[c]) / std[c], written planar
  * (NCHW). Golden vectors: tests/data/onnx/make_onnx_golden.py does the same with cv2 + numpy.
  *
  * @code
  * ok::image_preprocess pre{.height = 224, .width = 224, .channels = 3, .order = ok::channel_order::rgb,
- *                          .interp = ok::interpolation::area, .scale = 1.0F / 255.0F,
- *                          .mean = {0.485F, 0.456F, 0.406F}, .stddev = {0.229F, 0.224F, 0.225F}};
+ *                          .interpolation = ok::interpolation::area, .scale = 1.0F / 255.0F,
+ *                          .mean = {0.485F, 0.456F, 0.406F}, .std = {0.229F, 0.224F, 0.225F}};
  * @endcode
  */
 struct image_preprocess {
@@ -447,10 +447,10 @@ struct image_preprocess {
     std::size_t width = 0;                   ///< model input width W
     std::size_t channels = 3;                ///< C: 1 (gray) or 3
     channel_order order = channel_order::rgb;  ///< for channels == 3
-    interpolation interp = interpolation::area;
+    offloadkit::interpolation interpolation = offloadkit::interpolation::area;  ///< resampling filter
     float scale = 1.0F / 255.0F;             ///< applied to the 8-bit value first
     std::array<float, 3> mean{0.0F, 0.0F, 0.0F};    ///< per channel (only [0] for gray)
-    std::array<float, 3> stddev{1.0F, 1.0F, 1.0F};  ///< per channel, non-zero
+    std::array<float, 3> std{1.0F, 1.0F, 1.0F};  ///< per channel, non-zero
 
     /// channels * height * width: the float count preprocess() writes.
     [[nodiscard]] std::size_t element_count() const noexcept { return channels * height * width; }
@@ -458,7 +458,7 @@ struct image_preprocess {
     /**
      * @brief Converts `frame` into `out` (element_count() floats, NCHW with N = 1).
      * @throws offloadkit::invalid_argument for invalid options (sizes 0 or above 2^20, channels
-     *         other than 1 or 3, non-finite scale/mean, stddev 0 or non-finite), an invalid frame
+     *         other than 1 or 3, non-finite scale/mean, std 0 or non-finite), an invalid frame
      *         (kernels/image.hpp rules) or out.size() != element_count(); `out` untouched then.
      * Complexity O(frame pixels + H W C). Allocates two temporary 8-bit images per call;
      * onnx_classifier / onnx_feature_extractor keep theirs between calls.
@@ -480,15 +480,15 @@ inline void check_preprocess(const image_preprocess& p, std::string_view functio
     detail::require(p.channels == 1 || p.channels == 3, function, "preprocess.channels is ", p.channels, ", expected 1 or 3");
     detail::require(p.order == channel_order::rgb || p.order == channel_order::bgr, function,
             "preprocess.order is not a channel_order value");
-    detail::require(p.interp == interpolation::area || p.interp == interpolation::linear ||
-                p.interp == interpolation::nearest || p.interp == interpolation::cubic,
-            function, "preprocess.interp is not an interpolation value");
+    detail::require(p.interpolation == interpolation::area || p.interpolation == interpolation::linear ||
+                p.interpolation == interpolation::nearest || p.interpolation == interpolation::cubic,
+            function, "preprocess.interpolation is not an interpolation value");
     detail::require_finite(p.scale, function, "preprocess.scale");
     for (std::size_t c = 0; c < p.channels; ++c) {
         detail::require(std::isfinite(p.mean[c]), function, arg_at{"preprocess.mean", c}, " is ", p.mean[c],
                 ", expected a finite number");
-        detail::require(std::isfinite(p.stddev[c]) && p.stddev[c] != 0.0F, function, arg_at{"preprocess.stddev", c}, " is ",
-                p.stddev[c], ", expected a finite non-zero number");
+        detail::require(std::isfinite(p.std[c]) && p.std[c] != 0.0F, function, arg_at{"preprocess.std", c}, " is ",
+                p.std[c], ", expected a finite non-zero number");
     }
 }
 
@@ -544,7 +544,7 @@ inline void preprocess_into(const image_preprocess& p, const image_view& frame, 
             cur = &ws.converted;
         }
         if (cur->rows != h || cur->cols != w) {
-            cv::resize(*cur, ws.resized, cv::Size(w, h), 0.0, 0.0, cv_interpolation(p.interp));
+            cv::resize(*cur, ws.resized, cv::Size(w, h), 0.0, 0.0, cv_interpolation(p.interpolation));
             cur = &ws.resized;
         }
         const std::size_t ch = p.channels;
@@ -552,7 +552,7 @@ inline void preprocess_into(const image_preprocess& p, const image_view& frame, 
         for (std::size_t c = 0; c < ch; ++c) {
             const float scale = p.scale;
             const float mean = p.mean[c];
-            const float sd = p.stddev[c];
+            const float sd = p.std[c];
             float* dst = out + c * plane;
             for (std::size_t y = 0; y < p.height; ++y) {
                 const std::uint8_t* row = cur->ptr<std::uint8_t>(static_cast<int>(y)) + c;
