@@ -702,7 +702,9 @@ public:
         }
     }
 
+    /// Number of logits run() writes (the same for every branch).
     [[nodiscard]] std::size_t num_classes() const noexcept { return branches_[0].num_classes(); }
+    /// Number of approximation branches; run() takes branch indices below it.
     [[nodiscard]] std::size_t num_branches() const noexcept { return branches_.size(); }
 
     /**
@@ -750,6 +752,7 @@ public:
         return runner_.run(frame, features, "onnx_feature_extractor::extract", "features");
     }
 
+    /// Part 1's model (e.g. to call set_threads) and its pre-processing.
     [[nodiscard]] onnx_model& model() noexcept { return runner_.model(); }
     [[nodiscard]] const onnx_model& model() const noexcept { return runner_.model(); }
     [[nodiscard]] const image_preprocess& preprocessing() const noexcept { return runner_.preprocessing(); }
@@ -786,7 +789,9 @@ public:
                 part1.model().name(), "') output shape ", detail::shape_text(part1.feature_shape()));
     }
 
+    /// Number of features infer() reads (part 2's input element count).
     [[nodiscard]] std::size_t feature_count() const noexcept { return model_.input_size(); }
+    /// Number of logits infer() writes.
     [[nodiscard]] std::size_t num_classes() const noexcept { return model_.output_size(); }
 
     /**
@@ -805,6 +810,7 @@ public:
         return model_.forward_into(features.data(), logits, fn, t0);
     }
 
+    /// Part 2's model (e.g. to call set_threads).
     [[nodiscard]] onnx_model& model() noexcept { return model_; }
     [[nodiscard]] const onnx_model& model() const noexcept { return model_; }
 
@@ -936,6 +942,7 @@ public:
 
     /// m, the number of resolutions.
     [[nodiscard]] std::size_t num_resolutions() const noexcept { return opt_.resolutions.size(); }
+    /// The options the encoder was built with.
     [[nodiscard]] const image_encoder_options& options() const noexcept { return opt_; }
 
     /**
@@ -1123,8 +1130,10 @@ public:
         return image_view{std::span<const std::uint8_t>(mat_.ptr<std::uint8_t>(), mat_.total() * mat_.elemSize()),
                           static_cast<std::size_t>(mat_.rows), static_cast<std::size_t>(mat_.cols), format_, 0};
     }
+    /// Rows and columns (0 for a default-constructed image).
     [[nodiscard]] std::size_t height() const noexcept { return static_cast<std::size_t>(mat_.rows); }
     [[nodiscard]] std::size_t width() const noexcept { return static_cast<std::size_t>(mat_.cols); }
+    /// pixel_format::gray or pixel_format::bgr.
     [[nodiscard]] pixel_format format() const noexcept { return format_; }
 
 private:
