@@ -28,9 +28,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -118,12 +118,14 @@ void BM_run_vs_bare(benchmark::State& state) {
 void BM_infer_vs_bare(benchmark::State& state) {
     const bool big = state.range(0) == 1;
     const auto bytes = model_bytes(state.range(0));
-    const ok::image_preprocess pre = big ? ok::image_preprocess{.height = 224, .width = 224, .channels = 3,
-                                                                .mean = {0.485F, 0.456F, 0.406F},
-                                                                .std = {0.229F, 0.224F, 0.225F}}
-                                         : ok::image_preprocess{.height = 12, .width = 12, .channels = 1,
-                                                                .mean = {0.5F, 0.0F, 0.0F},
-                                                                .std = {0.25F, 1.0F, 1.0F}};
+    const ok::image_preprocess pre =
+        big ? ok::image_preprocess{.height = 224,
+                                   .width = 224,
+                                   .channels = 3,
+                                   .mean = {0.485F, 0.456F, 0.406F},
+                                   .std = {0.229F, 0.224F, 0.225F}}
+            : ok::image_preprocess{
+                  .height = 12, .width = 12, .channels = 1, .mean = {0.5F, 0.0F, 0.0F}, .std = {0.25F, 1.0F, 1.0F}};
     ok::onnx_classifier clf(ok::onnx_model::load(bytes), pre);
     const std::size_t fh = big ? 224 : 20;
     const std::size_t fw = big ? 224 : 17;
@@ -305,7 +307,8 @@ void BM_size_estimate_error(benchmark::State& state) {
     o.sizes = ok::size_mode::estimate;
     o.estimate_reference = static_cast<std::size_t>(state.range(1));
     o.estimate_refresh = static_cast<std::size_t>(state.range(2));
-    o.estimate_drift = state.range(3) < 0 ? std::numeric_limits<double>::max() : static_cast<double>(state.range(3)) / 100.0;
+    o.estimate_drift =
+        state.range(3) < 0 ? std::numeric_limits<double>::max() : static_cast<double>(state.range(3)) / 100.0;
     std::vector<double> mean(5, 0.0);
     std::vector<double> all;
     std::size_t estimated = 0;

@@ -99,8 +99,9 @@ golden_frame frame_of(const std::string& key) {
     const auto& px = g(key + ".pixels");
     golden_frame f;
     f.pixels.assign(px.begin(), px.end());
-    f.view = ok::image_view{f.pixels, static_cast<std::size_t>(meta[0]), static_cast<std::size_t>(meta[1]),
-                            static_cast<ok::pixel_format>(static_cast<int>(meta[2])), static_cast<std::size_t>(meta[3])};
+    f.view =
+        ok::image_view{f.pixels, static_cast<std::size_t>(meta[0]), static_cast<std::size_t>(meta[1]),
+                       static_cast<ok::pixel_format>(static_cast<int>(meta[2])), static_cast<std::size_t>(meta[3])};
     return f;
 }
 
@@ -159,7 +160,8 @@ std::vector<std::byte> pad_model(std::int64_t p) {
     std::vector<std::byte> raw(64, std::byte{0});
     for (const int i : {6, 7}) {  // end padding of the two spatial axes
         for (int k = 0; k < 8; ++k) {
-            raw[static_cast<std::size_t>(i * 8 + k)] = static_cast<std::byte>((static_cast<std::uint64_t>(p) >> (8 * k)) & 0xFF);
+            raw[static_cast<std::size_t>(i * 8 + k)] =
+                static_cast<std::byte>((static_cast<std::uint64_t>(p) >> (8 * k)) & 0xFF);
         }
     }
     pb pads;
@@ -167,7 +169,10 @@ std::vector<std::byte> pad_model(std::int64_t p) {
     pb node;
     node.str(1, "x").str(1, "pads").str(2, "y").str(4, "Pad");
     pb graph;
-    graph.msg(1, node).str(2, "g").msg(5, pads).msg(11, value_info("x", {1, 1, 2, 2}))
+    graph.msg(1, node)
+        .str(2, "g")
+        .msg(5, pads)
+        .msg(11, value_info("x", {1, 1, 2, 2}))
         .msg(12, value_info("y", {1, 1, 2 + p, 2 + p}));
     pb model;
     model.u(1, 6).msg(8, pb{}.u(2, 11)).msg(7, graph);
@@ -426,19 +431,18 @@ TEST_CASE("onnx_model::run allocates exactly as often as a bare cv::dnn setInput
 
 // ==== pre-processing and the classifier ===========================================================
 
-TEST_CASE("image_preprocess: equals cv2.cvtColor + cv2.resize + float32 normalisation, classifier equals torch and cv2.dnn") {
+TEST_CASE(
+    "image_preprocess: equals cv2.cvtColor + cv2.resize + float32 normalisation, classifier equals torch and cv2.dnn") {
     struct image_case {
         const char* key;
         const char* model;
     };
-    for (const image_case c : {image_case{"img.gray_from_rgb", "tiny_gray.onnx"},
-                               image_case{"img.gray_from_bgra_padded", "tiny_gray.onnx"},
-                               image_case{"img.gray_from_gray_linear", "tiny_gray.onnx"},
-                               image_case{"img.gray_same_size", "tiny_gray.onnx"},
-                               image_case{"img.rgb_from_bgra_padded", "tiny_rgb.onnx"},
-                               image_case{"img.rgb_from_rgb_cubic", "tiny_rgb.onnx"},
-                               image_case{"img.bgr_order_from_rgba", "tiny_rgb.onnx"},
-                               image_case{"img.rgb_from_gray_nearest", "tiny_rgb.onnx"}}) {
+    for (const image_case c :
+         {image_case{"img.gray_from_rgb", "tiny_gray.onnx"}, image_case{"img.gray_from_bgra_padded", "tiny_gray.onnx"},
+          image_case{"img.gray_from_gray_linear", "tiny_gray.onnx"}, image_case{"img.gray_same_size", "tiny_gray.onnx"},
+          image_case{"img.rgb_from_bgra_padded", "tiny_rgb.onnx"},
+          image_case{"img.rgb_from_rgb_cubic", "tiny_rgb.onnx"}, image_case{"img.bgr_order_from_rgba", "tiny_rgb.onnx"},
+          image_case{"img.rgb_from_gray_nearest", "tiny_rgb.onnx"}}) {
         CAPTURE(c.key);
         const golden_frame f = frame_of(c.key);
         const ok::image_preprocess pre = spec_of(c.key);
@@ -567,8 +571,8 @@ TEST_CASE("split CNN: part 1 on a frame and part 2 on its features equal torch a
 TEST_CASE("split CNN: a part 2 whose input is not part 1's output is rejected naming both shapes") {
     ok::onnx_feature_extractor fe(ok::onnx_model::load(model_path("tiny_gray.onnx")),
                                   ok::image_preprocess{.height = 12, .width = 12, .channels = 1});
-    const std::string e = error_of(
-        [&] { ok::onnx_feature_inference fi(ok::onnx_model::load(model_path("split_part2.onnx")), fe); });
+    const std::string e =
+        error_of([&] { ok::onnx_feature_inference fi(ok::onnx_model::load(model_path("split_part2.onnx")), fe); });
     CHECK(contains(e, "input shape [1, 3, 10, 10] does not match part 1"));
     CHECK(contains(e, "output shape [1, 5]"));
 }
@@ -593,7 +597,8 @@ test_frame textured(std::size_t h, std::size_t w, ok::pixel_format fmt, std::siz
         for (std::size_t x = 0; x < w; ++x) {
             for (std::size_t c = 0; c < ch; ++c) {
                 state = state * 1664525u + 1013904223u;
-                const int v = static_cast<int>((x * 5 + y * 3 + c * 40) % 256) + static_cast<int>((state >> 24) % 9) - 4;
+                const int v =
+                    static_cast<int>((x * 5 + y * 3 + c * 40) % 256) + static_cast<int>((state >> 24) % 9) - 4;
                 f.px[y * stride + x * ch + c] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
             }
         }
@@ -610,10 +615,17 @@ cv::Mat stored_pixels(const ok::image_view& v) {
                       const_cast<std::uint8_t*>(v.pixels.data()), stride);
     cv::Mat out;
     switch (v.format) {
-        case ok::pixel_format::rgb: cv::cvtColor(src, out, cv::COLOR_RGB2BGR); break;
-        case ok::pixel_format::rgba: cv::cvtColor(src, out, cv::COLOR_RGBA2BGR); break;
-        case ok::pixel_format::bgra: cv::cvtColor(src, out, cv::COLOR_BGRA2BGR); break;
-        default: out = src.clone();
+        case ok::pixel_format::rgb:
+            cv::cvtColor(src, out, cv::COLOR_RGB2BGR);
+            break;
+        case ok::pixel_format::rgba:
+            cv::cvtColor(src, out, cv::COLOR_RGBA2BGR);
+            break;
+        case ok::pixel_format::bgra:
+            cv::cvtColor(src, out, cv::COLOR_BGRA2BGR);
+            break;
+        default:
+            out = src.clone();
     }
     return out;
 }
@@ -672,10 +684,10 @@ TEST_CASE("image_encoder::sizes equals the sizes of the real encodes, and cv2.im
         ok::image_format format;
         int level_or_quality;
     };
-    for (const fmt_case c : {fmt_case{"encoder.png1", ok::image_format::png, 1},
-                             fmt_case{"encoder.png6", ok::image_format::png, 6},
-                             fmt_case{"encoder.jpeg50", ok::image_format::jpeg, 50},
-                             fmt_case{"encoder.jpeg95", ok::image_format::jpeg, 95}}) {
+    for (const fmt_case c :
+         {fmt_case{"encoder.png1", ok::image_format::png, 1}, fmt_case{"encoder.png6", ok::image_format::png, 6},
+          fmt_case{"encoder.jpeg50", ok::image_format::jpeg, 50},
+          fmt_case{"encoder.jpeg95", ok::image_format::jpeg, 95}}) {
         CAPTURE(c.key);
         ok::image_encoder_options o{.resolutions = res, .format = c.format};
         if (c.format == ok::image_format::png) {
@@ -744,8 +756,11 @@ TEST_CASE("image_encoder: size_mode::estimate encodes one resolution and scales 
     const test_frame b = textured(60, 60, ok::pixel_format::gray);
     const auto res = ok::square_sizes({15, 30, 60});
     ok::image_encoder exact({.resolutions = res});
-    ok::image_encoder est({.resolutions = res, .sizes = ok::size_mode::estimate, .estimate_reference = 1,
-                           .estimate_refresh = 3, .estimate_drift = 1e9});
+    ok::image_encoder est({.resolutions = res,
+                           .sizes = ok::size_mode::estimate,
+                           .estimate_reference = 1,
+                           .estimate_refresh = 3,
+                           .estimate_drift = 1e9});
     std::vector<double> ea(3), eb(3), s(3);
     exact.sizes(a.view, ea);
     CHECK(exact.last_sizes_exact());
@@ -783,16 +798,23 @@ TEST_CASE("image_encoder: size_mode::estimate encodes one resolution and scales 
 
 TEST_CASE("image_encoder: invalid options, frames and resolutions are rejected") {
     CHECK(contains(error_of([] { ok::image_encoder e({}); }), "resolutions is empty"));
-    CHECK(contains(error_of([] { ok::image_encoder e({.resolutions = {{0, 4}}}); }), "options.resolutions[0] is 0 x 4"));
-    CHECK(contains(error_of([] { ok::image_encoder e({.resolutions = {{4, 4}}, .png_compression = 10}); }),
-                   "png_compression is 10"));
-    CHECK(contains(error_of([] { ok::image_encoder e({.resolutions = {{4, 4}}, .jpeg_quality = -1}); }),
-                   "jpeg_quality is -1"));
     CHECK(contains(error_of([] {
-                       ok::image_encoder e({.resolutions = {{4, 4}}, .sizes = ok::size_mode::estimate,
-                                            .estimate_reference = 1});
+                       ok::image_encoder e({.resolutions = {{0, 4}}});
                    }),
-                   "estimate_reference is 1"));
+                   "options.resolutions[0] is 0 x 4"));
+    CHECK(contains(error_of([] {
+                       ok::image_encoder e({.resolutions = {{4, 4}}, .png_compression = 10});
+                   }),
+                   "png_compression is 10"));
+    CHECK(contains(error_of([] {
+                       ok::image_encoder e({.resolutions = {{4, 4}}, .jpeg_quality = -1});
+                   }),
+                   "jpeg_quality is -1"));
+    CHECK(contains(
+        error_of([] {
+            ok::image_encoder e({.resolutions = {{4, 4}}, .sizes = ok::size_mode::estimate, .estimate_reference = 1});
+        }),
+        "estimate_reference is 1"));
     ok::image_encoder enc({.resolutions = {{4, 4}, {8, 8}}});
     const test_frame f = textured(8, 8, ok::pixel_format::rgb);
     CHECK(contains(error_of([&] { (void)enc.encode(f.view, 2); }), "resolution is 2, expected < 2"));

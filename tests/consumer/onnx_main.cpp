@@ -2,8 +2,8 @@
 // ../shared/API.md on the tiny committed models (tests/data/onnx/) and checks each result:
 // the raw model against cv2.dnn's golden output, the classifier against the same model run raw
 // on the pre-processed frame, and a PNG round trip. Exits non-zero on any mismatch.
-#include <offloadkit/offloadkit.hpp>
 #include <offloadkit/backends/onnx.hpp>
+#include <offloadkit/offloadkit.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -78,9 +78,10 @@ int main() {
         }
         std::vector<float> raw(n_out);
         m.run(x, raw);
-        ok::onnx_classifier npu(std::move(m), ok::image_preprocess{.height = 12, .width = 12, .channels = 1,
-                                                                    .mean = {0.5F, 0.0F, 0.0F},
-                                                                    .std = {0.25F, 1.0F, 1.0F}});
+        ok::onnx_classifier npu(
+            std::move(m),
+            ok::image_preprocess{
+                .height = 12, .width = 12, .channels = 1, .mean = {0.5F, 0.0F, 0.0F}, .std = {0.25F, 1.0F, 1.0F}});
         static_assert(ok::local_executor<ok::onnx_classifier, ok::image_view>);
         const ok::image_view frame{px, 12, 12, ok::pixel_format::gray};
         std::vector<float> logits(npu.num_classes());

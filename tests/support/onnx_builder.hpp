@@ -103,7 +103,8 @@ inline std::vector<std::byte> cnn(std::int64_t side) {
     const char* w_name[3] = {"w1", "w2", "w3"};
     const char* b_name[3] = {"b1", "b2", "b3"};
     for (int l = 0; l < 3; ++l) {
-        const auto w = weights(static_cast<std::size_t>(ch[l + 1] * ch[l] * 9), 11u + static_cast<std::uint32_t>(l), 0.2F);
+        const auto w =
+            weights(static_cast<std::size_t>(ch[l + 1] * ch[l] * 9), 11u + static_cast<std::uint32_t>(l), 0.2F);
         const auto bias = weights(static_cast<std::size_t>(ch[l + 1]), 21u + static_cast<std::uint32_t>(l), 0.05F);
         graph.msg(5, float_tensor(w_name[l], {ch[l + 1], ch[l], 3, 3}, w));
         graph.msg(5, float_tensor(b_name[l], {ch[l + 1]}, bias));
@@ -120,7 +121,11 @@ inline std::vector<std::byte> cnn(std::int64_t side) {
     const auto fw = weights(10 * 64, 31u, 0.3F);
     const auto fb = weights(10, 32u, 0.1F);
     graph.msg(5, float_tensor("fw", {10, 64}, fw)).msg(5, float_tensor("fb", {10}, fb));
-    graph.msg(1, pb{}.str(1, "flat").str(1, "fw").str(1, "fb").str(2, "logits").str(4, "Gemm")
+    graph.msg(1, pb{}.str(1, "flat")
+                     .str(1, "fw")
+                     .str(1, "fb")
+                     .str(2, "logits")
+                     .str(4, "Gemm")
                      .msg(5, int_attribute("transB", 1)));
     graph.str(2, "cnn").msg(11, value_info("x", {1, 3, side, side})).msg(12, value_info("logits", {1, 10}));
     return model(graph);

@@ -14,12 +14,12 @@
  * | class                    | concept it models                                   | paper |
  * |--------------------------|-----------------------------------------------------|-------|
  * | onnx_model               | (raw tensors in, tensor out)                        | — |
- * | onnx_classifier          | local_executor<onnx_classifier, image_view>         | CBO §III (the NPU model), §IV (server) |
- * | onnx_approx_executor     | approx_executor<onnx_approx_executor, image_view>   | ApproxNet §4.1 (approximation branches) |
- * | onnx_feature_extractor   | feature_extractor<onnx_feature_extractor, image_view> | AMVP §IV-B, Fig. 6 (FE part) |
- * | onnx_feature_inference   | feature_inference<onnx_feature_inference>           | AMVP §IV-B (FI part) |
- * | image_encoder            | frame_encoder<image_encoder, image_view> and <…, image_pyramid> | CBO §V-A (PNG frames at m resolutions) |
- * | decode_image             | (the server side of image_encoder)                  | — |
+ * | onnx_classifier          | local_executor<onnx_classifier, image_view>         | CBO §III (the NPU model), §IV
+ * (server) | | onnx_approx_executor     | approx_executor<onnx_approx_executor, image_view>   | ApproxNet §4.1
+ * (approximation branches) | | onnx_feature_extractor   | feature_extractor<onnx_feature_extractor, image_view> | AMVP
+ * §IV-B, Fig. 6 (FE part) | | onnx_feature_inference   | feature_inference<onnx_feature_inference>           | AMVP
+ * §IV-B (FI part) | | image_encoder            | frame_encoder<image_encoder, image_view> and <…, image_pyramid> | CBO
+ * §V-A (PNG frames at m resolutions) | | decode_image             | (the server side of image_encoder) | — |
  *
  * Errors: every rejected input (a missing, truncated or corrupt model file, a model without
  * exactly one input and one output, a frame of the wrong format or size, non-finite outputs,
@@ -98,7 +98,7 @@ using onnx_clock = std::chrono::steady_clock;
         throw;
     } catch (const cv::Exception& e) {
         detail::fail(function, "'", name, "': OpenCV failed to ", what, ": ", e.err.empty() ? e.msg : e.err,
-             e.func.empty() ? "" : " (in ", e.func, e.func.empty() ? "" : ")");
+                     e.func.empty() ? "" : " (in ", e.func, e.func.empty() ? "" : ")");
     } catch (const std::exception& e) {
         detail::fail(function, "'", name, "': OpenCV failed to ", what, ": ", e.what());
     }
@@ -106,8 +106,8 @@ using onnx_clock = std::chrono::steady_clock;
 
 /// A cv::Mat header over an 8-bit image_view (no copy; OpenCV only reads it).
 [[nodiscard]] inline cv::Mat as_mat(const checked_image& img) {
-    return cv::Mat(static_cast<int>(img.height), static_cast<int>(img.width),
-                   CV_8UC(static_cast<int>(img.channels)), const_cast<std::uint8_t*>(img.data), img.stride);
+    return cv::Mat(static_cast<int>(img.height), static_cast<int>(img.width), CV_8UC(static_cast<int>(img.channels)),
+                   const_cast<std::uint8_t*>(img.data), img.stride);
 }
 
 /// image_view sizes beyond this are rejected before they reach OpenCV's int-sized Mats.
@@ -244,10 +244,10 @@ public:
      */
     double run(std::span<const float> in, std::span<float> out) {
         const auto t0 = detail::onnx_clock::now();
-        detail::require(in.size() == input_size_, "onnx_model::run", "'", name_, "': in has size ", in.size(), ", expected ",
-                input_size_, " (input ", detail::shape_text(input_shape_), ")");
+        detail::require(in.size() == input_size_, "onnx_model::run", "'", name_, "': in has size ", in.size(),
+                        ", expected ", input_size_, " (input ", detail::shape_text(input_shape_), ")");
         detail::require(out.size() == output_size_, "onnx_model::run", "'", name_, "': out has size ", out.size(),
-                ", expected ", output_size_, " (output ", detail::shape_text(output_shape_), ")");
+                        ", expected ", output_size_, " (output ", detail::shape_text(output_shape_), ")");
         return forward_into(in.data(), out, "onnx_model::run", t0);
     }
 
@@ -261,15 +261,15 @@ private:
         constexpr std::string_view fn = "onnx_model::load";
         const detail::onnx_proto::model_summary summary = detail::onnx_proto::check_model(bytes, fn, name);
         if (summary.inputs.size() != 1 || summary.outputs.size() != 1) {
-            detail::fail(fn, "'", name, "': the model has ", summary.inputs.size(), " input(s) and ", summary.outputs.size(),
-                 " output(s), expected exactly one of each");
+            detail::fail(fn, "'", name, "': the model has ", summary.inputs.size(), " input(s) and ",
+                         summary.outputs.size(), " output(s), expected exactly one of each");
         }
         const auto& in = summary.inputs[0];
         const auto& out = summary.outputs[0];
         detail::require(in.elem_type == 1, fn, "'", name, "': input '", in.name, "' has element type ", in.elem_type,
-                ", expected 1 (float)");
-        detail::require(out.elem_type == 1, fn, "'", name, "': output '", out.name, "' has element type ", out.elem_type,
-                ", expected 1 (float)");
+                        ", expected 1 (float)");
+        detail::require(out.elem_type == 1, fn, "'", name, "': output '", out.name, "' has element type ",
+                        out.elem_type, ", expected 1 (float)");
         detail::require(!in.dims.empty(), fn, "'", name, "': input '", in.name, "' is a scalar, expected a tensor");
 
         onnx_model m;
@@ -282,12 +282,13 @@ private:
             std::int64_t v = d.value;
             if (d.symbolic || v == 0) {
                 detail::require(i == 0, fn, "'", m.name_, "': input '", in.name, "' dimension ", i,
-                        " is symbolic or 0; only the first (batch) dimension may be, the others must be fixed");
+                                " is symbolic or 0; only the first (batch) dimension may be, the others must be fixed");
                 v = 1;
             }
             m.input_shape_.push_back(v);
             const auto uv = static_cast<std::size_t>(v);
-            detail::require(total <= max_tensor_elements / uv, fn, "'", m.name_, "': input '", in.name, "' has more than 2^26 elements");
+            detail::require(total <= max_tensor_elements / uv, fn, "'", m.name_, "': input '", in.name,
+                            "' has more than 2^26 elements");
             total *= uv;
         }
         m.input_size_ = total;
@@ -309,7 +310,7 @@ private:
             m.net_.setInput(cv::Mat(static_cast<int>(dims.size()), dims.data(), CV_32F, m.input_buffer_.data()));
             const cv::Mat result = m.net_.forward(m.output_name_);
             detail::require(result.type() == CV_32F, fn, "'", m.name_, "': output '", out.name,
-                    "' is not a float tensor in OpenCV (type ", result.type(), ")");
+                            "' is not a float tensor in OpenCV (type ", result.type(), ")");
             std::vector<std::int64_t> computed;
             for (int i = 0; i < result.dims; ++i) {
                 computed.push_back(result.size[i]);
@@ -327,14 +328,15 @@ private:
                 declared_total *= static_cast<std::size_t>(std::max<std::int64_t>(v, 1));
             }
             if (complete) {
-                detail::require(declared_total == m.output_size_, fn, "'", m.name_, "': output '", out.name, "' is declared ",
-                        detail::shape_text(declared), " but OpenCV computes ", detail::shape_text(computed));
+                detail::require(declared_total == m.output_size_, fn, "'", m.name_, "': output '", out.name,
+                                "' is declared ", detail::shape_text(declared), " but OpenCV computes ",
+                                detail::shape_text(computed));
                 m.output_shape_ = std::move(declared);
             } else {
                 m.output_shape_ = std::move(computed);
             }
-            detail::require(m.output_size_ >= 1 && m.output_size_ <= max_tensor_elements, fn, "'", m.name_, "': output '",
-                    out.name, "' has ", m.output_size_, " elements, expected 1 .. 2^26");
+            detail::require(m.output_size_ >= 1 && m.output_size_ <= max_tensor_elements, fn, "'", m.name_,
+                            "': output '", out.name, "' has ", m.output_size_, " elements, expected 1 .. 2^26");
         } catch (...) {
             detail::rethrow_as_invalid_argument(fn, m.name_, "run the model on zeros");
         }
@@ -357,8 +359,10 @@ private:
                 for (const int d : shape) {
                     detail::require(d >= 0, "onnx_model::load", "'", name_, "': OpenCV infers a negative dimension ", d,
                                     " for layer ", ids[l]);
-                    n = d == 0 ? 0 : (n > max_blob_elements / static_cast<std::uint64_t>(d) ? max_blob_elements + 1
-                                                                                             : n * static_cast<std::uint64_t>(d));
+                    n = d == 0 ? 0
+                               : (n > max_blob_elements / static_cast<std::uint64_t>(d)
+                                      ? max_blob_elements + 1
+                                      : n * static_cast<std::uint64_t>(d));
                 }
                 total += n;
                 detail::require(total <= max_blob_elements, "onnx_model::load", "'", name_,
@@ -385,18 +389,19 @@ private:
         cv::Mat result;
         try {
             apply_threads();
-            net_.setInput(cv::Mat(static_cast<int>(input_dims_.size()), input_dims_.data(), CV_32F,
-                                  const_cast<float*>(input)));
+            net_.setInput(
+                cv::Mat(static_cast<int>(input_dims_.size()), input_dims_.data(), CV_32F, const_cast<float*>(input)));
             result = net_.forward(output_name_);
         } catch (...) {
             detail::rethrow_as_invalid_argument(function, name_, "run the model");
         }
-        detail::require(result.type() == CV_32F && result.isContinuous() && result.total() == output_size_, function, "'",
-                name_, "': OpenCV returned an output of another type or size than at load");
+        detail::require(result.type() == CV_32F && result.isContinuous() && result.total() == output_size_, function,
+                        "'", name_, "': OpenCV returned an output of another type or size than at load");
         const float* r = result.ptr<float>();
         for (std::size_t i = 0; i < output_size_; ++i) {
             if (!std::isfinite(r[i])) [[unlikely]] {
-                detail::fail(function, "'", name_, "': output[", i, "] is ", r[i], " (the model produced a non-finite value)");
+                detail::fail(function, "'", name_, "': output[", i, "] is ", r[i],
+                             " (the model produced a non-finite value)");
             }
         }
         std::memcpy(out.data(), r, output_size_ * sizeof(float));
@@ -443,14 +448,14 @@ enum class interpolation { area, linear, nearest, cubic };
  * @endcode
  */
 struct image_preprocess {
-    std::size_t height = 0;                  ///< model input height H
-    std::size_t width = 0;                   ///< model input width W
-    std::size_t channels = 3;                ///< C: 1 (gray) or 3
-    channel_order order = channel_order::rgb;  ///< for channels == 3
+    std::size_t height = 0;                                                     ///< model input height H
+    std::size_t width = 0;                                                      ///< model input width W
+    std::size_t channels = 3;                                                   ///< C: 1 (gray) or 3
+    channel_order order = channel_order::rgb;                                   ///< for channels == 3
     offloadkit::interpolation interpolation = offloadkit::interpolation::area;  ///< resampling filter
-    float scale = 1.0F / 255.0F;             ///< applied to the 8-bit value first
-    std::array<float, 3> mean{0.0F, 0.0F, 0.0F};    ///< per channel (only [0] for gray)
-    std::array<float, 3> std{1.0F, 1.0F, 1.0F};  ///< per channel, non-zero
+    float scale = 1.0F / 255.0F;                                                ///< applied to the 8-bit value first
+    std::array<float, 3> mean{0.0F, 0.0F, 0.0F};                                ///< per channel (only [0] for gray)
+    std::array<float, 3> std{1.0F, 1.0F, 1.0F};                                 ///< per channel, non-zero
 
     /// channels * height * width: the float count preprocess() writes.
     [[nodiscard]] std::size_t element_count() const noexcept { return channels * height * width; }
@@ -476,28 +481,33 @@ struct preprocess_workspace {
 
 inline void check_preprocess(const image_preprocess& p, std::string_view function) {
     detail::require(p.height >= 1 && p.height <= max_image_side && p.width >= 1 && p.width <= max_image_side, function,
-            "preprocess size is ", p.height, " x ", p.width, ", expected 1 .. 2^20 each");
-    detail::require(p.channels == 1 || p.channels == 3, function, "preprocess.channels is ", p.channels, ", expected 1 or 3");
+                    "preprocess size is ", p.height, " x ", p.width, ", expected 1 .. 2^20 each");
+    detail::require(p.channels == 1 || p.channels == 3, function, "preprocess.channels is ", p.channels,
+                    ", expected 1 or 3");
     detail::require(p.order == channel_order::rgb || p.order == channel_order::bgr, function,
-            "preprocess.order is not a channel_order value");
+                    "preprocess.order is not a channel_order value");
     detail::require(p.interpolation == interpolation::area || p.interpolation == interpolation::linear ||
-                p.interpolation == interpolation::nearest || p.interpolation == interpolation::cubic,
-            function, "preprocess.interpolation is not an interpolation value");
+                        p.interpolation == interpolation::nearest || p.interpolation == interpolation::cubic,
+                    function, "preprocess.interpolation is not an interpolation value");
     detail::require_finite(p.scale, function, "preprocess.scale");
     for (std::size_t c = 0; c < p.channels; ++c) {
         detail::require(std::isfinite(p.mean[c]), function, arg_at{"preprocess.mean", c}, " is ", p.mean[c],
-                ", expected a finite number");
+                        ", expected a finite number");
         detail::require(std::isfinite(p.std[c]) && p.std[c] != 0.0F, function, arg_at{"preprocess.std", c}, " is ",
-                p.std[c], ", expected a finite non-zero number");
+                        p.std[c], ", expected a finite non-zero number");
     }
 }
 
 [[nodiscard]] inline int cv_interpolation(interpolation i) noexcept {
     switch (i) {
-        case interpolation::linear: return cv::INTER_LINEAR;
-        case interpolation::nearest: return cv::INTER_NEAREST;
-        case interpolation::cubic: return cv::INTER_CUBIC;
-        case interpolation::area: break;
+        case interpolation::linear:
+            return cv::INTER_LINEAR;
+        case interpolation::nearest:
+            return cv::INTER_NEAREST;
+        case interpolation::cubic:
+            return cv::INTER_CUBIC;
+        case interpolation::area:
+            break;
     }
     return cv::INTER_AREA;
 }
@@ -506,21 +516,31 @@ inline void check_preprocess(const image_preprocess& p, std::string_view functio
 [[nodiscard]] inline int conversion_code(pixel_format from, std::size_t channels, channel_order order) noexcept {
     if (channels == 1) {
         switch (from) {
-            case pixel_format::rgb: return cv::COLOR_RGB2GRAY;
-            case pixel_format::bgr: return cv::COLOR_BGR2GRAY;
-            case pixel_format::rgba: return cv::COLOR_RGBA2GRAY;
-            case pixel_format::bgra: return cv::COLOR_BGRA2GRAY;
-            case pixel_format::gray: return -1;
+            case pixel_format::rgb:
+                return cv::COLOR_RGB2GRAY;
+            case pixel_format::bgr:
+                return cv::COLOR_BGR2GRAY;
+            case pixel_format::rgba:
+                return cv::COLOR_RGBA2GRAY;
+            case pixel_format::bgra:
+                return cv::COLOR_BGRA2GRAY;
+            case pixel_format::gray:
+                return -1;
         }
         return -1;
     }
     const bool rgb = order == channel_order::rgb;
     switch (from) {
-        case pixel_format::rgb: return rgb ? -1 : cv::COLOR_RGB2BGR;
-        case pixel_format::bgr: return rgb ? cv::COLOR_BGR2RGB : -1;
-        case pixel_format::rgba: return rgb ? cv::COLOR_RGBA2RGB : cv::COLOR_RGBA2BGR;
-        case pixel_format::bgra: return rgb ? cv::COLOR_BGRA2RGB : cv::COLOR_BGRA2BGR;
-        case pixel_format::gray: return rgb ? cv::COLOR_GRAY2RGB : cv::COLOR_GRAY2BGR;
+        case pixel_format::rgb:
+            return rgb ? -1 : cv::COLOR_RGB2BGR;
+        case pixel_format::bgr:
+            return rgb ? cv::COLOR_BGR2RGB : -1;
+        case pixel_format::rgba:
+            return rgb ? cv::COLOR_RGBA2RGB : cv::COLOR_RGBA2BGR;
+        case pixel_format::bgra:
+            return rgb ? cv::COLOR_BGRA2RGB : cv::COLOR_BGRA2BGR;
+        case pixel_format::gray:
+            return rgb ? cv::COLOR_GRAY2RGB : cv::COLOR_GRAY2BGR;
     }
     return -1;
 }
@@ -530,8 +550,8 @@ inline void check_preprocess(const image_preprocess& p, std::string_view functio
 inline void preprocess_into(const image_preprocess& p, const image_view& frame, float* out, preprocess_workspace& ws,
                             std::string_view function) {
     const checked_image img = check_image(frame, function);
-    detail::require(img.height <= max_image_side && img.width <= max_image_side, function, "frame is ", img.height, " x ",
-            img.width, ", expected at most 2^20 per side");
+    detail::require(img.height <= max_image_side && img.width <= max_image_side, function, "frame is ", img.height,
+                    " x ", img.width, ", expected at most 2^20 per side");
     const int h = static_cast<int>(p.height);
     const int w = static_cast<int>(p.width);
     const cv::Mat* cur = nullptr;
@@ -571,8 +591,8 @@ inline void preprocess_into(const image_preprocess& p, const image_view& frame, 
 inline void image_preprocess::preprocess(const image_view& frame, std::span<float> out) const {
     constexpr std::string_view fn = "image_preprocess::preprocess";
     detail::check_preprocess(*this, fn);
-    detail::require(out.size() == element_count(), fn, "out has size ", out.size(), ", expected ", element_count(), " (",
-            channels, " x ", height, " x ", width, ")");
+    detail::require(out.size() == element_count(), fn, "out has size ", out.size(), ", expected ", element_count(),
+                    " (", channels, " x ", height, " x ", width, ")");
     detail::preprocess_workspace ws;
     std::vector<float> tmp(element_count());  // out stays untouched if OpenCV fails half-way
     detail::preprocess_into(*this, frame, tmp.data(), ws, fn);
@@ -597,20 +617,21 @@ public:
         : model_(std::move(model)), pre_(pre) {
         check_preprocess(pre_, function);
         const auto s = model_.input_shape();
-        const bool match = (s.size() == 4 && s[0] == 1 && s[1] == static_cast<std::int64_t>(pre_.channels) &&
-                            s[2] == static_cast<std::int64_t>(pre_.height) &&
-                            s[3] == static_cast<std::int64_t>(pre_.width)) ||
-                           (s.size() == 3 && s[0] == static_cast<std::int64_t>(pre_.channels) &&
-                            s[1] == static_cast<std::int64_t>(pre_.height) && s[2] == static_cast<std::int64_t>(pre_.width));
+        const bool match =
+            (s.size() == 4 && s[0] == 1 && s[1] == static_cast<std::int64_t>(pre_.channels) &&
+             s[2] == static_cast<std::int64_t>(pre_.height) && s[3] == static_cast<std::int64_t>(pre_.width)) ||
+            (s.size() == 3 && s[0] == static_cast<std::int64_t>(pre_.channels) &&
+             s[1] == static_cast<std::int64_t>(pre_.height) && s[2] == static_cast<std::int64_t>(pre_.width));
         detail::require(match, function, "'", model_.name(), "': input shape ", shape_text(s),
-                " does not match the pre-processing [1, ", pre_.channels, ", ", pre_.height, ", ", pre_.width,
-                "] (N, channels, height, width)");
+                        " does not match the pre-processing [1, ", pre_.channels, ", ", pre_.height, ", ", pre_.width,
+                        "] (N, channels, height, width)");
     }
 
     double run(const image_view& frame, std::span<float> out, std::string_view function, std::string_view out_name) {
         const auto t0 = onnx_clock::now();
         detail::require(out.size() == model_.output_size(), function, "'", model_.name(), "': ", out_name, " has size ",
-                out.size(), ", expected ", model_.output_size(), " (output ", shape_text(model_.output_shape()), ")");
+                        out.size(), ", expected ", model_.output_size(), " (output ", shape_text(model_.output_shape()),
+                        ")");
         float* input = model_.input_buffer().data();
         preprocess_into(pre_, frame, input, ws_, function);
         return model_.forward_into(input, out, function, t0);
@@ -650,8 +671,7 @@ public:
      * @throws offloadkit::invalid_argument for invalid options or when the model's input is not
      *         [1, C, H, W] (or [C, H, W]) of `pre` (both shapes are named).
      */
-    onnx_classifier(onnx_model model, image_preprocess pre)
-        : runner_(std::move(model), pre, "onnx_classifier") {}
+    onnx_classifier(onnx_model model, image_preprocess pre) : runner_(std::move(model), pre, "onnx_classifier") {}
 
     /// Number of logits infer() writes.
     [[nodiscard]] std::size_t num_classes() const noexcept { return runner_.model().output_size(); }
@@ -696,9 +716,9 @@ public:
         detail::require(!branches_.empty(), "onnx_approx_executor", "branches is empty");
         for (std::size_t b = 1; b < branches_.size(); ++b) {
             detail::require(branches_[b].num_classes() == branches_[0].num_classes(), "onnx_approx_executor",
-                    detail::arg_at{"branches", b}, " ('", branches_[b].model().name(), "') has ",
-                    branches_[b].num_classes(), " classes, branches[0] ('", branches_[0].model().name(), "') has ",
-                    branches_[0].num_classes());
+                            detail::arg_at{"branches", b}, " ('", branches_[b].model().name(), "') has ",
+                            branches_[b].num_classes(), " classes, branches[0] ('", branches_[0].model().name(),
+                            "') has ", branches_[0].num_classes());
         }
     }
 
@@ -715,7 +735,7 @@ public:
      */
     double run(const image_view& frame, std::size_t branch, std::span<float> logits) {
         detail::require(branch < branches_.size(), "onnx_approx_executor::run", "branch is ", branch, ", expected < ",
-                branches_.size());
+                        branches_.size());
         return branches_[branch].infer(frame, logits);
     }
 
@@ -741,7 +761,9 @@ public:
     /// Number of features extract() writes (the output's element count).
     [[nodiscard]] std::size_t feature_count() const noexcept { return runner_.model().output_size(); }
     /// The features' layout, e.g. [1, 32, 7, 7].
-    [[nodiscard]] std::span<const std::int64_t> feature_shape() const noexcept { return runner_.model().output_shape(); }
+    [[nodiscard]] std::span<const std::int64_t> feature_shape() const noexcept {
+        return runner_.model().output_shape();
+    }
 
     /**
      * @brief Runs part 1 on one frame.
@@ -784,9 +806,10 @@ public:
         };
         const auto a = strip(part1.feature_shape());
         const auto b = strip(model_.input_shape());
-        detail::require(std::equal(a.begin(), a.end(), b.begin(), b.end()), "onnx_feature_inference", "'", model_.name(),
-                "': input shape ", detail::shape_text(model_.input_shape()), " does not match part 1 ('",
-                part1.model().name(), "') output shape ", detail::shape_text(part1.feature_shape()));
+        detail::require(std::equal(a.begin(), a.end(), b.begin(), b.end()), "onnx_feature_inference", "'",
+                        model_.name(), "': input shape ", detail::shape_text(model_.input_shape()),
+                        " does not match part 1 ('", part1.model().name(), "') output shape ",
+                        detail::shape_text(part1.feature_shape()));
     }
 
     /// Number of features infer() reads (part 2's input element count).
@@ -803,10 +826,10 @@ public:
         const auto t0 = detail::onnx_clock::now();
         constexpr std::string_view fn = "onnx_feature_inference::infer";
         detail::require(features.size() == model_.input_size(), fn, "'", model_.name(), "': features has size ",
-                features.size(), ", expected ", model_.input_size(), " (input ", detail::shape_text(model_.input_shape()),
-                ")");
-        detail::require(logits.size() == model_.output_size(), fn, "'", model_.name(), "': logits has size ", logits.size(),
-                ", expected ", model_.output_size());
+                        features.size(), ", expected ", model_.input_size(), " (input ",
+                        detail::shape_text(model_.input_shape()), ")");
+        detail::require(logits.size() == model_.output_size(), fn, "'", model_.name(), "': logits has size ",
+                        logits.size(), ", expected ", model_.output_size());
         return model_.forward_into(features.data(), logits, fn, t0);
     }
 
@@ -851,14 +874,16 @@ enum class size_mode {
  *        which sets the bandwidth regime of its figures.
  */
 struct image_encoder_options {
-    std::vector<image_size> resolutions;   ///< the m resolutions, index r = 0 .. m-1
+    std::vector<image_size> resolutions;  ///< the m resolutions, index r = 0 .. m-1
     image_format format = image_format::png;
-    int png_compression = 1;               ///< zlib level 0..9 (libpng's adaptive row filters, default strategy)
-    int jpeg_quality = 95;                 ///< 0..100 (OpenCV's default)
+    int png_compression = 1;  ///< zlib level 0..9 (libpng's adaptive row filters, default strategy)
+    int jpeg_quality = 95;    ///< 0..100 (OpenCV's default)
     size_mode sizes = size_mode::exact;
-    std::size_t estimate_reference = 0;    ///< size_mode::estimate: the resolution encoded on every call
-    std::size_t estimate_refresh = 30;     ///< size_mode::estimate: encode all and refresh the ratios at least every this many calls
-    double estimate_drift = 0.2;           ///< size_mode::estimate: ... and whenever the reference size moved by more than this fraction since the last refresh (a scene change)
+    std::size_t estimate_reference = 0;  ///< size_mode::estimate: the resolution encoded on every call
+    std::size_t estimate_refresh =
+        30;  ///< size_mode::estimate: encode all and refresh the ratios at least every this many calls
+    double estimate_drift = 0.2;  ///< size_mode::estimate: ... and whenever the reference size moved by more than this
+                                  ///< fraction since the last refresh (a scene change)
 };
 
 /**
@@ -907,20 +932,21 @@ public:
         for (std::size_t r = 0; r < opt_.resolutions.size(); ++r) {
             const image_size s = opt_.resolutions[r];
             detail::require(s.height >= 1 && s.width >= 1 && s.height <= detail::max_image_side &&
-                        s.width <= detail::max_image_side,
-                    fn, detail::arg_at{"options.resolutions", r}, " is ", s.height, " x ", s.width,
-                    ", expected sides in 1 .. 2^20");
+                                s.width <= detail::max_image_side,
+                            fn, detail::arg_at{"options.resolutions", r}, " is ", s.height, " x ", s.width,
+                            ", expected sides in 1 .. 2^20");
         }
         detail::require(opt_.format == image_format::png || opt_.format == image_format::jpeg, fn,
-                "options.format is not an image_format value");
+                        "options.format is not an image_format value");
         detail::require(opt_.png_compression >= 0 && opt_.png_compression <= 9, fn, "options.png_compression is ",
-                opt_.png_compression, ", expected 0..9");
-        detail::require(opt_.jpeg_quality >= 0 && opt_.jpeg_quality <= 100, fn, "options.jpeg_quality is ", opt_.jpeg_quality,
-                ", expected 0..100");
+                        opt_.png_compression, ", expected 0..9");
+        detail::require(opt_.jpeg_quality >= 0 && opt_.jpeg_quality <= 100, fn, "options.jpeg_quality is ",
+                        opt_.jpeg_quality, ", expected 0..100");
         detail::require(opt_.sizes == size_mode::exact || opt_.sizes == size_mode::estimate, fn,
-                "options.sizes is not a size_mode value");
+                        "options.sizes is not a size_mode value");
         detail::require(opt_.estimate_reference < opt_.resolutions.size(), fn, "options.estimate_reference is ",
-                opt_.estimate_reference, ", expected < ", opt_.resolutions.size(), " (the number of resolutions)");
+                        opt_.estimate_reference, ", expected < ", opt_.resolutions.size(),
+                        " (the number of resolutions)");
         detail::require(opt_.estimate_refresh >= 1, fn, "options.estimate_refresh is 0, expected >= 1");
         detail::require(opt_.estimate_drift >= 0.0 && std::isfinite(opt_.estimate_drift), fn,
                         "options.estimate_drift is ", opt_.estimate_drift, ", expected a finite number >= 0");
@@ -1006,25 +1032,25 @@ public:
 private:
     void check_bytes(std::span<double> bytes, std::string_view fn) const {
         detail::require(bytes.size() == num_resolutions(), fn, "bytes has size ", bytes.size(), ", expected ",
-                num_resolutions(), " (the number of resolutions)");
+                        num_resolutions(), " (the number of resolutions)");
     }
 
     static detail::checked_image check_frame(const image_view& frame, std::string_view fn) {
         const detail::checked_image img = detail::check_image(frame, fn);
         detail::require(img.height <= detail::max_image_side && img.width <= detail::max_image_side, fn, "frame is ",
-                img.height, " x ", img.width, ", expected at most 2^20 per side");
+                        img.height, " x ", img.width, ", expected at most 2^20 per side");
         return img;
     }
 
     void check_pyramid(const image_pyramid& frame, std::string_view fn) const {
         detail::require(frame.levels.size() == num_resolutions(), fn, "frame.levels has size ", frame.levels.size(),
-                ", expected ", num_resolutions(), " (one image per resolution)");
+                        ", expected ", num_resolutions(), " (one image per resolution)");
         for (std::size_t r = 0; r < frame.levels.size(); ++r) {
             const image_view& v = frame.levels[r];
             const image_size want = opt_.resolutions[r];
-            detail::require(v.height == want.height && v.width == want.width, fn, detail::arg_at{"frame.levels", r}, " is ",
-                    v.height, " x ", v.width, ", expected ", want.height, " x ", want.width,
-                    " (options.resolutions[", r, "])");
+            detail::require(v.height == want.height && v.width == want.width, fn, detail::arg_at{"frame.levels", r},
+                            " is ", v.height, " x ", v.width, ", expected ", want.height, " x ", want.width,
+                            " (options.resolutions[", r, "])");
         }
     }
 
@@ -1076,18 +1102,26 @@ private:
             }
             int code = -1;
             switch (format) {
-                case pixel_format::rgb: code = cv::COLOR_RGB2BGR; break;
-                case pixel_format::rgba: code = cv::COLOR_RGBA2BGR; break;
-                case pixel_format::bgra: code = cv::COLOR_BGRA2BGR; break;
+                case pixel_format::rgb:
+                    code = cv::COLOR_RGB2BGR;
+                    break;
+                case pixel_format::rgba:
+                    code = cv::COLOR_RGBA2BGR;
+                    break;
+                case pixel_format::bgra:
+                    code = cv::COLOR_BGRA2BGR;
+                    break;
                 case pixel_format::bgr:
-                case pixel_format::gray: break;
+                case pixel_format::gray:
+                    break;
             }
             if (code >= 0) {
                 cv::cvtColor(*cur, converted_, code);
                 cur = &converted_;
             }
             if (!cv::imencode(ext_, *cur, buf, params_)) {
-                detail::fail(fn, "OpenCV's ", ext_, " encoder failed on a ", target.height, " x ", target.width, " frame");
+                detail::fail(fn, "OpenCV's ", ext_, " encoder failed on a ", target.height, " x ", target.width,
+                             " frame");
             }
         } catch (...) {
             detail::rethrow_as_invalid_argument(fn, "frame", "encode the frame");
@@ -1161,13 +1195,16 @@ inline image_size image_header_size(const std::uint8_t* d, std::size_t n, bool& 
     if (n >= 8 && std::memcmp(d, png_sig, 8) == 0) {
         is_png = true;
         detail::require(n >= 8 + 25 + 12, fn, "PNG of ", n, " bytes is truncated");
-        detail::require(be32(d + 8) == 13 && std::memcmp(d + 12, "IHDR", 4) == 0, fn, "PNG does not start with an IHDR chunk");
-        detail::require(std::memcmp(d + n - 12, png_end, 12) == 0, fn, "PNG does not end with an IEND chunk (truncated?)");
+        detail::require(be32(d + 8) == 13 && std::memcmp(d + 12, "IHDR", 4) == 0, fn,
+                        "PNG does not start with an IHDR chunk");
+        detail::require(std::memcmp(d + n - 12, png_end, 12) == 0, fn,
+                        "PNG does not end with an IEND chunk (truncated?)");
         return {be32(d + 20), be32(d + 16)};
     }
     if (n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) {
         is_png = false;
-        detail::require(n >= 4 && d[n - 2] == 0xFF && d[n - 1] == 0xD9, fn, "JPEG does not end with an EOI marker (truncated?)");
+        detail::require(n >= 4 && d[n - 2] == 0xFF && d[n - 1] == 0xD9, fn,
+                        "JPEG does not end with an EOI marker (truncated?)");
         std::size_t p = 2;
         while (true) {
             detail::require(p < n && d[p] == 0xFF, fn, "JPEG: expected a marker at byte ", p);
@@ -1183,7 +1220,7 @@ inline image_size image_header_size(const std::uint8_t* d, std::size_t n, bool& 
             detail::require(p + 2 <= n, fn, "JPEG segment length runs past the end at byte ", p);
             const std::size_t len = be16(d + p);
             detail::require(len >= 2 && p + len <= n, fn, "JPEG segment of length ", len, " at byte ", p,
-                    " runs past the end");
+                            " runs past the end");
             const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (sof) {
                 detail::require(len >= 8, fn, "JPEG frame header of length ", len, " is too short");
@@ -1220,11 +1257,12 @@ inline decoded_image decode_image(std::span<const std::byte> bytes,
     const auto* d = reinterpret_cast<const std::uint8_t*>(bytes.data());
     bool is_png = false;
     const image_size s = detail::image_header_size(d, bytes.size(), is_png);
-    detail::require(s.height >= 1 && s.width >= 1, fn, "image is ", s.height, " x ", s.width, ", expected at least 1 x 1");
-    detail::require(s.width <= max_pixels / s.height, fn, "image is ", s.height, " x ", s.width, " pixels, more than max_pixels = ",
-            max_pixels);
+    detail::require(s.height >= 1 && s.width >= 1, fn, "image is ", s.height, " x ", s.width,
+                    ", expected at least 1 x 1");
+    detail::require(s.width <= max_pixels / s.height, fn, "image is ", s.height, " x ", s.width,
+                    " pixels, more than max_pixels = ", max_pixels);
     detail::require(bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()), fn, "bytes has size ",
-            bytes.size(), ", more than 2^31 - 1");
+                    bytes.size(), ", more than 2^31 - 1");
     decoded_image out;
     try {
         const cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, const_cast<std::uint8_t*>(d));
@@ -1234,10 +1272,10 @@ inline decoded_image decode_image(std::span<const std::byte> bytes,
     }
     detail::require(!out.mat_.empty(), fn, is_png ? "PNG" : "JPEG", " image is corrupt (OpenCV could not decode it)");
     detail::require(out.mat_.depth() == CV_8U && (out.mat_.channels() == 1 || out.mat_.channels() == 3), fn,
-            "decoded image has OpenCV type ", out.mat_.type(), ", expected 8-bit gray or BGR");
-    detail::require(static_cast<std::size_t>(out.mat_.rows) == s.height && static_cast<std::size_t>(out.mat_.cols) == s.width,
-            fn, "decoded image is ", out.mat_.rows, " x ", out.mat_.cols, " but its header says ", s.height, " x ",
-            s.width);
+                    "decoded image has OpenCV type ", out.mat_.type(), ", expected 8-bit gray or BGR");
+    detail::require(
+        static_cast<std::size_t>(out.mat_.rows) == s.height && static_cast<std::size_t>(out.mat_.cols) == s.width, fn,
+        "decoded image is ", out.mat_.rows, " x ", out.mat_.cols, " but its header says ", s.height, " x ", s.width);
     if (!out.mat_.isContinuous()) {
         out.mat_ = out.mat_.clone();
     }

@@ -70,22 +70,38 @@ struct model_summary {
 /// Bytes per element of an ONNX TensorProto.DataType, 0 for an unknown type or STRING (8).
 [[nodiscard]] constexpr std::size_t element_bytes(std::int64_t data_type) noexcept {
     switch (data_type) {
-        case 1: return 4;    // FLOAT
-        case 2: return 1;    // UINT8
-        case 3: return 1;    // INT8
-        case 4: return 2;    // UINT16
-        case 5: return 2;    // INT16
-        case 6: return 4;    // INT32
-        case 7: return 8;    // INT64
-        case 9: return 1;    // BOOL
-        case 10: return 2;   // FLOAT16
-        case 11: return 8;   // DOUBLE
-        case 12: return 4;   // UINT32
-        case 13: return 8;   // UINT64
-        case 14: return 8;   // COMPLEX64
-        case 15: return 16;  // COMPLEX128
-        case 16: return 2;   // BFLOAT16
-        default: return 0;
+        case 1:
+            return 4;  // FLOAT
+        case 2:
+            return 1;  // UINT8
+        case 3:
+            return 1;  // INT8
+        case 4:
+            return 2;  // UINT16
+        case 5:
+            return 2;  // INT16
+        case 6:
+            return 4;  // INT32
+        case 7:
+            return 8;  // INT64
+        case 9:
+            return 1;  // BOOL
+        case 10:
+            return 2;  // FLOAT16
+        case 11:
+            return 8;  // DOUBLE
+        case 12:
+            return 4;  // UINT32
+        case 13:
+            return 8;  // UINT64
+        case 14:
+            return 8;  // COMPLEX64
+        case 15:
+            return 16;  // COMPLEX128
+        case 16:
+            return 2;  // BFLOAT16
+        default:
+            return 0;
     }
 }
 
@@ -99,8 +115,10 @@ struct typed_payload {
 
 [[nodiscard]] constexpr typed_payload typed_payload_of(std::int64_t data_type) noexcept {
     switch (data_type) {
-        case 1: return {4, 1};
-        case 14: return {4, 2};
+        case 1:
+            return {4, 1};
+        case 14:
+            return {4, 2};
         case 2:
         case 3:
         case 4:
@@ -108,14 +126,21 @@ struct typed_payload {
         case 6:
         case 9:
         case 10:
-        case 16: return {5, 1};
-        case 8: return {6, 1};
-        case 7: return {7, 1};
-        case 11: return {10, 1};
-        case 15: return {10, 2};
+        case 16:
+            return {5, 1};
+        case 8:
+            return {6, 1};
+        case 7:
+            return {7, 1};
+        case 11:
+            return {10, 1};
+        case 15:
+            return {10, 2};
         case 12:
-        case 13: return {11, 1};
-        default: return {};
+        case 13:
+            return {11, 1};
+        default:
+            return {};
     }
 }
 
@@ -210,7 +235,9 @@ private:
         }
         f.number = static_cast<std::uint32_t>(number);
         switch (f.wire) {
-            case wire_varint: f.value = read_varint(r); break;
+            case wire_varint:
+                f.value = read_varint(r);
+                break;
             case wire_fixed64:
             case wire_fixed32: {
                 const std::size_t n = f.wire == wire_fixed64 ? 8 : 4;
@@ -233,7 +260,8 @@ private:
                 r.p += len;
                 break;
             }
-            default: error(f.offset, "unsupported wire type (group or invalid)");
+            default:
+                error(f.offset, "unsupported wire type (group or invalid)");
         }
         return true;
     }
@@ -254,7 +282,9 @@ private:
     static std::string_view as_view(region r) noexcept {
         return {reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p)};
     }
-    static std::string as_string(region r) { return {reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p)}; }
+    static std::string as_string(region r) {
+        return {reinterpret_cast<const char*>(r.p), static_cast<std::size_t>(r.end - r.p)};
+    }
 
     /// GraphProto: node 1, initializer 5, input 11, output 12, value_info 13, sparse_initializer 15.
     void check_graph(region g, int depth, model_summary* top) {
@@ -292,8 +322,10 @@ private:
                     expect_wire(f, wire_bytes, "GraphProto.value_info");
                     (void)check_value_info(f.bytes, "value_info");
                     break;
-                case 15: error(f.offset, "sparse initializers are not supported");
-                default: break;
+                case 15:
+                    error(f.offset, "sparse initializers are not supported");
+                default:
+                    break;
             }
         }
         if (top == nullptr) {
@@ -390,8 +422,10 @@ private:
                     check_graph(f.bytes, depth + 1, nullptr);
                     break;
                 case 22:
-                case 23: error(f.offset, "sparse tensor attributes are not supported");
-                default: break;
+                case 23:
+                    error(f.offset, "sparse tensor attributes are not supported");
+                default:
+                    break;
             }
         }
     }
@@ -451,7 +485,8 @@ private:
                     expect_wire(f, wire_varint, "TensorProto.data_type");
                     data_type = static_cast<std::int32_t>(f.value);
                     break;
-                case 3: error(f.offset, "segmented tensors are not supported");
+                case 3:
+                    error(f.offset, "segmented tensors are not supported");
                 case 4:
                     typed_count[4] += count_entries(f, wire_fixed32, "TensorProto.float_data");
                     typed_present[4] = true;
@@ -480,14 +515,16 @@ private:
                     has_raw = true;
                     raw_bytes = static_cast<std::size_t>(f.bytes.end - f.bytes.p);
                     break;
-                case 13: error(f.offset, "tensors with external data are not supported");
+                case 13:
+                    error(f.offset, "tensors with external data are not supported");
                 case 14:
                     expect_wire(f, wire_varint, "TensorProto.data_location");
                     if (f.value != 0) {
                         error(f.offset, "tensors with external data are not supported");
                     }
                     break;
-                default: break;
+                default:
+                    break;
             }
         }
         const std::size_t elem = element_bytes(data_type);
@@ -523,9 +560,8 @@ private:
             if (k != 8 && k != 9 && typed_present[k]) {
                 ++payloads;
                 if (k != typed.field) {
-                    fail(function_, "'", name_, "': malformed ONNX model: tensor '", name, "' of data type ",
-                         data_type, " carries field ", k, ", expected field ", typed.field, " or raw_data, at byte ",
-                         at);
+                    fail(function_, "'", name_, "': malformed ONNX model: tensor '", name, "' of data type ", data_type,
+                         " carries field ", k, ", expected field ", typed.field, " or raw_data, at byte ", at);
                 }
             }
         }
