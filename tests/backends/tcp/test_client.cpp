@@ -82,6 +82,8 @@ TEST_CASE("tcp_client: the request header carries id, resolution, size and the b
     received r;
     REQUIRE(read_request(s.peer.get(), r));
     CHECK(r.header == ok::tcp_request_header{7, 250000, 2, 1000});  // 8.5 - 8.0 - 0.25 s
+    CHECK(s.c->latency() == 0.25);
+    CHECK(s.c->bandwidth() == 0.0);  // nothing measured yet, no nominal rate
     CHECK(r.payload == wire);
 
     // no deadline, and a deadline already gone
@@ -109,6 +111,8 @@ TEST_CASE("tcp_client: one transfer report and one result per request, carrying 
     CHECK(rep->bytes == 3000.0);
     CHECK(rep->seconds > 0.0);
     CHECK_FALSE(s.c->poll_completed());  // exactly once
+    CHECK(s.c->bandwidth() == doctest::Approx(3000.0 / rep->seconds));  // no nominal rate: what was measured
+    CHECK(s.c->latency() < 0.01);  // no L given: the loopback connection's minimum RTT
 
     REQUIRE(write_all(s.peer.get(), answer_bytes({7, ok::tcp_status::ok, 3, 0.5F, 300, 500}).data(), 32));
     const auto res = s.next_result();

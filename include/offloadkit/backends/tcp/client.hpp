@@ -115,7 +115,7 @@ struct tcp_client_options {
     /// `[clk]{ return clk.now(); }` with a copy of the pipeline's steady_clock_source. Required.
     std::function<double()> clock;
     tcp_completion completion = tcp_completion::ack_timestamp;
-    double nominal_bandwidth = 0.0;   ///< link.bandwidth() in bytes/s (0: the fastest transfer seen so far)
+    double nominal_bandwidth = 0.0;   ///< link.bandwidth() in bytes/s (0: all transfers so far, sum bytes / sum seconds)
     double latency = 0.0;             ///< L (s) for link.latency() and the budget (0: the connection's min RTT)
     std::size_t send_buffer = std::size_t{1} << 20;  ///< SO_SNDBUF in bytes (0: the kernel's autotuning)
     std::size_t notsent_lowat = 0;    ///< TCP_NOTSENT_LOWAT in bytes (0: not set)
@@ -124,7 +124,7 @@ struct tcp_client_options {
     std::uint32_t num_classes = 0;    ///< answers with label >= this are protocol errors (0: not checked)
     double connect_timeout = 1.0;     ///< a connect attempt that takes longer fails (s)
     double stall_timeout = 2.0;       ///< a transfer without ACK progress this long drops the connection (s)
-    double answer_timeout = 2.0;      ///< an answer missing this long after its deadline drops the connection (s)
+    double answer_timeout = 2.0;      ///< an answer missing this long after its deadline (after the send, without one) drops the connection (s)
     double backoff = 0.05;            ///< first wait before reconnecting (s)
     double max_backoff = 2.0;         ///< longest wait before reconnecting (s)
     std::uint64_t seed = 1;           ///< seeds the back-off jitter
@@ -257,9 +257,16 @@ public:
 
     // ---- transfer_link ----------------------------------------------------------------------------
 
-    /// link.bandwidth(): nominal_bandwidth, or the fastest transfer seen so far (bytes/s; 0 before any).
+    /**
+     * @brief link.bandwidth() (the pipeline's probe rate): nominal_bandwidth, or else the throughput
+     *        of all transfers so far, sum of bytes / sum of seconds (bytes/s; 0 before any). Not the
+     *        fastest one: a frame smaller than a token bucket's burst passes at memory speed.
+     */
     [[nodiscard]] double bandwidth() const noexcept {
-        return opt_.nominal_bandwidth > 0.0 ? opt_.nominal_bandwidth : fastest_;
+        if (opt_.nominal_bandwidth > 0.0) {
+            return opt_.nominal_bandwidth;
+        }
+        return ok_seconds_ > 0.0 ? stats_.bytes_sent / ok_seconds_ : 0.0;
     }
 
     /// link.latency(): L from the options, or the current connection's minimum RTT (s; 0 before any).
@@ -614,10 +621,7 @@ private:
         transfer_.active = false;
         ++stats_.transfers;
         stats_.bytes_sent += static_cast<double>(transfer_.bytes);
-        const double rate = static_cast<double>(transfer_.bytes) / seconds;
-        if (std::isfinite(rate)) {
-            fastest_ = std::max(fastest_, rate);
-        }
+        ok_seconds_ += seconds;
         backoff_ = opt_.backoff;
         completed_ = transfer_report{static_cast<double>(transfer_.bytes), seconds, true};
     }
@@ -794,7 +798,7 @@ private:
     bool stamps_ = false;
     double min_rtt_ = 0.0;
     double rtt_checked_ = -1.0;
-    double fastest_ = 0.0;
+    double ok_seconds_ = 0.0;  // summed seconds of the completed transfers (bandwidth())
     double server_time_ = std::numeric_limits<double>::quiet_NaN();
 
     std::vector<entry> table_;            // requests announced or sent, not yet answered
