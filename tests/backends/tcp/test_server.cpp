@@ -187,7 +187,7 @@ TEST_CASE("tcp_server: every request of every client is answered exactly once wi
     CHECK(st.max_queue_depth <= 64);
 }
 
-TEST_CASE("tcp_server: a full queue answers overloaded at once; the queued requests run in order") {
+TEST_CASE("tcp_server: a full queue answers overloaded at once, and the queued requests run in order") {
     gate g;
     ok::tcp_server server(server_options(1, 2), g.factory());
     ts::unique_fd fd = connect_to(server.port());
@@ -292,7 +292,7 @@ TEST_CASE("tcp_server: a malformed header closes that connection only") {
     CHECK(strict.stats().wire_errors[static_cast<std::size_t>(ok::tcp_wire_error::resolution)] == 1);
 }
 
-TEST_CASE("tcp_server: a slow-loris client is dropped request_timeout after its request began; others are served") {
+TEST_CASE("tcp_server: a slow-loris client is dropped request_timeout after its request began, others are served") {
     ok::tcp_server_options o = server_options();
     o.request_timeout = 0.3;
     ok::tcp_server server(o, hashing_handler());
@@ -406,7 +406,7 @@ TEST_CASE("tcp_server: a request whose client left is discarded, not computed") 
     CHECK(g.entered == 1);
 }
 
-TEST_CASE("tcp_server: bad options are rejected naming the option; a taken port is a system error") {
+TEST_CASE("tcp_server: bad options are rejected naming the option, a taken port is a system error") {
     auto make = [](const std::function<void(ok::tcp_server_options&)>& f) {
         ok::tcp_server_options o;
         f(o);
