@@ -17,7 +17,8 @@
 //                     (first come first served); a harmonic-mean estimator (window 5) and a dual
 //                     EWMA (half-lives 0.5 s / 2 s) are fed with each rule's reports; one JSON line
 //                     every 0.5 s with their estimates and the receiver's goodput, and one per rate
-//                     phase with the median throughput sample of each frame size. --rate-schedule "0:5,10:1,20:10" changes the token
+//                     phase with the median throughput sample of each frame size.
+//   --notsent-lowat B sets the client's TCP_NOTSENT_LOWAT (default: not set) in either mode. --rate-schedule "0:5,10:1,20:10" changes the token
 //                     bucket's rate (Mbit/s) at those seconds with tc (needs root and tc).
 //
 // Output: JSON lines on stdout. Errors: exit code 2 with the message on stderr.
@@ -166,9 +167,12 @@ private:
     std::vector<std::uint32_t> bytes_;
 };
 
+std::size_t notsent_lowat = 0;  // --notsent-lowat
+
 std::unique_ptr<ok::tcp_client> make_client(std::uint16_t port, ok::tcp_completion method) {
     ok::tcp_client_options o;
     o.port = port;
+    o.notsent_lowat = notsent_lowat;
     o.clock = [] { return ts::mono_now(); };
     o.completion = method;
     o.stall_timeout = 5.0;
@@ -249,10 +253,12 @@ void error_mode(std::size_t frames, const std::vector<double>& periods, const st
                 .add("completion", ok::completion_name(method))
                 .add("poll_period_ms", period * 1e3)
                 .add("frames", frames)
+                .add("notsent_lowat", notsent_lowat)
                 .add("mean_error_ms", std::round(mean * 1e6) / 1e3)
                 .add("median_abs_error_ms", std::round(quantile(abs_err, 0.5) * 1e6) / 1e3)
                 .add("p95_abs_error_ms", std::round(quantile(abs_err, 0.95) * 1e6) / 1e3)
                 .add("throughput_error", std::round(throughput_error * 1e4) / 1e4)
+                .add("mean_transfer_ms", std::round(sum_truth / static_cast<double>(frames) * 1e6) / 1e3)
                 .add("timestamps_missing", c->stats().timestamps_missing);
             std::puts(o.str().c_str());
             std::fflush(stdout);
@@ -443,6 +449,8 @@ int main(int argc, char** argv) {
                 seconds = std::stod(value());
             } else if (a == "--fps") {
                 fps = std::stod(value());
+            } else if (a == "--notsent-lowat") {
+                notsent_lowat = static_cast<std::size_t>(std::stoul(value()));
             } else if (a == "--rate-schedule") {
                 schedule = value();
             } else {
