@@ -296,7 +296,7 @@ public:
             const double left = deadline - opt_.clock() - latency();
             budget = !(left > 0.0) ? 0u
                      : left >= 4294.0 ? tcp_no_deadline - 1u
-                                      : static_cast<std::uint32_t>(left * 1e6);
+                                      : static_cast<std::uint32_t>(left * 1e6 + 0.5);  // nearest microsecond
         }
         const tcp_request_header h{announce_.id, budget, announce_.resolution, static_cast<std::uint32_t>(bytes.size())};
         encode_tcp_request(h, header_);
