@@ -424,7 +424,47 @@ def schedule_seeds():
     write("schedule", "no_frames", problem(5, 1, 1, 1, [10], []))
 
 
+# ---- offload protocol (docs/wire-protocol.md): request headers and answers -------------------------
+
+def tcp_request(id_=0x0102030405060708, budget=200000, res=3, payload=37000, magic=b"OKRQ", version=1,
+                kind=1, flags=0, r22=0, r28=0):
+    return (magic + struct.pack("<BBH", version, kind, flags) + struct.pack("<Q", id_) +
+            struct.pack("<IHH", budget, res, r22) + struct.pack("<II", payload, r28))
+
+
+def tcp_answer(id_=42, status=0, label=7, conf=0.75, queue=1500, compute=37000, magic=b"OKAN", version=1,
+               flags=0, conf_bits=None):
+    cb = struct.pack("<f", conf) if conf_bits is None else struct.pack("<I", conf_bits)
+    return (magic + struct.pack("<BBH", version, status, flags) + struct.pack("<Q", id_) +
+            struct.pack("<I", label) + cb + struct.pack("<II", queue, compute))
+
+
+def tcp_seeds():
+    write("tcp_request", "doc_example", tcp_request())
+    write("tcp_request", "no_deadline", tcp_request(budget=0xFFFFFFFF, res=0, payload=1))
+    write("tcp_request", "expired_budget", tcp_request(budget=0, res=4, payload=1500))
+    write("tcp_request", "max_payload", tcp_request(payload=64 << 20, res=0xFFFF))
+    write("tcp_request", "bad_version", tcp_request(version=2))
+    write("tcp_request", "bad_kind", tcp_request(kind=2))
+    write("tcp_request", "bad_reserved", tcp_request(r28=1))
+    write("tcp_request", "zero_payload", tcp_request(payload=0))
+    write("tcp_request", "answer_magic", tcp_answer())
+    write("tcp_request", "short", tcp_request()[:31])
+    write("tcp_request", "long", tcp_request() + b"\x00")
+    write("tcp_answer", "doc_example", tcp_answer())
+    write("tcp_answer", "expired", tcp_answer(status=1, label=0, conf=0.0, queue=250000, compute=0))
+    write("tcp_answer", "overloaded", tcp_answer(status=2, label=0, conf=0.0, queue=0, compute=0))
+    write("tcp_answer", "failed", tcp_answer(status=3, label=0, conf=0.0, queue=10, compute=900))
+    write("tcp_answer", "confidence_one", tcp_answer(conf=1.0, label=0xFFFFFFFF))
+    write("tcp_answer", "confidence_nan", tcp_answer(conf_bits=0x7FC00000))
+    write("tcp_answer", "negative_zero_expired", tcp_answer(status=1, label=0, conf_bits=0x80000000, compute=0))
+    write("tcp_answer", "status_4", tcp_answer(status=4))
+    write("tcp_answer", "garbage", b"garbage! " * 3 + b"garbage")
+    write("tcp_answer", "request_magic", tcp_request())
+
+
 def main():
+    tcp_seeds()
     quantize_seeds()
     calibrator_text_seeds()
     trace_seeds()
