@@ -6,18 +6,22 @@
 // examples/data/approxnet_table2a.csv) and
 // - --scenario: prints the branch each usage scenario of §5.4 selects, for every (complexity
 //   category, contention level) of the profile: HH / MM / LL = accuracy loss below 10% / 20% /
-//   30% relative to ResNet-34 (--reference-accuracy, default 0.8586, Table 2(c)); RT = keep up
-//   with 30 fps (max latency = frame interval); HH-Offload = the remote executor.
+//   30% relative to the reference accuracy (--reference-accuracy; default: the profile's own
+//   remote row, else its most accurate branch, mean over categories; on Table 2(a) that is
+//   ResNet-34's 0.8586); RT = keep up with 30 fps (max latency = frame interval); HH-Offload =
+//   the remote executor.
 // - --events: replays frames (CSV with edge_value and optionally requirement, observed_latency_ms
 //   or contention) through the per-frame loop: category of the edge value (--boundaries),
 //   contention level from the estimator, the scheduler's branch, the observed latency fed back.
 // With no arguments: the scenarios on Table 2(a).
-// Output: one JSON object per line on stdout; errors on stderr, exit code 2.
+// Output: one JSON object per line on stdout, times in milliseconds (fields *_ms) rounded to the
+// microsecond; errors on stderr, exit code 2.
 #include <offloadkit/approx/profile_csv.hpp>
 #include <offloadkit/approx/scheduler.hpp>
 #include <offloadkit/estimators/contention.hpp>
 #include <offloadkit/io/csv.hpp>
 #include <offloadkit/io/json.hpp>
+#include <offloadkit/io/units.hpp>
 #include <offloadkit/kernels/complexity.hpp>
 
 #include "common/approx_scenarios.hpp"
@@ -30,6 +34,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +47,9 @@ constexpr const char* usage =
     "usage: offloadkit-approx [--profile FILE] [--transitions FILE] [--scenario all|HH|MM|LL|RT|HH-Offload]\n"
     "                         [--events FILE] [--boundaries B1,B2,...] [--reference-accuracy A]\n"
     "                         [--frame-interval-ms X] [--window N] [--max-transition-ms X] [--min-dwell N]\n"
+    "--reference-accuracy A: HH/MM/LL = min accuracy 0.9/0.8/0.7 x A (ApproxNet §5.4); default: the\n"
+    "  profile's remote row (its mean accuracy over categories), else its most accurate branch.\n"
+    "Output: JSON lines; times in ms (fields *_ms), rounded to the microsecond.\n"
     "Profile format: docs/approx-profile-format.md. Events CSV: edge_value[, requirement]\n"
     "[, observed_latency_ms | contention]; requirement = HH, MM, LL, RT, HH-Offload, offload,\n"
     "min_accuracy=A, max_latency_ms=X (empty: RT).\n";
@@ -52,7 +60,7 @@ struct options {
     std::string events;
     std::string scenario;
     std::vector<double> boundaries;
-    double reference_accuracy = okx::approxnet_reference_accuracy;
+    std::optional<double> reference_accuracy;  // default: reference_of(profile)
     double frame_interval_ms = 1000.0 / 30.0;
     std::size_t window = 10;
     double max_transition_ms = std::numeric_limits<double>::infinity();
@@ -121,13 +129,13 @@ options parse_args(int argc, char** argv, bool& help) {
 }
 
 /// A named requirement of §5.4 or an explicit one ("min_accuracy=0.8", "max_latency_ms=25").
-std::optional<ok::approx_requirement> requirement_of(std::string_view s, const options& o) {
+std::optional<ok::approx_requirement> requirement_of(std::string_view s, double reference) {
     if (s.empty() || s == "none") {
         s = "RT";
     } else if (s == "offload") {
         s = "HH-Offload";
     }
-    if (const auto named = okx::scenario_requirement(s, o.reference_accuracy)) {
+    if (const auto named = okx::scenario_requirement(s, reference)) {
         return named;
     }
     constexpr std::string_view acc = "min_accuracy=", lat = "max_latency_ms=";
@@ -135,7 +143,7 @@ std::optional<ok::approx_requirement> requirement_of(std::string_view s, const o
         return ok::approx_requirement::min_accuracy(parse_double(s.substr(acc.size()), "min_accuracy"));
     }
     if (s.substr(0, lat.size()) == lat) {
-        return ok::approx_requirement::max_latency(parse_double(s.substr(lat.size()), "max_latency_ms") / 1000.0);
+        return ok::approx_requirement::max_latency(ok::io::ms_to_seconds(parse_double(s.substr(lat.size()), "max_latency_ms")));
     }
     return std::nullopt;
 }
@@ -150,12 +158,43 @@ const char* kind_name(ok::approx_requirement::kind k) {
     return "?";
 }
 
+/// The accuracy §5.4's HH/MM/LL are relative to when --reference-accuracy is not given: the
+/// profile's remote row (the full model, ApproxNet §4.5), else its most accurate local branch;
+/// mean over the content categories. Returns the value and where it came from.
+std::pair<double, std::string> reference_of(const ok::branch_profiles& p) {
+    auto mean = [](const std::vector<double>& v) {
+        double s = 0.0;
+        for (const double x : v) {
+            s += x;
+        }
+        return s / static_cast<double>(v.size());
+    };
+    if (p.has_remote()) {
+        return {mean(p.remote().accuracy), "remote row " + p.remote().name};
+    }
+    double best = -1.0;
+    std::string name;
+    for (std::size_t b = 0; b < p.branches(); ++b) {
+        std::vector<double> acc(p.categories());
+        for (std::size_t k = 0; k < p.categories(); ++k) {
+            acc[k] = p.accuracy(k, b);
+        }
+        if (mean(acc) > best) {
+            best = mean(acc);
+            name = p.name(b);
+        }
+    }
+    return {best, "most accurate branch " + name};
+}
+
+double ms(double seconds) { return ok::io::for_people(ok::io::seconds_to_ms(seconds), 3); }
+
 void add_decision(ok::io::json_object& o, const ok::branch_profiles& p, const ok::branch_decision& d) {
     o.add("branch", d.offload ? p.remote().name : p.name(d.branch))
         .add("offload", d.offload)
         .add("met", d.met)
         .add("expected_accuracy", d.accuracy)
-        .add("expected_latency_ms", d.latency * 1000.0);
+        .add("expected_latency_ms", ms(d.latency));
 }
 
 int run(const options& o) {
@@ -164,8 +203,8 @@ int run(const options& o) {
         profiles.set_transition_costs(ok::read_transition_costs(o.transitions, profiles));
     }
     ok::scheduler_options so;
-    so.frame_interval = o.frame_interval_ms / 1000.0;
-    so.max_transition_cost = o.max_transition_ms / 1000.0;
+    so.frame_interval = ok::io::ms_to_seconds(o.frame_interval_ms);
+    so.max_transition_cost = ok::io::ms_to_seconds(o.max_transition_ms);
     so.min_dwell = o.min_dwell;
     ok::branch_scheduler scheduler(profiles, so);
     ok::detail::require(o.boundaries.empty() || o.boundaries.size() + 1 == profiles.categories(), "offloadkit-approx",
@@ -180,8 +219,12 @@ int run(const options& o) {
                         "the profile has ", profiles.categories(), " categories: give ", profiles.categories() - 1,
                         " --boundaries");
 
+    const auto [default_reference, reference_source] = reference_of(profiles);
+    const double reference = o.reference_accuracy.value_or(default_reference);
     ok::io::json_object head;
     head.add("profile", o.profile)
+        .add("reference_accuracy", reference)
+        .add("reference_from", o.reference_accuracy.has_value() ? std::string("--reference-accuracy") : reference_source)
         .add("branches", profiles.branches())
         .add("categories", profiles.categories())
         .add("contention_levels", profiles.contention_levels())
@@ -196,7 +239,7 @@ int run(const options& o) {
             if (o.scenario != "all" && o.scenario != name) {
                 continue;
             }
-            const auto r = *requirement_of(name, o);
+            const auto r = *requirement_of(name, reference);
             const std::string labelled = okx::scenario_label(raw, name);
             if (r.type == ok::approx_requirement::kind::offload && !profiles.has_remote()) {
                 continue;  // no remote executor in this profile
@@ -205,11 +248,14 @@ int run(const options& o) {
                 for (std::size_t m = 0; m < profiles.contention_levels(); ++m) {
                     const auto d = scheduler.decide(k, m, r);
                     ok::io::json_object line;
-                    line.add("scenario", name)
-                        .add("requirement", kind_name(r.type))
-                        .add("value", r.type == ok::approx_requirement::kind::frame_interval ? so.frame_interval
-                                                                                           : r.value)
-                        .add("category", k)
+                    line.add("scenario", name).add("requirement", kind_name(r.type));
+                    if (r.type == ok::approx_requirement::kind::min_accuracy) {
+                        line.add("min_accuracy", ok::io::for_people(r.value, 6));
+                    } else if (r.type != ok::approx_requirement::kind::offload) {
+                        line.add("max_latency_ms",
+                                 ms(r.type == ok::approx_requirement::kind::frame_interval ? so.frame_interval : r.value));
+                    }
+                    line.add("category", k)
                         .add("contention", m);
                     add_decision(line, profiles, d);
                     if (!labelled.empty()) {
@@ -235,7 +281,7 @@ int run(const options& o) {
         for (std::size_t row = 0; row < ev.rows(); ++row) {
             const double edge = ev.number(row, c_edge);
             const std::string req_text = c_req.has_value() ? ev.cell(row, *c_req) : std::string();
-            const auto r = requirement_of(req_text, o);
+            const auto r = requirement_of(req_text, reference);
             ok::detail::require(r.has_value(), "offloadkit-approx", "line ", ev.line_of(row), ": requirement '",
                                 req_text, "' is not HH, MM, LL, RT, HH-Offload, offload, min_accuracy=A or max_latency_ms=X");
             const std::size_t k = categories.category(edge);
@@ -248,10 +294,10 @@ int run(const options& o) {
                 .add("contention", m)
                 .add("requirement", req_text.empty() ? std::string("RT") : req_text);
             add_decision(line, profiles, d);
-            line.add("transition_cost_ms", d.transition_cost * 1000.0);
+            line.add("transition_cost_ms", ms(d.transition_cost));
             std::optional<double> observed;  // seconds
             if (c_obs.has_value()) {
-                observed = ev.number(row, *c_obs) / 1000.0;
+                observed = ok::io::ms_to_seconds(ev.number(row, *c_obs));
             } else if (c_cont.has_value()) {
                 const double c = ev.number(row, *c_cont);
                 ok::detail::require(c >= 0 && c < static_cast<double>(profiles.contention_levels()) && c == std::floor(c),
@@ -261,7 +307,7 @@ int run(const options& o) {
                 observed = d.offload ? profiles.remote().latency[level] : profiles.latency(level, d.branch);
             }
             if (observed.has_value()) {
-                line.add("observed_latency_ms", *observed * 1000.0);
+                line.add("observed_latency_ms", ms(*observed));
                 if (!d.offload) {
                     rce.observe(d.branch, *observed);
                 }

@@ -239,11 +239,12 @@ struct synthetic {
 };
 
 synthetic make_synthetic(const std::vector<double>& bounds, const std::vector<std::vector<double>>& acc, std::size_t n,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, double lo = 0.0, double hi = 1.0, bool pin_ends = false) {
     synthetic s;
     ok::detail::rng g(seed);
     for (std::size_t i = 0; i < n; ++i) {
-        const double e = g.uniform();
+        const double u = g.uniform();
+        const double e = pin_ends && i == 0 ? lo : pin_ends && i == 1 ? hi : lo + (hi - lo) * u;
         std::size_t k = 0;
         while (k < bounds.size() && bounds[k] <= e) {
             ++k;
@@ -269,11 +270,11 @@ TEST_CASE("learn_complexity_categories recovers known boundaries (ApproxNet §4.
     };  // unions: [0, .5) -> {0, 1}, [.5, 1) -> {0, 1, 2, 3}: the root split is taken
     for (const std::uint64_t seed : {18u, 19u, 20u}) {  // other draws of the same population
         const auto t = make_synthetic(bounds, acc, 8000, seed);
-        CHECK(ok::learn_complexity_categories(t.edge, t.correct, t.latency, {.max_depth = 5}).categories ==
+        CHECK(ok::learn_complexity_categories(t.edge, t.correct, t.latency, {.lower = 0.0, .upper = 1.0, .max_depth = 5}).categories ==
               ok::complexity_categories(bounds));
     }
     const auto s = make_synthetic(bounds, acc, 8000, 17);
-    const auto learned = ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.max_depth = 5});
+    const auto learned = ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.lower = 0.0, .upper = 1.0, .max_depth = 5});
     CHECK(learned.categories == ok::complexity_categories(bounds));
     REQUIRE(learned.accuracy.size() == 16);
     std::size_t total = 0;
@@ -286,11 +287,43 @@ TEST_CASE("learn_complexity_categories recovers known boundaries (ApproxNet §4.
     }
     CHECK(total == 8000);
     // The depth limit caps the number of categories: depth 1 -> one split at 0.5.
-    const auto shallow = ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.max_depth = 1});
+    const auto shallow = ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.lower = 0.0, .upper = 1.0, .max_depth = 1});
     CHECK(shallow.categories == ok::complexity_categories({0.5}));
     // min_samples larger than any half: no split.
     const auto none = ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.min_samples = 5000});
     CHECK(none.categories.count() == 1);
+}
+
+TEST_CASE("learn_complexity_categories learns its range from the data: realistic edge values in [0.02, 0.09]") {
+    // Mean edge values of real photos lie in about [0.02, 0.09]. The same four-category population
+    // as above, squeezed into that band (the first two samples sit at its ends, so the learned
+    // range is exactly [0.02, 0.09] and the boundaries are its halves and quarters).
+    const double lo = 0.02, hi = 0.09;
+    const double mid = lo + (hi - lo) / 2.0;
+    const std::vector<double> bounds{lo + (mid - lo) / 2.0, mid, mid + (hi - mid) / 2.0};
+    const std::vector<std::vector<double>> acc{
+        {0.95, 0.85, 0.75, 0.65}, {0.60, 0.90, 0.80, 0.70}, {0.40, 0.60, 0.90, 0.80}, {0.20, 0.40, 0.60, 0.90}};
+    const auto s = make_synthetic(bounds, acc, 8000, 17, lo, hi, true);
+    for (const std::size_t depth : {3u, 5u, 12u}) {
+        CAPTURE(depth);
+        const auto learned = ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.max_depth = depth});
+        CHECK(learned.categories == ok::complexity_categories(bounds));
+    }
+    // The old fixed range [0, 1] puts every sample below its first split at 0.5: one category,
+    // even at depth 12. That is the defect the data range fixes.
+    CHECK(ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.lower = 0.0, .upper = 1.0, .max_depth = 12})
+              .categories.count() == 1);
+    // One bound given: the other comes from the data (upper = 0.09 here).
+    CHECK(ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.lower = 0.02}).categories ==
+          ok::complexity_categories(bounds));
+    // All edge values equal: one category, no error.
+    const std::vector<double> flat(s.edge.size(), 0.05);
+    CHECK(ok::learn_complexity_categories(flat, s.correct, s.latency).categories.count() == 1);
+    // A lower bound above every edge value is an error naming it.
+    CHECK_THROWS_WITH_AS((void)ok::learn_complexity_categories(s.edge, s.correct, s.latency, {.lower = 0.5}),
+                         "learn_complexity_categories: options.lower is 0.5, above the largest edge value 0.09, "
+                         "expected a range that holds the data",
+                         ok::invalid_argument);
 }
 
 TEST_CASE("learn_complexity_categories stops where the halves' frontiers agree, worked by hand") {
@@ -299,7 +332,7 @@ TEST_CASE("learn_complexity_categories stops where the halves' frontiers agree, 
     const std::vector<double> edge{0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9};
     const std::vector<std::uint8_t> correct{1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1};
     const std::vector<double> latency{1.0, 2.0};
-    const auto learned = ok::learn_complexity_categories(edge, correct, latency, {.max_depth = 4});
+    const auto learned = ok::learn_complexity_categories(edge, correct, latency, {.lower = 0.0, .upper = 1.0, .max_depth = 4});
     // Root halves differ -> boundary 0.5; within each half the quarters agree -> stop.
     CHECK(learned.categories == ok::complexity_categories({0.5}));
     CHECK(learned.accuracy == std::vector<double>{1.0, 1.0, 0.0, 1.0});
@@ -308,7 +341,7 @@ TEST_CASE("learn_complexity_categories stops where the halves' frontiers agree, 
     CHECK(ok::learn_complexity_categories(edge, same, latency).categories.count() == 1);
     // Edge values outside [lower, upper] are clamped into the end categories.
     const std::vector<double> outside{-3.0, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 7.0};
-    const auto clamped = ok::learn_complexity_categories(outside, correct, latency, {.max_depth = 4});
+    const auto clamped = ok::learn_complexity_categories(outside, correct, latency, {.lower = 0.0, .upper = 1.0, .max_depth = 4});
     CHECK(clamped.categories == ok::complexity_categories({0.5}));
     CHECK(clamped.samples == std::vector<std::size_t>{4, 4});
 }

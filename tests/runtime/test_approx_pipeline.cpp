@@ -162,6 +162,7 @@ TEST_CASE("approx pipeline: per-frame SCD/ICE/RCE/scheduler/executor wiring equa
         std::size_t ref_category = 0;
         std::vector<double> window;  // latencies of the current branch, newest last
         std::optional<std::size_t> window_branch;
+        std::size_t last_level = 0;  // what the level stays at while the window is empty after a switch
         int scene = 0;
         for (int i = 0; i < 300; ++i) {
             CAPTURE(i);
@@ -188,8 +189,9 @@ TEST_CASE("approx pipeline: per-frame SCD/ICE/RCE/scheduler/executor wiring equa
             }
             CHECK(r.category == ref_category);
             // RCE: nearest profiled level to the mean of the current branch's last N latencies.
-            std::size_t ref_level = 0;
-            if (window_branch) {
+            std::size_t ref_level = last_level;
+            if (window_branch && !window.empty()) {
+                ref_level = 0;
                 double mean = 0.0;
                 for (const double x : window) {
                     mean += x;
@@ -202,7 +204,7 @@ TEST_CASE("approx pipeline: per-frame SCD/ICE/RCE/scheduler/executor wiring equa
                     }
                 }
             }
-            if (r.level != ref_level && window_branch) {
+            if (r.level != ref_level && window_branch && !window.empty()) {
                 // Only a tie within rounding may differ (e.g. two samples, one at each of two
                 // levels: the mean is equidistant, and the summation order decides).
                 double mean = 0.0;
@@ -216,6 +218,7 @@ TEST_CASE("approx pipeline: per-frame SCD/ICE/RCE/scheduler/executor wiring equa
                 ref_level = r.level;
             }
             CHECK(r.level == ref_level);
+            last_level = ref_level;
             const std::size_t ref_b = reference_branch(profiles, ref_category, ref_level, req, 1.0 / 30.0);
             CHECK(r.decision.branch == ref_b);
             CHECK_FALSE(r.decision.offload);
@@ -224,7 +227,11 @@ TEST_CASE("approx pipeline: per-frame SCD/ICE/RCE/scheduler/executor wiring equa
             CHECK(r.label == (9 - static_cast<std::size_t>(i) % 5) % 5);  // arg max of (i + k) % 5
             if (window_branch != ref_b) {
                 window.clear();
+                const bool switched = window_branch.has_value();
                 window_branch = ref_b;
+                if (switched) {
+                    continue;  // the first latency after a switch carries its cost (§4.6): left out
+                }
             }
             window.push_back(r.latency);
             if (window.size() > o.contention_window) {
@@ -349,4 +356,58 @@ TEST_CASE("approx pipeline: image_view frames, Table 2(a)-like branches under HH
     CHECK(branches[5] == 1);   // low contention: the accurate branch meets 33 ms
     CHECK(branches[39] == 0);  // high contention observed: switched to the fast branch
     CHECK(pipe.stats().branch_switches >= 1);
+}
+
+TEST_CASE("approx pipeline: scene check and categorization costs are charged to the frame's budget (§4.6, §5.8)") {
+    // fast 10 ms / slow 30 ms against the 1/30 s frame interval. The scene is checked on frames
+    // 0, 5, 10, ... (interval 5) at 4 ms, and categorized when it changes (frame 0 and every scene
+    // cut) at 2 ms more. slow fits a plain frame (30 <= 33.3) but not a checked one (4 + 30 > 33.3),
+    // so every checked frame must run fast; the others run slow. Without the charge the
+    // pipeline ran slow everywhere and checked frames took 34-36 ms against 33.3.
+    const ok::branch_profiles p({"fast", "slow"}, 1, 1, {0.60, 0.75}, {0.010, 0.030});
+    struct view_dnn {
+        const ok::branch_profiles* p;
+        [[nodiscard]] std::size_t num_classes() const { return 2; }
+        double run(const ok::image_view&, std::size_t b, std::span<float> logits) {
+            logits[0] = 1.0F;
+            logits[1] = 0.0F;
+            return p->latency(0, b);
+        }
+    };
+    ok::approx_pipeline_options opt;
+    opt.scene.interval = 5;
+    opt.scene_check_cost = 0.004;
+    opt.categorize_cost = 0.002;
+    ok::approx_pipeline<ok::image_view, view_dnn> pipe(p, ok::complexity_categories(std::vector<double>{}),
+                                                       view_dnn{&p}, opt);
+    const auto a = scene_image(0);
+    const auto b = scene_image(2);
+    for (int i = 0; i < 30; ++i) {
+        const auto& img = (i / 10) % 2 == 0 ? a : b;  // a scene cut at frames 10 and 20
+        const auto r = pipe.step(ok::image_view{img, side, side});
+        CAPTURE(i);
+        const double want_overhead = (r.scene_checked ? 0.004 : 0.0) + (r.scene_changed ? 0.002 : 0.0);
+        CHECK(r.overhead == want_overhead);
+        CHECK(r.scene_checked == (i % 5 == 0));
+        CHECK(r.scene_changed == (i == 0 || i == 10 || i == 20));
+        CHECK(r.decision.branch == (r.scene_checked ? 0u : 1u));
+        CHECK(r.overhead + r.latency <= 1.0 / 30.0);
+    }
+    // An explicit maximum latency is charged the same way: 34 ms leaves 28 ms after 6 ms.
+    ok::approx_pipeline<ok::image_view, view_dnn> pipe2(p, ok::complexity_categories(std::vector<double>{}),
+                                                        view_dnn{&p}, opt);
+    const auto r0 = pipe2.step(ok::image_view{a, side, side}, ok::approx_requirement::max_latency(0.034));
+    CHECK(r0.overhead == 0.006);
+    CHECK(r0.decision.branch == 0u);
+    // A minimum accuracy has no latency budget to charge.
+    const auto r1 = pipe2.step(ok::image_view{b, side, side}, ok::approx_requirement::min_accuracy(0.7));
+    CHECK(r1.decision.branch == 1u);
+    CHECK_THROWS_AS((ok::approx_pipeline<ok::image_view, view_dnn>(
+                        p, ok::complexity_categories(std::vector<double>{}), view_dnn{&p},
+                        [] {
+                            ok::approx_pipeline_options o;
+                            o.categorize_cost = -0.001;
+                            return o;
+                        }())),
+                    ok::invalid_argument);
 }

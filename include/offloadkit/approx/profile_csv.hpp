@@ -38,6 +38,7 @@
 
 #include "../error.hpp"
 #include "../io/csv.hpp"
+#include "../io/units.hpp"
 #include "profiles.hpp"
 
 namespace offloadkit {
@@ -118,7 +119,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
     detail::require(!ms_cols.empty() || !s_cols.empty(), function,
                     "missing column 'latency_ms' or 'latency_s' (or 'latency_ms[0]', ...)");
     const auto& lat_cols = ms_cols.empty() ? s_cols : ms_cols;
-    const double to_seconds = ms_cols.empty() ? 1.0 : 1e-3;
+    const bool in_ms = !ms_cols.empty();
     const std::size_t k = acc_cols.size(), m = lat_cols.size();
 
     std::vector<std::string> names;
@@ -146,7 +147,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
             }
         }
         for (std::size_t i = 0; i < m; ++i) {
-            lat[i] = t.number(r, lat_cols[i]) * to_seconds;
+            lat[i] = in_ms ? io::ms_to_seconds(t.number(r, lat_cols[i])) : t.number(r, lat_cols[i]);
             if (!(lat[i] > 0.0) || !std::isfinite(lat[i])) {
                 detail::fail_cell(t, r, lat_cols[i], "is not a latency > 0");
             }
@@ -206,7 +207,6 @@ inline std::string read_text_file(const std::string& path, std::string_view func
     detail::require(c_ms.has_value() != c_s.has_value(), function,
                     "expected exactly one of the columns 'cost_ms' and 'cost_s'");
     const std::size_t c_cost = c_ms.has_value() ? *c_ms : *c_s;
-    const double to_seconds = c_ms.has_value() ? 1e-3 : 1.0;
     const std::size_t b = profiles.branches();
     std::vector<double> costs(b * b, 0.0);
     std::vector<bool> seen(b * b, false);
@@ -219,7 +219,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
         if (!to.has_value()) {
             detail::fail_cell(t, r, c_to, "is not a branch of the profile");
         }
-        const double cost = t.number(r, c_cost) * to_seconds;
+        const double cost = c_ms.has_value() ? io::ms_to_seconds(t.number(r, c_cost)) : t.number(r, c_cost);
         if (!(cost >= 0.0)) {
             detail::fail_cell(t, r, c_cost, "is negative");
         }

@@ -35,6 +35,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -352,8 +353,12 @@ private:
 
 /// Options of learn_complexity_categories().
 struct category_learner_options {
-    double lower = 0.0;           ///< the edge-value range the learner halves (values outside are clamped)
-    double upper = 1.0;
+    /// The edge-value range the learner halves (values outside are clamped). Unset (the default):
+    /// the smallest / largest edge value of the data. Real mean edge values lie in a narrow band
+    /// (about [0.02, 0.09] on photos): halving [0, 1] there puts every sample in the first half
+    /// and finds one category.
+    std::optional<double> lower = std::nullopt;
+    std::optional<double> upper = std::nullopt;
     std::size_t max_depth = 3;    ///< at most 2^max_depth categories (the paper finds 7)
     std::size_t min_samples = 1;  ///< a split leaving a half with fewer samples is not made
 };
@@ -374,6 +379,8 @@ struct category_learner {
     std::span<const double> latency;
     std::size_t branches;
     const category_learner_options& opt;
+    double range_lo;
+    double range_hi;
     std::vector<double> boundaries;
 
     std::vector<double> accuracy_of(const std::vector<std::size_t>& idx) const {
@@ -398,7 +405,7 @@ struct category_learner {
         return pareto_frontier(pts);
     }
 
-    double clamp(double e) const noexcept { return std::clamp(e, opt.lower, opt.upper); }
+    double clamp(double e) const noexcept { return std::clamp(e, range_lo, range_hi); }
 
     /// Splits [lo, hi) (idx = its samples) while the halves' frontiers differ (§4.4).
     void split(double lo, double hi, std::size_t depth, const std::vector<std::size_t>& idx) {
@@ -442,11 +449,13 @@ struct category_learner {
  * @param edge_values mean edge value of each of n samples (finite).
  * @param correct n x B row-major, 1 if branch b classified sample i correctly, else 0.
  * @param latencies B branch latencies (no contention; finite, >= 0).
- * @param options range, depth limit, minimum samples per half.
+ * @param options range (default: the data's smallest to largest edge value), depth limit,
+ *        minimum samples per half.
  * @return boundaries (ascending), and per category: accuracy of each branch and sample count.
  * @throws offloadkit::invalid_argument for n = 0, B = 0, correct.size() != n*B, a non-finite edge
  *         value or latency, a negative latency, a label other than 0/1, lower >= upper (or not
- *         finite), or min_samples = 0.
+ *         finite), a lower bound above the largest edge value or an upper bound below the
+ *         smallest (when only one is given), or min_samples = 0.
  *
  * O(n B max_depth + frontiers). Offline; allocates.
  */
@@ -467,17 +476,28 @@ struct category_learner {
                         latencies[b], ", expected a finite number >= 0");
     }
     detail::require_binary(correct, fn, "correct");
-    detail::require(std::isfinite(options.lower) && std::isfinite(options.upper) && options.lower < options.upper, fn,
-                    "options.lower is ", options.lower, " and options.upper is ", options.upper,
-                    ", expected finite lower < upper");
+    const auto [emin, emax] = std::minmax_element(edge_values.begin(), edge_values.end());
+    const double lo = options.lower.value_or(*emin);
+    const double hi = options.upper.value_or(*emax);
+    if (options.lower.has_value() && options.upper.has_value()) {
+        detail::require(std::isfinite(lo) && std::isfinite(hi) && lo < hi, fn, "options.lower is ", lo,
+                        " and options.upper is ", hi, ", expected finite lower < upper");
+    } else if (options.lower.has_value() || options.upper.has_value()) {
+        const bool given_lower = options.lower.has_value();
+        detail::require(std::isfinite(given_lower ? lo : hi) && lo <= hi, fn, given_lower ? "options.lower is " : "options.upper is ",
+                        given_lower ? lo : hi, given_lower ? ", above the largest edge value " : ", below the smallest edge value ",
+                        given_lower ? hi : lo, ", expected a range that holds the data");
+    }
     detail::require(options.min_samples >= 1, fn, "options.min_samples is 0, expected >= 1");
 
-    detail::category_learner learner{edge_values, correct, latencies, nb, options, {}};
+    detail::category_learner learner{edge_values, correct, latencies, nb, options, lo, hi, {}};
     std::vector<std::size_t> all(n);
     for (std::size_t i = 0; i < n; ++i) {
         all[i] = i;
     }
-    learner.split(options.lower, options.upper, 0, all);
+    if (lo < hi) {  // all edge values equal (and no range given): nothing to split
+        learner.split(lo, hi, 0, all);
+    }
 
     learned_categories out;
     out.categories = complexity_categories(learner.boundaries);

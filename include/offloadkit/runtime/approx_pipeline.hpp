@@ -18,11 +18,28 @@
  *     image complexity category of the last input frame");
  *  2. `level = rce.level()` — the nearest profiled contention level to the mean of the latest N
  *     latencies of the current branch (§4.3);
- *  3. `d = scheduler.step(category, level, requirement)` (§4.6);
+ *  3. `d = scheduler.step(category, level, budget)` (§4.6), where a latency requirement (the
+ *     maximum latency, or the frame interval when none is given) is first reduced by this
+ *     frame's own overheads: `options.scene_check_cost` when step 1 checked the scene and
+ *     `options.categorize_cost` when it recomputed the category (see "Overheads" below);
  *  4. `latency = executor.run(frame, d.branch, logits)`, or, when d.offload (the requirement
  *     asked to offload, §4.5), `executor.run_remote(frame, logits)`;
  *  5. `rce.observe(d.branch, latency)` for local runs (a remote latency says nothing about the
  *     device's contention).
+ *
+ * Overheads (ApproxNet §5, "Metrics": the latency includes the system's overheads; §5.8 lists
+ * SCD, ICC, scheduler and resizing): a frame whose scene is checked and categorized has less
+ * time left for the DNN. The costs are profiled offline like the branch latencies (ApproxNet
+ * measures 1.3 ms for SCD and 3.9 ms for ICC; offloadkit-profile-approx measures them on the
+ * device) and given in the options; the pipeline charges them to the frames that pay them, so a
+ * decision stays deterministic and allocation-free. Not charged:
+ * - the scheduler and contention estimator themselves (O(log B) and O(N + M), well under 1 us);
+ * - the switching cost of the branch chosen (§4.6, Fig. 14). It is paid once, on the first
+ *   frame of the new branch, while the requirement holds for every frame after it; charging it
+ *   to the choice keeps the device on a branch that is worse for all the frames that follow.
+ *   The live run (offloadkit-approx-live --charge-switch) measures both choices; see
+ *   docs/approx.md for the figures. The contention estimator leaves the switching cost out of
+ *   its window (estimators/contention.hpp).
  *
  * Synchronous and single-threaded: step() returns the frame's result (the ApproxNet executor runs
  * on the device, in the host's loop). Not thread-safe; one pipeline per stream. No allocation per
@@ -66,6 +83,7 @@ struct approx_result {
     double scene_score = 0.0;      ///< its score (0 when not checked)
     std::size_t category = 0;      ///< image complexity category used
     std::size_t level = 0;         ///< contention level used (before this frame's latency)
+    double overhead = 0.0;         ///< s charged to this frame's budget (scene check, categorization)
     branch_decision decision;      ///< the scheduler's answer (branch, offload, met, expected accuracy/latency)
     double latency = 0.0;          ///< what the executor reported (s)
     std::size_t label = 0;         ///< arg max of the logits
@@ -92,6 +110,8 @@ struct approx_pipeline_options {
     scheduler_options scheduler{};       ///< §4.6: frame interval, transition-cost filter, hysteresis
     std::size_t contention_window = 10;  ///< §4.3: N latencies averaged
     std::size_t reserve_width = 0;       ///< widest frame expected (sizes the categorizer's buffer)
+    double scene_check_cost = 0.0;       ///< s charged to a frame whose scene is checked (§4.2, §5.8)
+    double categorize_cost = 0.0;        ///< s charged to a frame that is categorized (§4.2, §5.8)
 };
 
 /**
@@ -118,8 +138,14 @@ public:
           ice_(std::move(categories), options.reserve_width),
           rce_(profiles, options.contention_window),
           scheduler_(std::move(profiles), options.scheduler),
-          executor_(std::move(executor)) {
+          executor_(std::move(executor)),
+          scene_check_cost_(options.scene_check_cost),
+          categorize_cost_(options.categorize_cost) {
         constexpr std::string_view fn = "approx_pipeline";
+        detail::require(std::isfinite(scene_check_cost_) && scene_check_cost_ >= 0.0, fn,
+                        "options.scene_check_cost is ", scene_check_cost_, ", expected a finite number >= 0 (seconds)");
+        detail::require(std::isfinite(categorize_cost_) && categorize_cost_ >= 0.0, fn,
+                        "options.categorize_cost is ", categorize_cost_, ", expected a finite number >= 0 (seconds)");
         detail::require(ice_.categories().count() == scheduler_.profiles().categories(), fn, "categories has ",
                         ice_.categories().count(), " categories, the profiles ",
                         scheduler_.profiles().categories());
@@ -156,7 +182,16 @@ public:
         stats_.scene_checks += sc.checked ? 1 : 0;
         r.category = category_;
         r.level = rce_.level();
-        r.decision = scheduler_.step(category_, r.level, requirement);
+        r.overhead = (sc.checked ? scene_check_cost_ : 0.0) + (sc.changed ? categorize_cost_ : 0.0);
+        approx_requirement budget = requirement;
+        if (r.overhead > 0.0 && (requirement.type == approx_requirement::kind::frame_interval ||
+                                 requirement.type == approx_requirement::kind::max_latency)) {
+            const double limit = requirement.type == approx_requirement::kind::max_latency
+                                     ? requirement.value
+                                     : scheduler_.options().frame_interval;
+            budget = approx_requirement::max_latency(std::max(0.0, limit - r.overhead));
+        }
+        r.decision = scheduler_.step(category_, r.level, budget);
         std::fill(logits_.begin(), logits_.end(), 0.0F);
         if (r.decision.offload) {
             if constexpr (requires { executor_.run_remote(frame, std::span<float>(logits_)); }) {
@@ -214,6 +249,8 @@ private:
     contention_estimator rce_;
     branch_scheduler scheduler_;
     Executor executor_;
+    double scene_check_cost_ = 0.0;
+    double categorize_cost_ = 0.0;
     std::vector<float> logits_;
     std::size_t classes_ = 0;
     std::size_t category_ = 0;
