@@ -36,10 +36,11 @@
  * - the scheduler and contention estimator themselves (O(log B) and O(N + M), well under 1 us);
  * - the switching cost of the branch chosen (§4.6, Fig. 14). It is paid once, on the first
  *   frame of the new branch, while the requirement holds for every frame after it; charging it
- *   to the choice keeps the device on a branch that is worse for all the frames that follow.
- *   The live run (offloadkit-approx-live --charge-switch) measures both choices; see
- *   docs/approx.md for the figures. The contention estimator leaves the switching cost out of
- *   its window (estimators/contention.hpp).
+ *   to the choice keeps the device on a branch that is worse for all the frames that follow
+ *   (a frame-interval budget minus a 20 ms switch would refuse almost every upward switch).
+ *   The cost of that one frame is therefore accepted, not measured against the alternative in
+ *   this library yet. The contention estimator leaves the switching cost out of its window
+ *   (estimators/contention.hpp).
  *
  * Synchronous and single-threaded: step() returns the frame's result (the ApproxNet executor runs
  * on the device, in the host's loop). Not thread-safe; one pipeline per stream. No allocation per
