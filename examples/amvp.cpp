@@ -39,7 +39,9 @@ const char* const usage =
     "  --throughput-goal T      set every task's throughput goal in frames/s (Fig. 14)\n"
     "  --bandwidth-mbps B       set every link's bandwidth (Fig. 17)\n"
     "  --compute DEVICE=U       available compute share of a device, repeatable (Fig. 16)\n"
-    "  --feature-bits N         send features quantized to N bits (AMVP eq. 1; 0 = float32)\n"
+    "  --feature-bits N         feature codec: features may cross links quantized to N bits when eq. 5\n"
+    "                           says it pays (0 = always float32); overrides the problem's quantize_bits\n"
+    "  --quantize-mb-per-s Q --dequantize-mb-per-s D   the codec's measured rates (MB of float32/s)\n"
     "  --seed S --population P --generations G   genetic algorithm settings\n";
 
 [[noreturn]] void die(const std::string& msg) {
@@ -61,7 +63,8 @@ struct settings {
     std::string strategy = "amvp";
     std::optional<double> accuracy, alpha, beta, gamma, latency_ms, throughput, bandwidth_mbps;
     std::vector<std::pair<std::string, double>> compute;
-    int feature_bits = 0;
+    std::optional<int> feature_bits;
+    std::optional<double> quantize_mbps, dequantize_mbps;
     ok::minmax_cost_options ga;
 };
 
@@ -104,6 +107,10 @@ settings parse(int argc, char** argv) {
             s.compute.emplace_back(text.substr(0, eq), number(a, text.c_str() + eq + 1));
         } else if (a == "--feature-bits") {
             s.feature_bits = static_cast<int>(number(a, v));
+        } else if (a == "--quantize-mb-per-s") {
+            s.quantize_mbps = number(a, v);
+        } else if (a == "--dequantize-mb-per-s") {
+            s.dequantize_mbps = number(a, v);
         } else if (a == "--seed") {
             s.ga.seed = static_cast<std::uint64_t>(number(a, v));
         } else if (a == "--population") {
@@ -150,13 +157,13 @@ void apply(const settings& s, ok::amvp_problem& pb) {
             die("--compute: unknown device '" + name + "'");
         }
     }
-    if (s.feature_bits != 0) {  // features cross the link as quantized wire messages
-        for (auto& base : pb.bases) {
-            for (auto& sp : base.splits) {
-                const auto floats = static_cast<std::size_t>(sp.feature_bytes / 4.0);
-                sp.feature_bytes = static_cast<double>(ok::quantized_wire_size(floats, s.feature_bits));
-            }
-        }
+    // the feature codec of eq. 5, costed inside placement (amvp_feature_codec)
+    if (s.feature_bits) pb.codec.bits = *s.feature_bits;
+    if (s.quantize_mbps) pb.codec.quantize_rate = *s.quantize_mbps * 1e6;
+    if (s.dequantize_mbps) pb.codec.dequantize_rate = *s.dequantize_mbps * 1e6;
+    if (pb.codec.bits > 0 && (pb.codec.quantize_rate <= 0.0 || pb.codec.dequantize_rate <= 0.0)) {
+        die("--feature-bits " + std::to_string(pb.codec.bits) +
+            " needs the codec's rates: --quantize-mb-per-s and --dequantize-mb-per-s (or the problem's settings)");
     }
     ok::amvp_validate(pb);
 }

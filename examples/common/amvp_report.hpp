@@ -60,6 +60,7 @@ namespace offloadkit::examples {
             .add("accuracy", o.accuracy)
             .add("latency_ms", o.latency * 1e3)
             .add("transfer_ms", o.transfer_time * 1e3)
+            .add("compressed", o.compressed)
             .add("throughput_fps", o.throughput)
             .add("cost", o.cost);
         rows.push_back(std::move(j));

@@ -114,6 +114,20 @@ TEST_CASE("parse_amvp_problem: errors name the line") {
     text.replace(text.find("share_steps,4"), 13, "population,4");
     CHECK_THROWS_WITH_AS((void)ok::parse_amvp_problem(text), doctest::Contains("unknown setting 'population'"),
                          ok::invalid_argument);
+    // the feature codec settings (eq. 5): MB/s -> bytes/s; bits validated with the problem
+    text = ok_text;
+    text.replace(text.find("share_steps,4"), 13, "share_steps,4\nquantize_bits,8\nquantize_mb_per_s,400\ndequantize_mb_per_s,800.5");
+    {
+        const auto pb = ok::parse_amvp_problem(text);
+        CHECK(pb.codec.bits == 8);
+        CHECK(pb.codec.quantize_rate == 400e6);
+        CHECK(pb.codec.dequantize_rate == 800.5e6);
+    }
+    text = ok_text;
+    text.replace(text.find("share_steps,4"), 13, "share_steps,4\nquantize_bits,8");
+    CHECK_THROWS_WITH_AS((void)ok::parse_amvp_problem(text),
+                         "read_amvp_problem: problem.codec.quantize_rate is 0, expected a finite number > 0",
+                         ok::invalid_argument);
     text = ok_text;
     text.replace(text.find("B,0.8,800,1,0.6,0.2,0.2"), 23, "B,0.8,800,1,0.6,0.2,0.3");
     CHECK_THROWS_WITH_AS((void)ok::parse_amvp_problem(text), doctest::Contains("goal.alpha + beta + gamma is 1.1"),

@@ -11,6 +11,7 @@
  * at low bandwidth or for large features (Fig. 12a/b).
  */
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -123,9 +124,37 @@ struct compression_decision {
     bool compress = false;             ///< CPB > 0
 };
 
+namespace detail {
+
+/// Eq. 5 on validated inputs (bits 1..16, bandwidth and rates > 0, feature_bytes >= 0), in
+/// doubles so that the planner can cost a profiled feature size that is not a whole tensor:
+/// count = ceil(feature_bytes / 4) binary32 values, wire = quantized_wire_size(count, bits).
+/// The one cost model of a feature transfer, used by decide_compression (the runtime's
+/// split_sender) and by the AMVP planner (multitask/problem.hpp).
+inline compression_decision eq5_decision(double feature_bytes, int bits, double bandwidth, double quantize_rate,
+                                         double dequantize_rate) noexcept {
+    compression_decision d;
+    const double count = std::ceil(feature_bytes / 4.0);
+    const double wire = static_cast<double>(quantized_fixed_header_size + 8) + std::ceil(count * bits / 8.0);
+    d.original_bytes = static_cast<std::size_t>(feature_bytes);
+    d.compressed_bytes = static_cast<std::size_t>(wire);
+    d.original_transfer = feature_bytes / bandwidth;
+    d.quantize_time = feature_bytes / quantize_rate;
+    d.compressed_transfer = wire / bandwidth;
+    d.dequantize_time = feature_bytes / dequantize_rate;
+    d.benefit = d.original_transfer - (d.quantize_time + d.compressed_transfer + d.dequantize_time);
+    d.compress = d.benefit > 0.0;
+    return d;
+}
+
+}  // namespace detail
+
 /**
  * @brief Is quantizing a feature before sending it worth it (AMVP Fig. 12)?
  *
+ * The same computation as the AMVP planner's transfer cost (amvp_feature_codec in
+ * multitask/problem.hpp), so a placement and the runtime that executes it agree on which links
+ * carry quantized features.
  * @param feature_bytes size of the binary32 feature map (a multiple of 4).
  * @param bits quantizer width (AMVP uses 8).
  * @param bandwidth link bandwidth in bytes per second.
@@ -150,16 +179,10 @@ struct compression_decision {
     detail::require_positive(quantize_rate, fn, "quantize_rate");
     detail::require_positive(dequantize_rate, fn, "dequantize_rate");
     detail::require(bits >= 1 && bits <= 16, fn, "bits is ", bits, ", expected 1..16");
-    compression_decision d;
+    const std::size_t wire = quantized_wire_size(feature_bytes / 4, bits);
+    auto d = detail::eq5_decision(static_cast<double>(feature_bytes), bits, bandwidth, quantize_rate, dequantize_rate);
     d.original_bytes = feature_bytes;
-    d.compressed_bytes = quantized_wire_size(feature_bytes / 4, bits);
-    const auto fb = static_cast<double>(feature_bytes);
-    d.original_transfer = fb / bandwidth;
-    d.quantize_time = fb / quantize_rate;
-    d.compressed_transfer = static_cast<double>(d.compressed_bytes) / bandwidth;
-    d.dequantize_time = fb / dequantize_rate;
-    d.benefit = d.original_transfer - (d.quantize_time + d.compressed_transfer + d.dequantize_time);
-    d.compress = d.benefit > 0.0;
+    d.compressed_bytes = wire;
     return d;
 }
 

@@ -33,17 +33,24 @@
  *   rules out) and keeps a swap that lowers the max cost, until none does. The greedy chain alone
  *   visits one path of selections and misses optima off it; with the refinement the quality goal
  *   (within 1% of minmax_cost_exact on >= 95% of small instances) is met.
+ * - Beyond the paper, when no selection of the chain found an assignment that fits (the chain can
+ *   stay on a base model too large for every device while another base fits), a feasibility
+ *   search (exhaustive over selections, split points and devices at one share step per part, with
+ *   sharing) finds one, the GA optimises it and the refinement continues from it: the solver
+ *   reports infeasible only when no feasible selection exists.
  *
  * Algorithm 2 (assignment of a fixed selection):
  * - An assignment has one row per model part (device, share steps) plus a split gene per task.
  *   RandomlyInitPopulations places parts on random devices (with memory left) and splits each
  *   device's U_k at random among its parts. SelectParents: binary tournaments. GenerateChildren:
- *   uniform crossover of the genes. Mutate: each gene with probability MR (new device and share,
- *   new share, new split, or copying another task's part-1 row so the part is shared).
- *   Recombination (every RP generations): swap two part rows and keep the swap if it lowers the
- *   cost. FilterOffspring: drop children violating (11), (12) or using a missing link.
- *   SelectPopulations: the best distinct assignments of parents, children and the best so far
- *   (elitist). A run stops after MAXGEN generations or stall_generations without improvement.
+ *   uniform crossover of the genes. As lines 7-12, each child is kept and a copy of it is
+ *   mutated: Mutate changes each gene with probability MR (new device and share, new share, new
+ *   split, or copying another task's part-1 row so the part is shared); Recombination (every RP
+ *   generations, on the mutated copy): swap two part rows and keep the swap if it lowers the cost.
+ *   FilterOffspring: drop children and mutants violating (11), (12) or using a missing link.
+ *   SelectPopulations: the best distinct assignments of parents, children, mutants and the best
+ *   so far (elitist). A run stops after MAXGEN generations or stall_generations without
+ *   improvement.
  * - Every new assignment is then "polished" (a memetic step beyond the paper): over-subscribed
  *   devices shed share steps from their largest part, then, while it helps, the costliest task that
  *   can improve takes one more step on one of its devices (a free step, or one from a part whose
@@ -170,16 +177,24 @@ public:
             next_cost = parent_cost;
             for (std::size_t i = 0; i + 1 < parents.size(); i += 2) {
                 for (int k = 0; k < 2; ++k) {
-                    // GenerateChildren (uniform crossover) and Mutate
+                    // line 6, GenerateChildren: uniform crossover
                     auto child = crossover(parents[i], parents[i + 1]);
-                    mutate(child);
-                    fitness c = polish_fit(child);
+                    // line 7: P_mu is a copy of P_ch; lines 8-11 mutate (and recombine) the copy
+                    auto mutant = child;
+                    mutate(mutant);
+                    const fitness c = polish_fit(child);
+                    fitness cm = polish_fit(mutant);
                     if (gen % o_.recombination_period == 0) {
-                        c = recombine(child, c);
+                        cm = recombine(mutant, cm);
                     }
-                    if (std::isfinite(c.first)) {  // FilterOffspring
+                    // line 12, FilterOffspring over P_ch and P_mu: both kept when feasible
+                    if (std::isfinite(c.first)) {
                         next.push_back(std::move(child));
                         next_cost.push_back(c);
+                    }
+                    if (std::isfinite(cm.first)) {
+                        next.push_back(std::move(mutant));
+                        next_cost.push_back(cm);
                     }
                 }
             }
@@ -220,46 +235,6 @@ public:
             stall = best_cost < before ? 0 : stall + 1;
         }
         return best_cost;
-    }
-
-    /// Max cost of an assignment, +inf if it violates (11), (12) or needs a missing link.
-    double evaluate(const std::vector<gene>& x) {
-        ++evaluations;
-        std::fill(steps_.begin(), steps_.end(), 0);
-        std::fill(mem_.begin(), mem_.end(), 0.0);
-        const auto& cand = *cand_;
-        double worst = -std::numeric_limits<double>::infinity();
-        for (std::size_t s = 0; s < S_; ++s) {
-            const gene& ge = x[s];
-            const auto& sp = m_.split_of(s, cand[s], ge.split);
-            bool merged = false;
-            if (m_.shareable(s, cand[s], ge.split)) {
-                const std::size_t base = m_.cand(s, cand[s]).base;
-                for (std::size_t p = 0; p < s && !merged; ++p) {
-                    merged = x[p].split == ge.split && x[p].d1 == ge.d1 && x[p].s1 == ge.s1 &&
-                             m_.cand(p, cand[p]).base == base && m_.shareable(p, cand[p], x[p].split);
-                }
-            }
-            if (!merged) {
-                steps_[ge.d1] += ge.s1;
-                mem_[ge.d1] += sp.mem1;
-            }
-            if (!sp.unsplit) {
-                steps_[ge.d2] += ge.s2;
-                mem_[ge.d2] += sp.mem2;
-            }
-            const auto r = eval_task(m_, s, cand[s], ge.split, ge.d1, ge.s1, ge.d2, ge.s2);
-            if (!r.link) {
-                return std::numeric_limits<double>::infinity();
-            }
-            worst = std::max(worst, r.cost);
-        }
-        for (std::size_t k = 0; k < K_; ++k) {
-            if (steps_[k] > m_.cap[k] || mem_[k] > m_.mem_cap[k]) {
-                return std::numeric_limits<double>::infinity();
-            }
-        }
-        return worst;
     }
 
     /// Lines 5-9 of Algorithm 1: split points at the common frozen layers of each base group.
@@ -742,6 +717,126 @@ private:
     std::vector<std::size_t> by_cost_;
 };
 
+/// Feasibility search for minmax_cost_solve when Algorithm 1's chain of selections never found
+/// an assignment that fits: is there any (selection, split points, placement) satisfying (11),
+/// (12) and the links? Shares do not matter for feasibility beyond their count (every part at one
+/// step is the least demanding), so each task's options are (candidate, split, device of part 1,
+/// device of part 2) at one step each, with part 1 shared whenever sharing is allowed (sharing
+/// only frees resources). Options with the same resource use (base, split, shareability, devices)
+/// are kept once, the most accurate candidate first; a depth-first search over tasks then finds
+/// one that fits. Exhaustive up to `budget` search nodes (far more than any instance the exact
+/// solver handles needs). Returns false when none fits (or the budget ran out).
+class feasibility_search {
+public:
+    explicit feasibility_search(const model& m) : m_(m), S_(m.pb->tasks.size()), K_(m.devices) {}
+
+    bool run(std::vector<std::size_t>& cand, std::vector<gene>& x, std::size_t budget) {
+        options_.assign(S_, {});
+        for (std::size_t s = 0; s < S_; ++s) {
+            for (const std::size_t c : m_.by_accuracy[s]) {
+                const std::size_t base = m_.cand(s, c).base;
+                const auto& splits = m_.splits[base];
+                for (std::size_t j = 0; j < splits.size(); ++j) {
+                    const auto& sp = splits[j];
+                    const bool share = m_.shareable(s, c, j);
+                    for (std::size_t d1 = 0; d1 < K_; ++d1) {
+                        if (m_.cap[d1] < 1 || sp.mem1 > m_.mem_cap[d1]) {
+                            continue;
+                        }
+                        for (std::size_t d2 = 0; d2 < (sp.unsplit ? 1 : K_); ++d2) {
+                            const std::size_t dd = sp.unsplit ? d1 : d2;
+                            if (!sp.unsplit && (m_.cap[dd] < (dd == d1 ? 2 : 1) || sp.mem2 > m_.mem_cap[dd] ||
+                                                (dd != d1 && !(m_.bw(d1, dd) > 0.0)))) {
+                                continue;
+                            }
+                            const opt o{c, base, j, d1, dd, share, sp.unsplit};
+                            bool seen = false;
+                            for (const auto& p : options_[s]) {
+                                seen = seen || (p.base == o.base && p.split == o.split && p.share == o.share &&
+                                                p.d1 == o.d1 && p.d2 == o.d2);
+                            }
+                            if (!seen) {
+                                options_[s].push_back(o);
+                            }
+                        }
+                    }
+                }
+            }
+            if (options_[s].empty()) {
+                return false;  // this task fits on no device by itself
+            }
+        }
+        steps_.assign(K_, 0);
+        mem_.assign(K_, 0.0);
+        picked_.assign(S_, nullptr);
+        budget_ = budget;
+        if (!dfs(0)) {
+            return false;
+        }
+        cand.assign(S_, 0);
+        x.assign(S_, gene{});
+        for (std::size_t s = 0; s < S_; ++s) {
+            const opt& o = *picked_[s];
+            cand[s] = o.cand;
+            x[s] = {static_cast<std::uint16_t>(o.split), static_cast<std::uint8_t>(o.d1),
+                    static_cast<std::uint8_t>(o.d2), 1, 1};
+        }
+        return true;
+    }
+
+private:
+    struct opt {
+        std::size_t cand, base, split, d1, d2;
+        bool share, unsplit;
+    };
+
+    bool dfs(std::size_t s) {
+        if (s == S_) {
+            return true;
+        }
+        for (const opt& o : options_[s]) {
+            if (budget_ == 0) {
+                return false;
+            }
+            --budget_;
+            const auto& sp = m_.splits[o.base][o.split];
+            bool reuse = false;  // a part-1 instance of an earlier task this one can share
+            for (std::size_t p = 0; p < s && o.share && !reuse; ++p) {
+                const opt& q = *picked_[p];
+                reuse = q.share && q.base == o.base && q.split == o.split && q.d1 == o.d1;
+            }
+            const int add1 = reuse ? 0 : 1;
+            const double mem1 = reuse ? 0.0 : sp.mem1;
+            const int add2 = o.unsplit ? 0 : 1;
+            const double mem2 = o.unsplit ? 0.0 : sp.mem2;
+            steps_[o.d1] += add1;
+            mem_[o.d1] += mem1;
+            steps_[o.d2] += add2;
+            mem_[o.d2] += mem2;
+            const bool fits = steps_[o.d1] <= m_.cap[o.d1] && mem_[o.d1] <= m_.mem_cap[o.d1] &&
+                              steps_[o.d2] <= m_.cap[o.d2] && mem_[o.d2] <= m_.mem_cap[o.d2];
+            picked_[s] = &o;
+            if (fits && dfs(s + 1)) {
+                return true;
+            }
+            steps_[o.d1] -= add1;
+            mem_[o.d1] -= mem1;
+            steps_[o.d2] -= add2;
+            mem_[o.d2] -= mem2;
+        }
+        return false;
+    }
+
+    const model& m_;
+    std::size_t S_;
+    std::size_t K_;
+    std::vector<std::vector<opt>> options_;
+    std::vector<int> steps_;
+    std::vector<double> mem_;
+    std::vector<const opt*> picked_;
+    std::size_t budget_ = 0;
+};
+
 inline void check_options(const minmax_cost_options& o, std::string_view fn) {
     require(o.population >= 2, fn, "options.population is ", o.population, ", expected >= 2");
     require(o.generations >= 0, fn, "options.generations is ", o.generations, ", expected >= 0");
@@ -782,8 +877,9 @@ inline void finish(const model& m, minmax_cost_result& r) {
  * ok::minmax_cost_result r = ok::minmax_cost_solve(problem, {});
  * if (r.feasible) for (auto& t : r.evaluation.tasks) std::printf("%g\n", t.cost);
  * @endcode
- * @return the best assignment found; feasible == false (max_cost +inf, choices empty) when the GA
- *         found no assignment satisfying (11), (12) and the links for any selection.
+ * @return the best assignment found; feasible == false (max_cost +inf, choices empty) only when
+ *         no selection has an assignment satisfying (11), (12) and the links (the feasibility
+ *         search of the file comment proves it, within 2^24 search nodes).
  * @throws offloadkit::invalid_argument for an invalid problem (amvp_validate) or options
  *         (population < 2, generations < 0, mutation_rate outside [0, 1], recombination_period < 1).
  * Complexity: O(sum_s |M_s|) selections x population x generations x O(tasks^2 + devices).
@@ -885,6 +981,18 @@ inline void finish(const model& m, minmax_cost_result& r) {
             break;
         }
         ++pos[pick];
+    }
+
+    // beyond the paper: the chain never reached a selection that fits (e.g. it stays on a base
+    // model too large for the devices while another base would fit): search for any feasible
+    // selection and assignment, and optimise from there (GA seeded with it, then the refinement)
+    if (best_genes.empty()) {
+        std::vector<std::size_t> fcand;
+        genes fx;
+        detail::amvp::feasibility_search search(m);
+        if (search.run(fcand, fx, std::size_t{1} << 24)) {
+            assign(fcand, fx);
+        }
     }
 
     // selection refinement: swap one task's model while that lowers the max cost

@@ -27,6 +27,14 @@
  *   steps (eq. 11), their memory to at most R_k (eq. 12).
  * - Transfers: D = f / b_{k1 k2} between devices (bandwidth 0 = no link: infeasible placement),
  *   D = 0 on one device. Links are independent (no contention between transfers), as in eq. 7.
+ * - **Feature codec** (AMVP §IV-B, eq. 5): with amvp_problem::codec enabled (bits 1..16), a
+ *   feature crossing a link may be sent quantized at that width in ok::quantize's wire format.
+ *   Each transfer is costed both ways, raw D = OTR = f / b and quantized D = QT + TR + DQ with
+ *   QT = f / quantize_rate, TR = quantized_wire_size / b, DQ = f / dequantize_rate, and the cheaper
+ *   one is used (compress exactly when CPB of eq. 5 is > 0): the decision that
+ *   decide_compression() (metrics/compression.hpp) gives the runtime's split_sender at the same
+ *   bandwidth and rates, through the same function (amvp_feature_transfer). D enters eq. 7 and the
+ *   1 / D term of eq. 8 in both cases.
  *
  * ### Decision: one amvp_task_choice per task
  * (candidate, split point, device and steps of part 1, device and steps of part 2). Latency eq. 7,
@@ -43,6 +51,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "../metrics/compression.hpp"
 #include "cost.hpp"
 
 namespace offloadkit {
@@ -91,6 +100,18 @@ struct amvp_device {
     double memory = 0.0;   ///< R_k: bytes available, >= 0
 };
 
+/**
+ * @brief How features are sent between devices (AMVP §IV-B, eq. 5): raw binary32, or quantized
+ *        at `bits` when that is cheaper (see amvp_feature_transfer). Shared by the planner
+ *        (minmax_cost_solve, minmax_cost_exact, amvp_evaluate) and the runtime (split_options of
+ *        runtime/split_path.hpp take the same bits and rates).
+ */
+struct amvp_feature_codec {
+    int bits = 0;                  ///< quantizer width 1..16; 0 = never quantize (raw features only)
+    double quantize_rate = 0.0;    ///< feature bytes quantized per second at 100% of a device, > 0 when bits > 0
+    double dequantize_rate = 0.0;  ///< feature bytes dequantized per second at 100% of a device, > 0 when bits > 0
+};
+
 /// The whole MSTA instance.
 struct amvp_problem {
     std::vector<amvp_base_model> bases;
@@ -100,6 +121,7 @@ struct amvp_problem {
     /// +inf allowed (free transfer).
     std::vector<double> bandwidth;
     int share_steps = 10;  ///< compute shares are multiples of 1 / share_steps, 1..1000
+    amvp_feature_codec codec;  ///< feature quantization on links (default: raw features only)
 };
 
 /// The decision for one task.
@@ -119,7 +141,8 @@ struct amvp_task_outcome {
     double accuracy = 0.0;
     double latency = 0.0;        ///< eq. 7, seconds (+inf when a needed link is missing)
     double throughput = 0.0;     ///< eq. 8, frames/s
-    double transfer_time = 0.0;  ///< D, seconds
+    double transfer_time = 0.0;  ///< D, seconds (QT + TR + DQ when `compressed`, else f / b)
+    bool compressed = false;     ///< the feature crosses its link quantized (eq. 5 CPB > 0)
     double cost = 0.0;           ///< eq. 6 (+inf when a needed link is missing)
     double first_share = 0.0;    ///< u of part 1
     double second_share = 0.0;   ///< u of part 2 (0 when unsplit)
@@ -178,7 +201,25 @@ struct model {
 struct task_metrics {
     double latency = 0.0, throughput = 0.0, transfer = 0.0, cost = 0.0;
     bool link = true;
+    bool compressed = false;
 };
+
+/// Eq. 5 on validated inputs: D and whether the feature is sent quantized. `bandwidth` > 0.
+inline double transfer_of(const amvp_feature_codec& codec, double feature_bytes, double bandwidth,
+                          bool& compressed) noexcept {
+    compressed = false;
+    if (std::isinf(bandwidth)) {
+        return 0.0;
+    }
+    const double raw = feature_bytes / bandwidth;
+    if (codec.bits == 0 || !(feature_bytes > 0.0)) {
+        return raw;
+    }
+    const auto d = detail::eq5_decision(feature_bytes, codec.bits, bandwidth, codec.quantize_rate,
+                                        codec.dequantize_rate);
+    compressed = d.compress;
+    return d.compress ? d.quantize_time + d.compressed_transfer + d.dequantize_time : raw;
+}
 
 inline task_metrics eval_task(const model& m, std::size_t s, std::size_t c, std::size_t j, std::size_t d1, int s1,
                               std::size_t d2, int s2) noexcept {
@@ -201,7 +242,7 @@ inline task_metrics eval_task(const model& m, std::size_t s, std::size_t c, std:
                 r.cost = std::numeric_limits<double>::infinity();
                 return r;
             }
-            r.transfer = std::isinf(b) ? 0.0 : sp.feature / b;
+            r.transfer = transfer_of(m.pb->codec, sp.feature, b, r.compressed);
             lat += r.transfer;
             if (r.transfer > 0.0) {
                 thr = std::min(thr, 1.0 / r.transfer);
@@ -251,6 +292,14 @@ inline model compile(const amvp_problem& pb, std::string_view fn) {
     require(K <= 255, fn, "problem.devices has size ", K, ", expected at most 255");
     require(pb.bandwidth.size() == K * K, fn, "problem.bandwidth has size ", pb.bandwidth.size(), ", expected ",
             K * K, " (devices x devices)");
+    const auto& codec = pb.codec;
+    require(codec.bits >= 0 && codec.bits <= 16, fn, "problem.codec.bits is ", codec.bits, ", expected 0 (raw) or 1..16");
+    if (codec.bits > 0) {
+        require(std::isfinite(codec.quantize_rate) && codec.quantize_rate > 0.0, fn, "problem.codec.quantize_rate is ",
+                codec.quantize_rate, ", expected a finite number > 0");
+        require(std::isfinite(codec.dequantize_rate) && codec.dequantize_rate > 0.0, fn,
+                "problem.codec.dequantize_rate is ", codec.dequantize_rate, ", expected a finite number > 0");
+    }
     model m;
     m.pb = &pb;
     m.devices = K;
@@ -360,6 +409,7 @@ inline bool evaluate_into(const model& m, std::span<const amvp_task_choice> choi
         o.latency = r.latency;
         o.throughput = r.throughput;
         o.transfer_time = r.transfer;
+        o.compressed = r.compressed;
         o.cost = r.cost;
         o.split = !sp.unsplit;
         o.first_share = ch.first_steps / static_cast<double>(m.q);

@@ -123,8 +123,17 @@ inline amvp_problem build(const std::map<std::string, io::csv_table>& tabs) {
         const auto value = t.column("value");
         for (std::size_t r = 0; r < t.rows(); ++r) {
             const std::string& k = t.cell(r, key);
-            require(k == "share_steps", t.function(), "line ", t.line_of(r), ": unknown setting '", k, "'");
-            pb.share_steps = integer(t, r, value);
+            if (k == "share_steps") {
+                pb.share_steps = integer(t, r, value);
+            } else if (k == "quantize_bits") {
+                pb.codec.bits = integer(t, r, value);
+            } else if (k == "quantize_mb_per_s") {
+                pb.codec.quantize_rate = t.number(r, value) * 1e6;
+            } else if (k == "dequantize_mb_per_s") {
+                pb.codec.dequantize_rate = t.number(r, value) * 1e6;
+            } else {
+                fail(t.function(), "line ", t.line_of(r), ": unknown setting '", k, "'");
+            }
         }
     }
     // devices
