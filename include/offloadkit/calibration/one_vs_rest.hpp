@@ -28,7 +28,8 @@
 #include <string_view>
 #include <vector>
 
-#include <Eigen/Dense>
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
 
 #include "../detail/calibration_input.hpp"
 #include "../detail/model_text.hpp"
@@ -49,9 +50,11 @@ struct one_vs_rest_options {
 
 namespace detail::one_vs_rest_fit {
 
-/// Fits one class model; returns [w_0 .. w_{k-1}, b].
-inline Eigen::VectorXd fit_class(const Eigen::MatrixXd& xa, const Eigen::VectorXd& t, double inv_c,
-                                 std::size_t max_iterations) {
+/// Fits one class model; returns [w_0 .. w_{k-1}, b]. A template (always called with
+/// Eigen::MatrixXd / Eigen::VectorXd) so that Eigen's products and LDLT are instantiated only in
+/// a program that fits a one-vs-rest model, not in every file that includes this header.
+template <class Matrix, class Vector>
+Vector fit_class(const Matrix& xa, const Vector& t, double inv_c, std::size_t max_iterations) {
     const auto n = xa.rows();
     const auto d = xa.cols();  // k + 1, the last column is the constant 1
     const double mean_t = t.mean();
