@@ -144,3 +144,32 @@ TEST_CASE("trace: npu_time_s and compress columns round-trip and are validated")
                                                "0.5,1,100,0,1\n"),
                          doctest::Contains("compress_time_s"), ok::invalid_argument);
 }
+
+TEST_CASE("run_compress: FastVA over the compressed model's answers and local time (CBO §V-A Compress)") {
+    ok::synthetic_trace_options so;
+    so.frames = 900;
+    so.seed = 9;
+    ok::trace tr = ok::make_synthetic_trace(so);
+    CHECK_THROWS_WITH_AS((void)ok::run_compress(tr, ok::sim_options{}), doctest::Contains("no compress_correct"),
+                         ok::invalid_argument);
+    // The compressed model answering exactly as the NPU, instantly: Compress is FastVA.
+    tr.compress_correct = tr.npu_correct;
+    tr.compress_time.assign(tr.size(), 0.0);
+    ok::sim_options o;
+    const auto fastva = ok::evaluate_trace(ok::policy_kind::fastva, tr, o);
+    auto c = ok::run_compress(tr, o);
+    CHECK(c.policy == "compress");
+    CHECK(c.accuracy == fastva.accuracy);
+    CHECK(c.bytes == fastva.bytes);
+    // With 28 ms on the CPU it is FastVA with a 28 ms local time.
+    tr.compress_time.assign(tr.size(), 0.028);
+    o.local_time = 0.028;
+    const auto fastva28 = ok::evaluate_trace(ok::policy_kind::fastva, tr, o);
+    o.local_time = 0.0;
+    c = ok::run_compress(tr, o);
+    CHECK(c.accuracy == fastva28.accuracy);
+    CHECK(c.bytes == fastva28.bytes);
+    // A better compressed model (always right) scores at least as well as the NPU-backed FastVA.
+    tr.compress_correct.assign(tr.size(), 1);
+    CHECK(ok::run_compress(tr, o).accuracy >= fastva28.accuracy);
+}

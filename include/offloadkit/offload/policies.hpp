@@ -410,17 +410,20 @@ private:
  * @brief FastVA (Tan & Cao, INFOCOM 2020, as CBO §V-A uses it): the same window optimizer
  *        as CBO but every frame's local accuracy is the mean NPU accuracy (no per-frame
  *        confidence). With equal confidences Algorithm 1's order is the arrival order, so this
- *        runs cbo_order::arrival (the exact window optimum).
+ *        runs cbo_order::arrival (the exact window optimum) by default; `order` lets it use the
+ *        same order as the CBO it is compared with, so that the comparison isolates calibration
+ *        (issue 15 §5; with equal confidences both orders process the window in arrival order).
  */
 class fastva_policy {
 public:
     /**
      * @param model T, T^o, L and the profiled A^o_r.
      * @param mean_local_accuracy the NPU's mean accuracy on the profiling data, [0, 1].
+     * @param order the window order of the DP (the order of the CBO it is compared with).
      * @throws offloadkit::invalid_argument for an invalid model or accuracy.
      */
-    fastva_policy(offload_model model, double mean_local_accuracy)
-        : model_(std::move(model)), accuracy_(mean_local_accuracy) {
+    fastva_policy(offload_model model, double mean_local_accuracy, cbo_order order = cbo_order::arrival)
+        : model_(std::move(model)), accuracy_(mean_local_accuracy), order_(order) {
         detail::validate_offload_model(model_, "fastva_policy");
         detail::require(accuracy_ >= 0.0 && accuracy_ <= 1.0, "fastva_policy", "mean_local_accuracy is ", accuracy_,
                         ", expected a value in [0, 1]");
@@ -430,13 +433,14 @@ public:
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         return detail::window_decide(
-            model_, cbo_order::arrival, [this](double) { return accuracy_; }, pb_, ws_, plan_, ctx, window, release,
+            model_, order_, [this](double) { return accuracy_; }, pb_, ws_, plan_, ctx, window, release,
             "fastva_policy::decide");
     }
 
 private:
     offload_model model_;
     double accuracy_;
+    cbo_order order_;
     offload_problem pb_;
     offload_workspace ws_;
     offload_plan plan_;

@@ -540,7 +540,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
             break;
         }
         case policy_kind::fastva: {
-            fastva_policy p(model, prof.npu_accuracy);
+            fastva_policy p(model, prof.npu_accuracy, order);  // the same order as the CBO it is compared with
             res = simulate(tr, first, last, p, estimator, opt);
             break;
         }
@@ -571,6 +571,36 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
     }
     res.policy = std::string(policy_name(kind));
     return res;
+}
+
+/**
+ * @brief The Compress baseline of CBO §V-A: "similar to FastVA, except that it runs a compressed
+ *        DNN to process the frames locally on CPU" — fastva_policy where the local answer is the
+ *        compressed model's (trace column compress_correct, its mean over the profile part as the
+ *        local accuracy) and the local time is the compressed model's (compress_time_s, one CPU
+ *        in arrival order as ready_times() does for the NPU).
+ * @param order the window order (the order of the CBO it is compared with).
+ * @throws offloadkit::invalid_argument if the trace has no compress columns, or as run_policy().
+ * Complexity as run_policy(); copies the trace once.
+ */
+template <bandwidth_estimator E = true_bandwidth>
+[[nodiscard]] sim_result run_compress(const trace& tr, const sim_options& opt, E estimator = E{},
+                                      cbo_order order = cbo_order::arrival) {
+    constexpr std::string_view fn = "run_compress";
+    detail::validate_sim_options(opt, fn);
+    detail::require(!tr.compress_correct.empty(), fn,
+                    "the trace has no compress_correct and compress_time_s columns (docs/trace-format.md)");
+    trace c = tr;
+    c.npu_correct = tr.compress_correct;
+    c.npu_time = tr.compress_time;
+    sim_options o = opt;
+    o.use_trace_local_time = true;
+    const trace_profile prof = profile_trace(c, o.calibration_fraction);
+    const offload_model model{o.deadline, o.server_time, o.network_latency, prof.server_accuracy};
+    fastva_policy p(model, prof.npu_accuracy, order);
+    sim_result r = simulate(c, prof.split, c.size(), p, estimator, o);
+    r.policy = "compress";
+    return r;
 }
 
 /**
