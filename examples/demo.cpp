@@ -279,6 +279,107 @@ int run_main(int argc, char** argv) {
     out.rows(policies);
     write_jsonl(s.out, policies);
 
+    // ---- 2b. Issue 15: the fixed-threshold study, local time, the window order ----
+    {
+        // Fig. 4 (raw) and Fig. 7a (Platt): accuracy and offload share against theta, simulated
+        // under the uplink (threshold_policy, Server's resolution rule) and as the paper runs it
+        // (no uplink, the most accurate resolution).
+        std::size_t best_r = 0;
+        for (std::size_t r = 1; r < tr.num_resolutions(); ++r) {
+            if (table.profile.server_accuracy[r] > table.profile.server_accuracy[best_r]) {
+                best_r = r;
+            }
+        }
+        const std::vector<double> thetas = ok::default_theta_grid();
+        const auto raw_sim = ok::threshold_sweep(tr, ok::identity_calibrator{}, base, thetas);
+        const auto cal_sim = ok::threshold_sweep(tr, cal.platt, base, thetas);
+        std::vector<ok::threshold_point> raw_unc;
+        std::vector<ok::threshold_point> cal_unc;
+        jsonl t{"threshold", {}};
+        out.text("\nFixed-threshold study (CBO Fig. 4 raw, Fig. 7a Platt): keep the NPU result when confidence > theta\n");
+        out.text("  %5s | %-27s | %-27s\n", "", "simulated (5 Mbps, Server's r)", "no uplink (paper), r = best");
+        out.text("  %5s | %6s %6s %6s %6s | %6s %6s %6s %6s\n", "theta", "rawAcc", "rawOff", "calAcc", "calOff",
+                 "rawAcc", "rawOff", "calAcc", "calOff");
+        for (std::size_t k = 0; k < thetas.size(); ++k) {
+            raw_unc.push_back(
+                ok::threshold_unconstrained(tr, cal.split, n, ok::identity_calibrator{}, thetas[k], best_r));
+            cal_unc.push_back(ok::threshold_unconstrained(tr, cal.split, n, cal.platt, thetas[k], best_r));
+            out.text("  %5.2f | %6.3f %6.3f %6.3f %6.3f | %6.3f %6.3f %6.3f %6.3f\n", thetas[k], raw_sim[k].accuracy,
+                     raw_sim[k].offloaded, cal_sim[k].accuracy, cal_sim[k].offloaded, raw_unc[k].accuracy,
+                     raw_unc[k].offloaded, cal_unc[k].accuracy, cal_unc[k].offloaded);
+            ok::io::json_object j;
+            j.add("theta", thetas[k])
+                .add("raw_accuracy", raw_sim[k].accuracy)
+                .add("raw_offloaded", raw_sim[k].offloaded)
+                .add("calibrated_accuracy", cal_sim[k].accuracy)
+                .add("calibrated_offloaded", cal_sim[k].offloaded)
+                .add("raw_accuracy_unconstrained", raw_unc[k].accuracy)
+                .add("raw_offloaded_unconstrained", raw_unc[k].offloaded)
+                .add("calibrated_accuracy_unconstrained", cal_unc[k].accuracy)
+                .add("calibrated_offloaded_unconstrained", cal_unc[k].offloaded);
+            t.add(std::move(j));
+        }
+        // The paper's reading: the offload share a target accuracy needs, raw against calibrated.
+        const double lo = raw_unc.front().accuracy;
+        const double hi = raw_unc.back().accuracy;
+        out.text("  offload share needed for an accuracy (no uplink; paper: 0.7 needs >= 70%% raw, 30%% calibrated):\n");
+        for (const double f : {0.25, 0.5, 0.75}) {
+            const double target = lo + f * (hi - lo);
+            const auto r = ok::offload_share_for_accuracy(raw_unc, target);
+            const auto c = ok::offload_share_for_accuracy(cal_unc, target);
+            out.text("    accuracy >= %.3f: raw %s, calibrated %s\n", target,
+                     r ? (std::to_string(static_cast<int>(std::lround(*r * 100))) + "%").c_str() : "never",
+                     c ? (std::to_string(static_cast<int>(std::lround(*c * 100))) + "%").c_str() : "never");
+        }
+        out.rows(t);
+        write_jsonl(s.out, t);
+    }
+    {
+        // Table III: the device's own time. A frame can be sent only once its local result is known.
+        jsonl t{"local_time", {}};
+        std::vector<std::pair<std::string, ok::sim_options>> settings_list;
+        for (const double ms : {0.0, 10.0, 28.0, 40.0, 63.0}) {
+            ok::sim_options o = base;
+            o.local_time = ms / 1000.0;
+            char name[32];
+            std::snprintf(name, sizeof name, "%g ms", ms);
+            settings_list.emplace_back(name, o);
+        }
+        if (!tr.npu_time.empty()) {
+            ok::sim_options o = base;
+            o.use_trace_local_time = true;
+            settings_list.emplace_back("trace npu_time_s", o);
+        }
+        out.text("\nLocal (NPU) time per frame (CBO Table III: 28 ms of the 63 ms slack T - T^o - L)%s\n",
+                 tr.npu_time.empty() ? "; the trace has no npu_time_s column: constant times only" : "");
+        out.text("  %-17s %8s %8s %8s %8s %8s\n", "NPU time", "cbo", "cbo-conf", "fastva", "optimal", "server");
+        for (const auto& [name, o] : settings_list) {
+            const double c = ok::run_policy(ok::policy_kind::cbo, tr, cal.platt, o, ok::true_bandwidth{}, ok::cbo_order::arrival).accuracy;
+            const double cc = ok::run_policy(ok::policy_kind::cbo, tr, cal.platt, o, ok::true_bandwidth{}, ok::cbo_order::confidence).accuracy;
+            const double fv = ok::run_policy(ok::policy_kind::fastva, tr, cal.platt, o, ok::true_bandwidth{}, ok::cbo_order::arrival).accuracy;
+            const double op = ok::run_policy(ok::policy_kind::optimal, tr, cal.platt, o).accuracy;
+            const double sv = ok::run_policy(ok::policy_kind::server, tr, cal.platt, o).accuracy;
+            out.text("  %-17s %8.4f %8.4f %8.4f %8.4f %8.4f\n", name.c_str(), c, cc, fv, op, sv);
+            ok::io::json_object j;
+            j.add("local_time", name).add("cbo", c).add("cbo_confidence", cc).add("fastva", fv).add("optimal", op).add(
+                "server", sv);
+            t.add(std::move(j));
+        }
+        // Compress (CBO §V-A): FastVA over a pruned and quantized model on the CPU.
+        if (tr.compress_correct.empty()) {
+            out.text("  Compress (CBO section V-A): skipped, the trace has no compress_correct / compress_time_s columns\n");
+        } else {
+            const auto c = ok::run_compress(tr, base);
+            out.text("  Compress (CBO section V-A, its own local answers and CPU time): accuracy %.4f, offloaded %.1f%%\n",
+                     c.accuracy, 100.0 * c.offloaded);
+            ok::io::json_object j;
+            j.add("local_time", "compress_time_s").add("compress", c.accuracy).add("compress_offloaded", c.offloaded);
+            t.add(std::move(j));
+        }
+        out.rows(t);
+        write_jsonl(s.out, t);
+    }
+
     // ---- 3. Sweeps: Fig. 11-13 ----
     const okx::sweep_settings titles{5.0, 100.0, 30.0, 200.0};
     for (const auto axis : {ok::sweep_axis::bandwidth, ok::sweep_axis::fps, ok::sweep_axis::latency}) {

@@ -44,7 +44,8 @@ constexpr const char* usage_text =
     "Replays the trace through offloading policies (CBO section V) and prints one JSON object per\n"
     "policy (and sweep point). Defaults are the paper's setting, for a single run and a sweep alike:\n"
     "  --policy NAME          local, server, fastva, cbo, cbo-uncalibrated, optimal, oracle or all\n"
-    "                         (default all)\n"
+    "                         (default all), or threshold (see --theta) or compress (CBO's Compress:\n"
+    "                         FastVA over the trace's compress_correct / compress_time_s); not in all\n"
     "  --bandwidth-mbps X     uplink bandwidth, Mbps (default 5)\n"
     "  --latency-ms L         network latency, ms (default 100)\n"
     "  --deadline-ms T        deadline of a frame after its arrival, ms (default 200)\n"
@@ -62,8 +63,22 @@ constexpr const char* usage_text =
     "  --svg FILE             draw the sweep (checked to be writable before the work)\n"
     "  --estimator NAME       exact, harmonic or ewma: what the online policies know of the\n"
     "                         bandwidth (default exact)\n"
-    "  --order NAME           confidence (CBO Algorithm 1 as written, default) or arrival (the\n"
-    "                         arrival-ordered window optimum) for cbo and cbo-uncalibrated\n"
+    "  --order NAME           arrival (the exact optimum of each pending window, default) or\n"
+    "                         confidence (CBO Algorithm 1 as written) for cbo, cbo-uncalibrated and\n"
+    "                         fastva (which uses the order of the CBO it is compared with)\n"
+    "  --local-time-ms X      the NPU's inference time per frame, ms (default 0: a frame is decided\n"
+    "                         when it arrives, as in CBO's model; CBO Table III measures 28 ms), or\n"
+    "                         `trace` for the trace's npu_time_s column. A frame joins the window\n"
+    "                         when its local result is known; one NPU runs frames in arrival order\n"
+    "  --calibrator NAME      platt (CBO section III-B, default), isotonic or raw (no calibration):\n"
+    "                         fitted on the calibration part; used by cbo, optimal and threshold\n"
+    "  --theta X              threshold policy: keep the NPU result when the calibrated confidence\n"
+    "                         is above X, offload otherwise (CBO section III-A), in [0, 1] (default 0.5)\n"
+    "  --threshold-resolution R  threshold policy: offload at resolution index R (default -1: the\n"
+    "                         Server baseline's choice)\n"
+    "  --sweep theta          the fixed-threshold study (CBO Fig. 4 and 7a): for every theta (default\n"
+    "                         0, 0.05, ..., 1) accuracy and offload share with raw and calibrated\n"
+    "                         confidence, simulated under the uplink and unconstrained\n"
     "  --quiet                no sweep progress on stderr\n"
     "Flags take `--flag value` or `--flag=value`. Errors: stderr, exit code 2.\n";
 
@@ -71,7 +86,8 @@ const std::vector<std::string> known_flags{"--trace",         "--synthetic", "--
                                            "--bandwidth-mbps", "--latency-ms", "--fps",       "--deadline-ms",
                                            "--server-ms",     "--calibration-fraction",     "--sweep",
                                            "--values",        "--svg",       "--estimator", "--order",
-                                           "--quiet",         "--help"};
+                                           "--local-time-ms", "--calibrator", "--theta",
+                                           "--threshold-resolution", "--quiet",         "--help"};
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
@@ -91,8 +107,13 @@ struct settings {
     std::vector<double> values;  // display units
     std::string svg;
     std::string estimator = "exact";
-    ok::cbo_order order = ok::cbo_order::confidence;
+    ok::cbo_order order = ok::cbo_order::arrival;  // issue 15 §5: measured, docs/offloading.md
     bool quiet = false;
+    double local_time_ms = 0.0;
+    bool trace_local_time = false;
+    std::string calibrator = "platt";
+    double theta = 0.5;
+    int threshold_resolution = -1;
 };
 
 settings parse_args(int argc, char** argv) {
@@ -123,6 +144,8 @@ settings parse_args(int argc, char** argv) {
             for (const auto k : ok::all_policy_kinds) {
                 names.emplace_back(ok::policy_name(k));
             }
+            names.emplace_back("threshold");
+            names.emplace_back("compress");
             s.policy = cli::choice(flag, args.value(), names);
         } else if (flag == "--bandwidth-mbps") {
             s.bandwidth_mbps = cli::number_in(flag, args.value(), 0.0, inf, "Mbps");
@@ -137,13 +160,27 @@ settings parse_args(int argc, char** argv) {
         } else if (flag == "--calibration-fraction") {
             s.calibration_fraction = cli::number_in(flag, args.value(), 0.0, 1.0, "", cli::bound::open, cli::bound::open);
         } else if (flag == "--sweep") {
-            s.sweep = cli::choice(flag, args.value(), {"bandwidth", "fps", "latency"});
+            s.sweep = cli::choice(flag, args.value(), {"bandwidth", "fps", "latency", "local-time", "theta"});
         } else if (flag == "--values") {
             s.values_text = args.value();
         } else if (flag == "--svg") {
             s.svg = args.value();
         } else if (flag == "--estimator") {
             s.estimator = cli::choice(flag, args.value(), {"exact", "harmonic", "ewma"});
+        } else if (flag == "--calibrator") {
+            s.calibrator = cli::choice(flag, args.value(), {"platt", "isotonic", "raw"});
+        } else if (flag == "--theta") {
+            s.theta = cli::number_in(flag, args.value(), 0.0, 1.0, "");
+        } else if (flag == "--threshold-resolution") {
+            s.threshold_resolution = static_cast<int>(cli::whole(flag, args.value(), 0, 1000)) ;
+        } else if (flag == "--local-time-ms") {
+            const std::string v = args.value();
+            if (v == "trace") {
+                s.trace_local_time = true;
+            } else {
+                s.local_time_ms = cli::number_in(flag, v, 0.0, inf, "ms");
+                s.trace_local_time = false;
+            }
         } else if (flag == "--order") {
             s.order = cli::choice(flag, args.value(), {"confidence", "arrival"}) == "confidence" ? ok::cbo_order::confidence
                                                                                                   : ok::cbo_order::arrival;
@@ -165,6 +202,8 @@ settings parse_args(int argc, char** argv) {
             s.values = cli::number_list("--values", s.values_text, 0.0, inf, "Mbps");
         } else if (s.sweep == "fps") {
             s.values = cli::number_list("--values", s.values_text, 0.0, inf, "frames/s", cli::bound::open);
+        } else if (s.sweep == "theta") {
+            s.values = cli::number_list("--values", s.values_text, 0.0, 1.0, "");
         } else {
             s.values = cli::number_list("--values", s.values_text, 0.0, inf, "ms");
         }
@@ -181,6 +220,8 @@ ok::sim_options options_of(const settings& s) {
     o.use_trace_arrivals = !s.fps.has_value();  // --fps overrides a trace's own arrival times
     o.bandwidth = ok::bandwidth_trace(s.bandwidth_mbps * okx::bytes_per_second_per_mbps);
     o.calibration_fraction = s.calibration_fraction;
+    o.local_time = s.local_time_ms / 1000.0;
+    o.use_trace_local_time = s.trace_local_time;
     return o;
 }
 
@@ -242,6 +283,9 @@ ok::trace load_trace(const settings& s) {
     return tr;
 }
 
+template <class Cal>
+int run_with(const settings& s, const ok::trace& tr, const Cal& cal);
+
 int run_main(int argc, char** argv) {
     const settings s = parse_args(argc, argv);
     if (!s.svg.empty()) {
@@ -264,8 +308,98 @@ int run_main(int argc, char** argv) {
         cli::warn(tool, "--fps " + num(*s.fps) + " re-times the trace's frames at i/" + num(*s.fps) +
                             " s: its arrival_s column is not used");
     }
+    if (s.trace_local_time && tr.npu_time.empty()) {
+        throw cli::usage_error("--local-time-ms trace: the trace has no npu_time_s column (give a time in ms instead)");
+    }
+    if (s.threshold_resolution >= static_cast<int>(tr.num_resolutions())) {
+        throw cli::usage_error("--threshold-resolution " + std::to_string(s.threshold_resolution) + ": the trace has " +
+                               std::to_string(tr.num_resolutions()) + " resolutions (0.." +
+                               std::to_string(tr.num_resolutions() - 1) + ")");
+    }
     warn_about_settings(s, tr);
-    const auto cal = ok::fit_trace_calibrator(tr, split);  // Platt on the profile part
+    if (s.calibrator == "isotonic") {
+        const auto iso = ok::isotonic_calibrator::fit(std::span<const double>(tr.confidence).first(split),
+                                                      std::span<const std::uint8_t>(tr.npu_correct).first(split));
+        return run_with(s, tr, iso);
+    }
+    if (s.calibrator == "raw") {
+        return run_with(s, tr, ok::identity_calibrator{});
+    }
+    return run_with(s, tr, ok::fit_trace_calibrator(tr, split));  // Platt on the profile part
+}
+
+// The theta study (CBO Fig. 4 / 7a): one JSON object per theta.
+template <class Cal>
+int run_theta_sweep(const settings& s, const ok::trace& tr, const Cal& cal) {
+    const ok::sim_options base = options_of(s);
+    const std::vector<double> thetas = s.values.empty() ? ok::default_theta_grid() : s.values;
+    const ok::trace_profile prof = ok::profile_trace(tr, base.calibration_fraction);
+    const std::size_t split = prof.split;
+    // The unconstrained study uses the most accurate resolution (the paper's Fig. 4 sends full frames).
+    std::size_t best_r = 0;
+    for (std::size_t r = 1; r < prof.server_accuracy.size(); ++r) {
+        if (prof.server_accuracy[r] > prof.server_accuracy[best_r]) {
+            best_r = r;
+        }
+    }
+    const std::size_t r_unc = s.threshold_resolution >= 0 ? static_cast<std::size_t>(s.threshold_resolution) : best_r;
+    for (const double theta : thetas) {
+        const auto raw_sim = ok::run_threshold(tr, ok::identity_calibrator{}, base, theta, s.threshold_resolution);
+        const auto cal_sim = ok::run_threshold(tr, cal, base, theta, s.threshold_resolution);
+        const auto raw_unc = ok::threshold_unconstrained(tr, split, tr.size(), ok::identity_calibrator{}, theta, r_unc);
+        const auto cal_unc = ok::threshold_unconstrained(tr, split, tr.size(), cal, theta, r_unc);
+        ok::io::json_object j;
+        j.add("sweep", "theta").add("theta", theta).add("calibrator", s.calibrator);
+        j.add("raw_accuracy", raw_sim.accuracy).add("raw_offloaded", raw_sim.offloaded);
+        j.add("calibrated_accuracy", cal_sim.accuracy).add("calibrated_offloaded", cal_sim.offloaded);
+        j.add("raw_accuracy_unconstrained", raw_unc.accuracy).add("raw_offloaded_unconstrained", raw_unc.offloaded);
+        j.add("calibrated_accuracy_unconstrained", cal_unc.accuracy)
+            .add("calibrated_offloaded_unconstrained", cal_unc.offloaded);
+        j.add("deadline_misses", static_cast<double>(raw_sim.deadline_misses + cal_sim.deadline_misses));
+        std::puts(j.str().c_str());
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+template <class Cal>
+int run_with(const settings& s, const ok::trace& tr, const Cal& cal) {
+    if (s.sweep == "theta") {
+        return run_theta_sweep(s, tr, cal);
+    }
+    if (s.policy == "compress") {
+        if (!s.sweep.empty()) {
+            throw cli::usage_error("--policy compress runs one setting (no --sweep)");
+        }
+        if (tr.compress_correct.empty()) {
+            throw cli::usage_error("--policy compress: the trace has no compress_correct / compress_time_s columns");
+        }
+        const ok::sim_options base = options_of(s);
+        const auto r = with_estimator(s, [&](auto make) { return ok::run_compress(tr, base, make(base), s.order); });
+        ok::io::json_object j;
+        std::puts(okx::add_result(j, r).str().c_str());
+        return 0;
+    }
+    if (s.policy == "threshold") {
+        if (!s.sweep.empty()) {
+            throw cli::usage_error("--policy threshold runs one theta; use --sweep theta for the threshold study");
+        }
+        const ok::sim_options base = options_of(s);
+        const auto r = with_estimator(s, [&](auto make) {
+            const ok::trace_profile prof = ok::profile_trace(tr, base.calibration_fraction);
+            const ok::offload_model model{base.deadline, base.server_time, base.network_latency, prof.server_accuracy};
+            ok::threshold_policy<Cal> p(model, cal, s.theta, s.threshold_resolution, ok::frame_interval(tr, base));
+            auto est = make(base);
+            ok::sim_result res = ok::simulate(tr, prof.split, tr.size(), p, est, base);
+            res.policy = "threshold";
+            return res;
+        });
+        ok::io::json_object j;
+        okx::add_result(j, r);
+        j.add("theta", s.theta);
+        std::puts(j.str().c_str());
+        return 0;
+    }
     std::vector<ok::policy_kind> kinds;
     if (s.policy == "all") {
         kinds.assign(ok::all_policy_kinds.begin(), ok::all_policy_kinds.end());

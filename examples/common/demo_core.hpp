@@ -88,7 +88,7 @@ struct policy_row {
 /// Every policy of CBO §V-A at one setting.
 struct policy_table {
     trace_profile profile;          ///< split, A^o_r, mean NPU accuracy of the calibration part
-    std::vector<policy_row> rows;   ///< all_policy_kinds in order, then cbo-isotonic
+    std::vector<policy_row> rows;   ///< all_policy_kinds in order, then cbo-isotonic, then cbo-confidence
 
     /// The row named `name` (policy_name()), or nullptr.
     [[nodiscard]] const policy_row* find(std::string_view name) const {
@@ -104,14 +104,17 @@ struct policy_table {
 /**
  * Runs every policy_kind on the trace at `opt` with the true bandwidth (run_policy(); CBO and
  * Optimal use `cal.platt`, as CBO chooses Platt in §III-B), and CBO once more with
- * `cal.isotonic` ("cbo-isotonic"), since on some data isotonic regression calibrates better.
+ * `cal.isotonic` ("cbo-isotonic"), since on some data isotonic regression calibrates better, and
+ * once more in the other window order ("cbo-confidence": Algorithm 1 as written when `order` is
+ * arrival, "cbo-arrival" otherwise). cbo, cbo-uncalibrated and fastva use `order` (issue 15 §5:
+ * arrival, the measured default).
  */
 [[nodiscard]] inline policy_table run_policy_table(const trace& tr, const calibration_table& cal,
-                                                   const sim_options& opt) {
+                                                   const sim_options& opt, cbo_order order = cbo_order::arrival) {
     policy_table t;
     t.profile = profile_trace(tr, opt.calibration_fraction);
     auto add = [&](std::string name, policy_kind kind, const auto& c) {
-        policy_row row{std::move(name), kind, run_policy(kind, tr, c, opt), 0.0};
+        policy_row row{std::move(name), kind, run_policy(kind, tr, c, opt, true_bandwidth{}, order), 0.0};
         row.model_accuracy = model_accuracy(tr, row.result, t.profile.server_accuracy, cal.platt);
         row.result.log = {};
         t.rows.push_back(std::move(row));
@@ -120,6 +123,12 @@ struct policy_table {
         add(std::string(policy_name(k)), k, cal.platt);
     }
     add("cbo-isotonic", policy_kind::cbo, cal.isotonic);
+    const cbo_order other = order == cbo_order::arrival ? cbo_order::confidence : cbo_order::arrival;
+    policy_row row{other == cbo_order::confidence ? "cbo-confidence" : "cbo-arrival", policy_kind::cbo,
+                   run_policy(policy_kind::cbo, tr, cal.platt, opt, true_bandwidth{}, other), 0.0};
+    row.model_accuracy = model_accuracy(tr, row.result, t.profile.server_accuracy, cal.platt);
+    row.result.log = {};
+    t.rows.push_back(std::move(row));
     return t;
 }
 

@@ -31,9 +31,9 @@ struct sweep_display {
 
     /// A display value in the library's unit: Mbps x 125000 = bytes/s, fps, ms / 1000 = s.
     [[nodiscard]] double to_library(double x) const {
-        return axis == sweep_axis::bandwidth ? x * bytes_per_second_per_mbps
-               : axis == sweep_axis::latency ? x / 1000.0
-                                             : x;
+        return axis == sweep_axis::bandwidth                                      ? x * bytes_per_second_per_mbps
+               : axis == sweep_axis::latency || axis == sweep_axis::local_time ? x / 1000.0
+                                                                               : x;
     }
 
     /// The display value of a library value: the point that converts to it exactly, else the
@@ -44,9 +44,9 @@ struct sweep_display {
                 return p;
             }
         }
-        return axis == sweep_axis::bandwidth ? v / bytes_per_second_per_mbps
-               : axis == sweep_axis::latency ? v * 1000.0
-                                             : v;
+        return axis == sweep_axis::bandwidth                                      ? v / bytes_per_second_per_mbps
+               : axis == sweep_axis::latency || axis == sweep_axis::local_time ? v * 1000.0
+                                                                               : v;
     }
 
     /// The points in the library's units, for ok::sweep.
@@ -70,6 +70,8 @@ struct sweep_display {
             return {axis, {5, 10, 15, 20, 25, 30}, "fps", "Frame rate (frames/s)"};
         case sweep_axis::latency:
             return {axis, {0, 20, 40, 60, 80, 100, 120, 140, 160}, "latency_ms", "Network latency (ms)"};
+        case sweep_axis::local_time:  // 0 to past the 63 ms of slack T - T^o - L; 28 ms is CBO Table III's NPU
+            return {axis, {0, 10, 20, 28, 40, 50, 63}, "local_time_ms", "NPU time per frame (ms)"};
     }
     return {};
 }
@@ -97,6 +99,10 @@ struct sweep_settings {
         case sweep_axis::latency:
             std::snprintf(buf, sizeof buf, "Accuracy vs latency (%g Mbps, %g fps, T = %g ms)", s.bandwidth_mbps, s.fps,
                           s.deadline_ms);
+            break;
+        case sweep_axis::local_time:
+            std::snprintf(buf, sizeof buf, "Accuracy vs NPU time (%g Mbps, L = %g ms, %g fps, T = %g ms)",
+                          s.bandwidth_mbps, s.latency_ms, s.fps, s.deadline_ms);
             break;
     }
     return buf;

@@ -34,6 +34,7 @@
 #include "sim/synthetic.hpp"
 #include "sim/simulator.hpp"
 #include "sim/sweep.hpp"
+#include "sim/threshold.hpp"
 #include "kernels/spp.hpp"
 #include "kernels/image.hpp"
 #include "kernels/complexity.hpp"

@@ -99,12 +99,13 @@ TEST_CASE("demo policy table at CBO's default setting") {
     CHECK(o.deadline == 0.2);
     CHECK(o.fps == 30.0);
     const okx::policy_table t = okx::run_policy_table(tr, table_one(), o);
-    REQUIRE(t.rows.size() == ok::all_policy_kinds.size() + 1);
+    REQUIRE(t.rows.size() == ok::all_policy_kinds.size() + 2);
     for (std::size_t k = 0; k < ok::all_policy_kinds.size(); ++k) {
         CHECK(t.rows[k].kind == ok::all_policy_kinds[k]);
         CHECK(t.rows[k].name == ok::policy_name(ok::all_policy_kinds[k]));
     }
-    CHECK(t.rows.back().name == "cbo-isotonic");
+    CHECK(t.rows[ok::all_policy_kinds.size()].name == "cbo-isotonic");
+    CHECK(t.rows.back().name == "cbo-confidence");  // issue 15 §5: the default order is arrival
 
     const auto acc = [&](const char* name) {
         const auto* r = t.find(name);

@@ -51,7 +51,7 @@ inline offload_problem random_problem(detail::rng& g, std::size_t n, std::size_t
 }
 
 /// Exhaustive search over every choice vector, sending offloaded frames in `order` (a
-/// permutation of the frame indices), each at max(free, arrival); branches that already miss a
+/// permutation of the frame indices), each at max(free, arrival + local_time); branches that already miss a
 /// deadline are cut (they cannot become feasible). Returns the best value and one best plan.
 struct brute_result {
     double value = -1.0;
@@ -78,7 +78,7 @@ inline void brute_dfs(const offload_problem& pb, const std::vector<std::size_t>&
     cur[i] = -1;
     brute_dfs(pb, order, j + 1, free_at, cur, best);
     for (std::size_t r = 0; r < pb.server_accuracy.size(); ++r) {
-        const double finish = std::max(free_at, f.arrival) + f.bytes[r] / pb.bandwidth;
+        const double finish = std::max(free_at, f.arrival + f.local_time) + f.bytes[r] / pb.bandwidth;
         if (finish + pb.server_time + pb.network_latency <= f.arrival + pb.deadline) {
             cur[i] = static_cast<int>(r);
             brute_dfs(pb, order, j + 1, finish, cur, best);
@@ -92,6 +92,16 @@ inline std::vector<std::size_t> arrival_order(const offload_problem& pb) {
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t x, std::size_t y) { return pb.frames[x].arrival < pb.frames[y].arrival; });
+    return order;
+}
+
+/// FCFS by ready time (arrival + local_time), ties by arrival, then index: the order of
+/// problem.hpp with local times (a separate stable sort, not the library's).
+inline std::vector<std::size_t> ready_order(const offload_problem& pb) {
+    std::vector<std::size_t> order = arrival_order(pb);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        return pb.frames[x].arrival + pb.frames[x].local_time < pb.frames[y].arrival + pb.frames[y].local_time;
+    });
     return order;
 }
 

@@ -54,6 +54,7 @@ ok::pipeline_options exact_options(const trt::world& w) {
 struct drive_options {
     double push_delay = 0.0;  // frames are pushed up to this long after their timestamp (inference)
     double lie_rate = 0.0;    // probability per poll that the clock reads earlier than before
+    double npu_time = 0.0;    // one NPU: frame i is pushed (its local result known) at max(arrival_i, previous push) + this
 };
 
 struct run_log {
@@ -73,7 +74,8 @@ run_log drive(trt::world& w, Pipe& p, const drive_options& d = {}, std::uint64_t
     double prev = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         const double delay = d.push_delay > 0.0 ? rng.uniform(0.0, d.push_delay) : 0.0;
-        push_at[i] = std::max(prev, w.frames[i].arrival + delay);
+        push_at[i] = d.npu_time > 0.0 ? std::max(w.frames[i].arrival, prev) + d.npu_time
+                                      : std::max(prev, w.frames[i].arrival + delay);
         prev = push_at[i];
     }
     w.frame_of_id.clear();
@@ -205,9 +207,10 @@ ok::bandwidth_trace random_bandwidth(ok::detail::rng& rng, double horizon) {
 
 /// Runs the simulator and the pipeline on the same frames and compares frame by frame.
 template <class Policy, class Est>
-void compare_with_simulator(trt::world& w, const Policy& policy, const Est& est) {
+void compare_with_simulator(trt::world& w, const Policy& policy, const Est& est, double local_time = 0.0) {
     const ok::trace tr = trt::to_trace(w);
     ok::sim_options so;
+    so.local_time = local_time;  // issue 15 §2: the simulator's NPU queue is the host pushing after inference
     so.deadline = w.model.deadline;
     so.server_time = w.model.server_time;
     so.network_latency = w.model.network_latency;
@@ -224,7 +227,9 @@ void compare_with_simulator(trt::world& w, const Policy& policy, const Est& est)
     }
     w.now = 0.0;
     auto pipe = make_pipe(w, exact_options(w), policy, est);
-    const run_log log = drive(w, pipe);
+    drive_options d;
+    d.npu_time = local_time;
+    const run_log log = drive(w, pipe, d);
     check_run(w, pipe, log);
     REQUIRE(log.results.size() == tr.size());
     std::vector<const ok::frame_result*> by_id(tr.size(), nullptr);
@@ -324,6 +329,36 @@ TEST_CASE("cbo pipeline: identical decisions and outcomes to the simulator on th
                 return static_cast<double>(tr.server_correct_at(i, r)) - static_cast<double>(tr.npu_correct[i]);
             });
             compare_with_simulator(w, ok::planned_policy(plan), trt::world_bandwidth{&w});
+        }
+    }
+}
+
+TEST_CASE("cbo pipeline: with local inference time, identical decisions and outcomes to the simulator (issue 15 §2)") {
+    // The host pushes each frame when its local inference ends (one NPU, 28 ms as in CBO Table III,
+    // or longer than the frame interval); the simulator models the same with sim_options::local_time.
+    ok::detail::rng rng(1528);
+    for (int run = 0; run < 6; ++run) {
+        CAPTURE(run);
+        const double npu = run == 1 ? 0.045 : (run % 2 == 0 ? 0.028 : 0.032);  // run 1: longer than 1/30 s
+        trt::world w;
+        trt::make_frames(w, 160, 30.0, 300 + static_cast<std::uint64_t>(run));
+        w.bw = run % 3 == 0 ? ok::bandwidth_trace(625000.0) : random_bandwidth(rng, 8.0);
+        w.nominal = 625000.0;
+        const ok::trace tr = trt::to_trace(w);
+        const auto platt = ok::fit_trace_calibrator(tr, tr.size() / 3);
+        const ok::offload_model& m = w.model;
+        SUBCASE("cbo (Platt), confidence order, true bandwidth") {
+            compare_with_simulator(w, ok::cbo_policy<ok::platt_calibrator>(m, platt), trt::world_bandwidth{&w}, npu);
+        }
+        SUBCASE("cbo (Platt), arrival order, harmonic-mean estimate") {
+            compare_with_simulator(w, ok::cbo_policy<ok::platt_calibrator>(m, platt, ok::cbo_order::arrival),
+                                   ok::harmonic_mean_estimator(5, 625000.0), npu);
+        }
+        SUBCASE("fastva") {
+            compare_with_simulator(w, ok::fastva_policy(m, 0.6), trt::world_bandwidth{&w}, npu);
+        }
+        SUBCASE("server") {
+            compare_with_simulator(w, ok::server_policy(m, 1.0 / 30.0), trt::world_bandwidth{&w}, npu);
         }
     }
 }

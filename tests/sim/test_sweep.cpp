@@ -76,9 +76,12 @@ TEST_CASE("at_sweep_point sets exactly the swept parameter") {
 }
 
 TEST_CASE("sweep axis names round-trip") {
-    for (const auto a : {ok::sweep_axis::bandwidth, ok::sweep_axis::fps, ok::sweep_axis::latency}) {
+    for (const auto a : {ok::sweep_axis::bandwidth, ok::sweep_axis::fps, ok::sweep_axis::latency,
+                         ok::sweep_axis::local_time}) {
         CHECK(ok::parse_sweep_axis(ok::sweep_axis_name(a)) == a);
     }
+    CHECK(ok::at_sweep_point(ok::sim_options{}, ok::sweep_axis::local_time, 0.028).local_time == 0.028);
+    CHECK_THROWS_AS((void)ok::at_sweep_point(ok::sim_options{}, ok::sweep_axis::local_time, -1.0), ok::invalid_argument);
     CHECK_FALSE(ok::parse_sweep_axis("Bandwidth").has_value());
     CHECK_FALSE(ok::parse_sweep_axis("").has_value());
 }

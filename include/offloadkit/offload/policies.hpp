@@ -129,6 +129,39 @@ inline bool fits_now(const offload_model& model, const pending_frame& f, std::si
     return on_time(now + f.bytes[r] / b, f.arrival, model.deadline, model.server_time, model.network_latency);
 }
 
+/// Server's resolution rule (CBO §V-A; server_policy): the most accurate resolution whose transfer
+/// takes at most `interval` at bandwidth b, else the one with the fewest bytes; if that one would
+/// be late, the most accurate one that is on time; -1 if none is. O(m).
+inline int server_resolution(const offload_model& model, double interval, const pending_frame& f, double now,
+                             double b) {
+    const std::size_t m = model.server_accuracy.size();
+    int pick = -1;
+    for (std::size_t r = 0; r < m; ++r) {
+        if (f.bytes[r] / b <= interval &&
+            (pick < 0 || model.server_accuracy[r] > model.server_accuracy[static_cast<std::size_t>(pick)])) {
+            pick = static_cast<int>(r);
+        }
+    }
+    if (pick < 0) {
+        pick = 0;
+        for (std::size_t r = 1; r < m; ++r) {
+            if (f.bytes[r] < f.bytes[static_cast<std::size_t>(pick)]) {
+                pick = static_cast<int>(r);
+            }
+        }
+    }
+    if (!fits_now(model, f, static_cast<std::size_t>(pick), now, b)) {
+        pick = -1;
+        for (std::size_t r = 0; r < m; ++r) {
+            if (fits_now(model, f, r, now, b) &&
+                (pick < 0 || model.server_accuracy[r] > model.server_accuracy[static_cast<std::size_t>(pick)])) {
+                pick = static_cast<int>(r);
+            }
+        }
+    }
+    return pick;
+}
+
 /// The DP policies' common core: the window as an offload_problem with per-frame local accuracy
 /// `accuracy_of(confidence)`, solved with cbo_schedule; sends plan.first at its resolution and
 /// releases frames with no positive-gain resolution that fits now.
@@ -226,32 +259,7 @@ public:
             return {};
         }
         for (std::size_t w = 0; w < window.size(); ++w) {
-            const auto& f = window[w];
-            int pick = -1;
-            for (std::size_t r = 0; r < m; ++r) {
-                if (f.bytes[r] / b <= interval_ &&
-                    (pick < 0 || model_.server_accuracy[r] > model_.server_accuracy[static_cast<std::size_t>(pick)])) {
-                    pick = static_cast<int>(r);
-                }
-            }
-            if (pick < 0) {
-                pick = 0;
-                for (std::size_t r = 1; r < m; ++r) {
-                    if (f.bytes[r] < f.bytes[static_cast<std::size_t>(pick)]) {
-                        pick = static_cast<int>(r);
-                    }
-                }
-            }
-            if (!detail::fits_now(model_, f, static_cast<std::size_t>(pick), ctx.now, b)) {
-                pick = -1;
-                for (std::size_t r = 0; r < m; ++r) {
-                    if (detail::fits_now(model_, f, r, ctx.now, b) &&
-                        (pick < 0 ||
-                         model_.server_accuracy[r] > model_.server_accuracy[static_cast<std::size_t>(pick)])) {
-                        pick = static_cast<int>(r);
-                    }
-                }
-            }
+            const int pick = detail::server_resolution(model_, interval_, window[w], ctx.now, b);
             if (pick >= 0) {
                 return {static_cast<std::ptrdiff_t>(w), pick};
             }
@@ -311,20 +319,111 @@ private:
 };
 
 /**
+ * @brief The fixed-threshold rule of CBO §III-A (Fig. 3; the study of Fig. 4 and Fig. 7a): the
+ *        NPU result is returned when the (raw or calibrated) confidence C(p_i) is larger than θ;
+ *        otherwise the frame is offloaded.
+ *
+ * θ = 0 keeps (almost) every frame local, θ = 1 offloads every frame, as in the paper. Offloaded
+ * frames go out first come first served under the same uplink model as every policy: at a fixed
+ * resolution index (`resolution` >= 0), or with `resolution` = -1 by Server's rule (the most
+ * accurate resolution whose transfer fits one frame interval, server_policy). A frame whose
+ * transfer would miss its deadline (the uplink is busy, or the estimate is too low) falls back to
+ * its local result: it is released, not sent late. Choices where the paper is silent: the
+ * resolution (its Fig. 4 study has no uplink) and the fall-back. With C = identity_calibrator
+ * this is Fig. 4's raw-confidence threshold, with Platt Fig. 7a's.
+ */
+template <calibrator C>
+class threshold_policy {
+public:
+    /**
+     * @param model T, T^o, L and A^o_r.
+     * @param cal the calibrator applied to the raw confidence (identity_calibrator: raw).
+     * @param theta θ in [0, 1].
+     * @param resolution the resolution index to offload at, or -1 for Server's rule.
+     * @param frame_interval γ = 1/fps (s), > 0 (Server's rule only).
+     * @throws offloadkit::invalid_argument for an invalid model, θ outside [0, 1], a resolution
+     *         outside -1..m-1 or a non-positive interval.
+     */
+    threshold_policy(offload_model model, C cal, double theta, int resolution = -1,
+                     double frame_interval = 1.0 / 30.0)
+        : model_(std::move(model)), cal_(std::move(cal)), theta_(theta), resolution_(resolution),
+          interval_(frame_interval) {
+        constexpr std::string_view fn = "threshold_policy";
+        detail::validate_offload_model(model_, fn);
+        detail::require(theta >= 0.0 && theta <= 1.0, fn, "theta is ", theta, ", expected a value in [0, 1]");
+        const auto m = static_cast<int>(model_.server_accuracy.size());
+        detail::require(resolution >= -1 && resolution < m, fn, "resolution is ", resolution, ", expected -1..",
+                        m - 1);
+        detail::require_positive(frame_interval, fn, "frame_interval");
+    }
+
+    /// One decision (protocol in the file comment): releases frames with C(p) > θ and frames that
+    /// can no longer be sent in time; sends the earliest other one. O(k m), no allocation.
+    offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
+                          std::span<std::uint8_t> release) {
+        constexpr std::string_view fn = "threshold_policy::decide";
+        detail::require_same_size(release.size(), window.size(), fn, "release", "window");
+        detail::require_finite(ctx.now, fn, "ctx.now");
+        const std::size_t m = model_.server_accuracy.size();
+        for (std::size_t w = 0; w < window.size(); ++w) {
+            detail::check_window_frame(window[w], w, m, fn);
+        }
+        const double b = ctx.bandwidth;
+        const bool can_send = b > 0.0 && std::isfinite(b);
+        offload_action act;
+        for (std::size_t w = 0; w < window.size(); ++w) {
+            const auto& f = window[w];
+            if (!offloads(f.confidence) || !can_send || act.sends()) {
+                release[w] = offloads(f.confidence) && can_send ? 0 : 1;  // later candidates wait for the uplink
+                continue;
+            }
+            int pick = resolution_;
+            if (pick < 0) {
+                pick = detail::server_resolution(model_, interval_, f, ctx.now, b);
+            } else if (!detail::fits_now(model_, f, static_cast<std::size_t>(pick), ctx.now, b)) {
+                pick = -1;
+            }
+            if (pick >= 0) {
+                act = {static_cast<std::ptrdiff_t>(w), pick};
+            } else {
+                release[w] = 1;  // would be late: the local result
+            }
+        }
+        return act;
+    }
+
+    /// True when the rule offloads a frame of raw confidence p: C(p) <= θ.
+    [[nodiscard]] bool offloads(double p) const {
+        return std::clamp(static_cast<double>(cal_(p)), 0.0, 1.0) <= theta_;
+    }
+    [[nodiscard]] double theta() const noexcept { return theta_; }
+
+private:
+    offload_model model_;
+    C cal_;
+    double theta_;
+    int resolution_;
+    double interval_;
+};
+
+/**
  * @brief FastVA (Tan & Cao, INFOCOM 2020, as CBO §V-A uses it): the same window optimizer
  *        as CBO but every frame's local accuracy is the mean NPU accuracy (no per-frame
  *        confidence). With equal confidences Algorithm 1's order is the arrival order, so this
- *        runs cbo_order::arrival (the exact window optimum).
+ *        runs cbo_order::arrival (the exact window optimum) by default; `order` lets it use the
+ *        same order as the CBO it is compared with, so that the comparison isolates calibration
+ *        (issue 15 §5; with equal confidences both orders process the window in arrival order).
  */
 class fastva_policy {
 public:
     /**
      * @param model T, T^o, L and the profiled A^o_r.
      * @param mean_local_accuracy the NPU's mean accuracy on the profiling data, [0, 1].
+     * @param order the window order of the DP (the order of the CBO it is compared with).
      * @throws offloadkit::invalid_argument for an invalid model or accuracy.
      */
-    fastva_policy(offload_model model, double mean_local_accuracy)
-        : model_(std::move(model)), accuracy_(mean_local_accuracy) {
+    fastva_policy(offload_model model, double mean_local_accuracy, cbo_order order = cbo_order::arrival)
+        : model_(std::move(model)), accuracy_(mean_local_accuracy), order_(order) {
         detail::validate_offload_model(model_, "fastva_policy");
         detail::require(accuracy_ >= 0.0 && accuracy_ <= 1.0, "fastva_policy", "mean_local_accuracy is ", accuracy_,
                         ", expected a value in [0, 1]");
@@ -334,13 +433,14 @@ public:
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         return detail::window_decide(
-            model_, cbo_order::arrival, [this](double) { return accuracy_; }, pb_, ws_, plan_, ctx, window, release,
+            model_, order_, [this](double) { return accuracy_; }, pb_, ws_, plan_, ctx, window, release,
             "fastva_policy::decide");
     }
 
 private:
     offload_model model_;
     double accuracy_;
+    cbo_order order_;
     offload_problem pb_;
     offload_workspace ws_;
     offload_plan plan_;
@@ -398,6 +498,7 @@ static_assert(offload_policy<local_policy>);
 static_assert(offload_policy<server_policy>);
 static_assert(offload_policy<cbo_policy<identity_calibrator>>);
 static_assert(offload_policy<fastva_policy>);
+static_assert(offload_policy<threshold_policy<identity_calibrator>>);
 static_assert(offload_policy<planned_policy>);
 
 }  // namespace offloadkit

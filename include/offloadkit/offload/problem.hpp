@@ -18,6 +18,14 @@
  * computes. Every on-time test in offloadkit goes through detail::on_time() below so that the
  * solvers, the policies and the simulator agree to the last bit.
  *
+ * Local time (issue 15 §2; CBO Table III lists the NPU's inference time per frame, but the
+ * model of CBO §IV-B decides a frame the moment it arrives): frame i may carry a local time
+ * l_i >= 0, the time from its arrival until the local (NPU) result and its confidence are known.
+ * It cannot be sent before then: a transfer starts at max(uplink free, ready_i) with
+ * ready_i = arrival_i + l_i, frames are sent first come first served in order of ready_i (ties:
+ * arrival, then index), and the deadline stays arrival_i + T. With l_i = 0 (the default) ready_i
+ * is arrival_i bit for bit and everything is exactly the paper's model.
+ *
  * Units: seconds, bytes, bytes per second.
  */
 
@@ -39,6 +47,9 @@ struct offload_frame {
     double arrival = 0.0;         ///< arrival time in seconds (>= 0)
     double local_accuracy = 0.0;  ///< A^npu_{p_i}: the calibrated probability that the local answer is right, [0, 1]
     std::vector<double> bytes;    ///< S(I_i, r): bytes at resolution r, one per entry of server_accuracy, each > 0
+    /// l_i: time from arrival until the local result is known (s, finite, >= 0); the frame can be
+    /// sent only from arrival + local_time on (file comment; 0 = the paper's model).
+    double local_time = 0.0;
     friend bool operator==(const offload_frame&, const offload_frame&) = default;
 };
 
@@ -111,6 +122,8 @@ inline void validate_offload_frame(const offload_frame& f, std::size_t index, st
             f.local_accuracy, ", expected a value in [0, 1]");
     require(f.bytes.size() == m, function, "frames[", index, "].bytes has size ", f.bytes.size(), ", expected ", m,
             " (the size of server_accuracy)");
+    require(std::isfinite(f.local_time) && f.local_time >= 0.0, function, "frames[", index, "].local_time is ",
+            f.local_time, ", expected a finite number >= 0");
     for (std::size_t r = 0; r < m; ++r) {
         require(std::isfinite(f.bytes[r]) && f.bytes[r] > 0.0, function, "frames[", index, "].bytes[", r, "] is ",
                 f.bytes[r], ", expected a finite number > 0");
@@ -126,7 +139,11 @@ inline void validate_offload_problem(const offload_problem& pb, std::string_view
     }
 }
 
-/// Frame indices in the FCFS send order of docs/api.md: by arrival, ties by lower index.
+/// When frame f can be sent at the earliest: arrival + local_time (== arrival when local_time is 0).
+[[nodiscard]] inline double ready_time(const offload_frame& f) noexcept { return f.arrival + f.local_time; }
+
+/// Frame indices in the FCFS send order of docs/api.md: by ready time (arrival + local_time, which
+/// is the arrival when local_time is 0), ties by arrival, then by lower index.
 /// O(n log n); std::sort with the index tie-break is stable in effect and never allocates beyond
 /// `order` (std::stable_sort may).
 inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>& order) {
@@ -135,6 +152,11 @@ inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>&
         order[i] = i;
     }
     std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        const double rx = ready_time(pb.frames[x]);
+        const double ry = ready_time(pb.frames[y]);
+        if (rx != ry) {
+            return rx < ry;
+        }
         const double ax = pb.frames[x].arrival;
         const double ay = pb.frames[y].arrival;
         return ax < ay || (ax == ay && x < y);
@@ -144,7 +166,7 @@ inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>&
 /**
  * The FCFS uplink replay (CBO eq. 2 with docs/api.md's sending rule), written once for
  * evaluate_plan() and cbo_schedule's final check: the frames of `arrival_order` with choice >= 0
- * are sent one after another, each starting at max(uplink free, arrival) and taking
+ * are sent one after another, each starting at max(uplink free, ready) and taking
  * bytes[choice] / bandwidth. A frame whose transfer would end late is passed to `late(i)`, which
  * returns whether it is sent anyway (the uplink is then busy until its end) or not at all.
  * @return when the uplink becomes free after the last transfer. O(n), no allocation.
@@ -159,7 +181,7 @@ double replay_fcfs(const offload_problem& pb, std::span<const std::size_t> arriv
             continue;
         }
         const auto& f = pb.frames[i];
-        const double finish = std::max(free_at, f.arrival) + f.bytes[static_cast<std::size_t>(c)] / pb.bandwidth;
+        const double finish = std::max(free_at, ready_time(f)) + f.bytes[static_cast<std::size_t>(c)] / pb.bandwidth;
         if (on_time(finish, f.arrival, pb.deadline, pb.server_time, pb.network_latency) || late(i)) {
             free_at = finish;
         }
@@ -181,8 +203,8 @@ struct plan_evaluation {
  * @brief Replays `choice` on the FCFS uplink model of docs/api.md and reports the summed
  *        accuracy and whether every offloaded frame is on time (CBO eq. 1-2).
  *
- * Frames are sent in arrival order (ties: lower index first), each starting at
- * max(uplink free, arrival). The value sums in index order.
+ * Frames are sent in order of ready time (arrival + local_time; ties: arrival, then lower index),
+ * each starting at max(uplink free, ready). The value sums in index order.
  * @param pb the problem (validated).
  * @param choice one entry per frame: -1 local, r in [0, m) offload at r.
  * @param uplink_free_at when the uplink becomes free (s), finite.

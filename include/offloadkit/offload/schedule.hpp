@@ -28,6 +28,13 @@
  * The same argument shows that if Algorithm 1's confidence-ordered timeline meets every deadline,
  * the FCFS execution of the same choices does too (tests check both facts by brute force).
  *
+ * With local times (problem.hpp: a frame can be sent from ready_i = a_i + l_i on), the same
+ * argument goes through with ready_i in place of a_i wherever a transfer starts, as long as
+ * sorting by ready time is sorting by deadline — a constant local time, or a sequential NPU
+ * (ready_i = max(a_i, ready_{i-1}) + t_i, the simulator's model). For arbitrary per-frame local
+ * times the binding model is FCFS by ready time, and the DP below, which processes frames in that
+ * order, is the exact optimum of that model.
+ *
  * ## The dynamic program
  *
  * Frames are processed one by one; a *label* (t, v) is a partial schedule whose uplink is free at
@@ -247,7 +254,9 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
     const double bandwidth = pb.bandwidth;
     detail_run_pareto_dp(
         ws, order, m, uplink_free_at, order_kind == cbo_order::arrival,
-        [&](std::size_t i) { return pb.frames[i].arrival; },
+        // The DP's "arrival" is when a frame can be sent: arrival + local_time (issue 15 §2; the
+        // arrival itself when local_time is 0). The on-time test below keeps the true arrival.
+        [&](std::size_t i) { return ready_time(pb.frames[i]); },
         [&](std::size_t i, std::size_t r) { return pb.server_accuracy[r] - pb.frames[i].local_accuracy; },
         [&](double start, std::size_t i, std::size_t r) { return start + pb.frames[i].bytes[r] / bandwidth; },
         [&](double finish, std::size_t i) {

@@ -138,12 +138,19 @@ struct sim_options {
     bool use_trace_arrivals = true;  ///< use arrival_s when present
     bandwidth_trace bandwidth{625000.0};   ///< the true uplink bandwidth (5 Mbps)
     double calibration_fraction = 0.3;     ///< leading part of the trace used for profiling/calibration
+    /// The NPU's inference time per frame (s, finite, >= 0; CBO Table III: 28 ms), used when the
+    /// trace's npu_time_s is not (use_trace_local_time false, or the column absent). 0 = the
+    /// paper's model: a frame can be decided the moment it arrives.
+    double local_time = 0.0;
+    /// Use the trace's npu_time_s column as each frame's inference time when present.
+    bool use_trace_local_time = false;
 };
 
 /// What happened to one evaluated frame.
 struct frame_outcome {
     std::size_t frame = 0;        ///< trace row
     double arrival = 0.0;         ///< s
+    double ready = 0.0;           ///< when its local result is known and it joins the window (s; local_times())
     int resolution = -1;          ///< -1 local, r offloaded at r
     double decided_at = 0.0;      ///< when it was sent, released or expired (s)
     double start = std::numeric_limits<double>::quiet_NaN();   ///< transfer start (offloaded)
@@ -171,12 +178,48 @@ inline void validate_sim_options(const sim_options& o, std::string_view fn) {
     require_positive(o.fps, fn, "fps");
     require(o.calibration_fraction >= 0.0 && o.calibration_fraction < 1.0, fn, "calibration_fraction is ",
             o.calibration_fraction, ", expected a value in [0, 1)");
+    require(std::isfinite(o.local_time) && o.local_time >= 0.0, fn, "local_time is ", o.local_time,
+            ", expected a finite number >= 0");
 }
 
 inline double arrival_of(const trace& t, std::size_t i, const sim_options& o) {
     return (o.use_trace_arrivals && !t.arrival.empty()) ? t.arrival[i] : static_cast<double>(i) / o.fps;
 }
+
+/// Frame i's inference time: npu_time_s when the run uses it, else opt.local_time.
+inline double local_time_of(const trace& t, std::size_t i, const sim_options& o) {
+    return (o.use_trace_local_time && !t.npu_time.empty()) ? t.npu_time[i] : o.local_time;
+}
 }  // namespace detail
+
+/**
+ * @brief When each frame of [first, last) has its local result and can be decided or sent (issue
+ *        15 §2; CBO Table III's NPU time): one NPU runs the frames in arrival order, so
+ *        ready_i = max(arrival_i, ready_{i-1}) + t_i with t_i = detail::local_time_of() (the
+ *        trace's npu_time_s or opt.local_time). A local time longer than the frame interval is
+ *        handled, not rejected: frames queue for the NPU and, once ready_i + T^o + L passes
+ *        arrival_i + T, can only be kept local. With every t_i = 0, ready_i == arrival_i exactly.
+ *        This is what offload_pipeline does when push() runs the local model (tested against it).
+ * @throws offloadkit::invalid_argument for an invalid trace or options or a bad range.
+ * O(last - first); allocates the result.
+ */
+[[nodiscard]] inline std::vector<double> ready_times(const trace& tr, std::size_t first, std::size_t last,
+                                                     const sim_options& opt) {
+    constexpr std::string_view fn = "ready_times";
+    validate_trace(tr, fn);
+    detail::validate_sim_options(opt, fn);
+    detail::require(first <= last && last <= tr.size(), fn, "frame range [", first, ", ", last,
+                    ") is not inside the trace of ", tr.size(), " frames");
+    std::vector<double> ready(last - first);
+    double npu_free = 0.0;
+    for (std::size_t i = first; i < last; ++i) {
+        const double a = detail::arrival_of(tr, i, opt);
+        const double start = i == first ? a : std::max(a, npu_free);
+        npu_free = start + detail::local_time_of(tr, i, opt);
+        ready[i - first] = npu_free;
+    }
+    return ready;
+}
 
 /**
  * @brief The frame interval γ of a run (s): the mean gap between the trace's arrival times,
@@ -199,10 +242,12 @@ inline double arrival_of(const trace& t, std::size_t i, const sim_options& o) {
  *        offload/policies.hpp), with the true bandwidth `opt.bandwidth` and the policy seeing
  *        `estimator.estimate()` (fed every completed transfer).
  *
- * Events: frame arrivals and transfer completions, in time order; at each event time the
- * completion is processed first (estimator.observe(bytes, seconds)), then arrivals join the
+ * Events: frames becoming ready (their local result known: ready_times(), the arrival itself
+ * with no local time) and transfer completions, in time order; at each event time the
+ * completion is processed first (estimator.observe(bytes, seconds)), then ready frames join the
  * window, then — if the uplink is free — expired frames are finalized as local and the policy
- * decides. When the policy sends nothing, the next decision is at the next arrival.
+ * decides. When the policy sends nothing, the next decision is at the next ready frame. Expiry and
+ * deadlines stay relative to the arrival (arrival + T).
  * @param estimator any bandwidth_estimator; `true_bandwidth` is set to the true rate at each
  *        decision.
  * @return totals and the per-frame log (policy name left empty).
@@ -234,6 +279,12 @@ template <offload_policy P, bandwidth_estimator E>
         detail::require(res.log[i - first].arrival >= res.log[i - 1 - first].arrival, fn, "frame ", i,
                         " arrives before frame ", i - 1);
     }
+    {
+        const std::vector<double> ready = ready_times(tr, first, last, opt);
+        for (std::size_t i = first; i < last; ++i) {
+            res.log[i - first].ready = ready[i - first];
+        }
+    }
     std::vector<pending_frame> window;
     std::vector<std::uint8_t> release;
     std::size_t next = first;
@@ -245,7 +296,7 @@ template <offload_policy P, bandwidth_estimator E>
     const double inf = std::numeric_limits<double>::infinity();
     auto finalize_local = [&](std::size_t id, double at) { res.log[id - first].decided_at = at; };
     while (true) {
-        const double t_arrive = next < last ? res.log[next - first].arrival : inf;
+        const double t_arrive = next < last ? res.log[next - first].ready : inf;  // joins when its local result is known
         const double t_done = busy ? busy_until : inf;
         now = std::min(t_arrive, t_done);
         if (now == inf) {
@@ -264,7 +315,7 @@ template <offload_policy P, bandwidth_estimator E>
                                  : tr.server_correct_at(in_flight, static_cast<std::size_t>(lg.resolution));
             busy = false;
         }
-        while (next < last && res.log[next - first].arrival <= now) {
+        while (next < last && res.log[next - first].ready <= now) {
             window.push_back(pending_frame{next, res.log[next - first].arrival, tr.confidence[next], tr.bytes_of(next)});
             ++next;
         }
@@ -437,9 +488,10 @@ template <class Gain>
     }
     std::vector<int> choice(tr.size(), -1);
     const std::size_t m = tr.num_resolutions();
+    const std::vector<double> ready = ready_times(tr, first, last, opt);  // non-decreasing: FCFS = arrival order
     offload_workspace ws;
     detail_run_pareto_dp(
-        ws, order, m, 0.0, true, [&](std::size_t i) { return detail::arrival_of(tr, i, opt); }, gain,
+        ws, order, m, 0.0, true, [&](std::size_t i) { return ready[i - first]; }, gain,
         [&](double start, std::size_t i, std::size_t r) { return opt.bandwidth.finish(start, tr.bytes[i * m + r]); },
         [&](double finish, std::size_t i) {
             return detail::on_time(finish, detail::arrival_of(tr, i, opt), opt.deadline, opt.server_time,
@@ -488,7 +540,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
             break;
         }
         case policy_kind::fastva: {
-            fastva_policy p(model, prof.npu_accuracy);
+            fastva_policy p(model, prof.npu_accuracy, order);  // the same order as the CBO it is compared with
             res = simulate(tr, first, last, p, estimator, opt);
             break;
         }
@@ -519,6 +571,36 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
     }
     res.policy = std::string(policy_name(kind));
     return res;
+}
+
+/**
+ * @brief The Compress baseline of CBO §V-A: "similar to FastVA, except that it runs a compressed
+ *        DNN to process the frames locally on CPU" — fastva_policy where the local answer is the
+ *        compressed model's (trace column compress_correct, its mean over the profile part as the
+ *        local accuracy) and the local time is the compressed model's (compress_time_s, one CPU
+ *        in arrival order as ready_times() does for the NPU).
+ * @param order the window order (the order of the CBO it is compared with).
+ * @throws offloadkit::invalid_argument if the trace has no compress columns, or as run_policy().
+ * Complexity as run_policy(); copies the trace once.
+ */
+template <bandwidth_estimator E = true_bandwidth>
+[[nodiscard]] sim_result run_compress(const trace& tr, const sim_options& opt, E estimator = E{},
+                                      cbo_order order = cbo_order::arrival) {
+    constexpr std::string_view fn = "run_compress";
+    detail::validate_sim_options(opt, fn);
+    detail::require(!tr.compress_correct.empty(), fn,
+                    "the trace has no compress_correct and compress_time_s columns (docs/trace-format.md)");
+    trace c = tr;
+    c.npu_correct = tr.compress_correct;
+    c.npu_time = tr.compress_time;
+    sim_options o = opt;
+    o.use_trace_local_time = true;
+    const trace_profile prof = profile_trace(c, o.calibration_fraction);
+    const offload_model model{o.deadline, o.server_time, o.network_latency, prof.server_accuracy};
+    fastva_policy p(model, prof.npu_accuracy, order);
+    sim_result r = simulate(c, prof.split, c.size(), p, estimator, o);
+    r.policy = "compress";
+    return r;
 }
 
 /**

@@ -31,22 +31,24 @@
 
 namespace offloadkit {
 
-/// The swept parameter: uplink bandwidth (CBO Fig. 11), frame rate (Fig. 12), latency (Fig. 13).
-enum class sweep_axis { bandwidth, fps, latency };
+/// The swept parameter: uplink bandwidth (CBO Fig. 11), frame rate (Fig. 12), latency (Fig. 13),
+/// and the NPU's own inference time per frame (issue 15 §2; CBO Table III measures 28 ms).
+enum class sweep_axis { bandwidth, fps, latency, local_time };
 
-/// The name used on command lines and in JSON: "bandwidth", "fps", "latency".
+/// The name used on command lines and in JSON: "bandwidth", "fps", "latency", "local-time".
 [[nodiscard]] constexpr std::string_view sweep_axis_name(sweep_axis a) noexcept {
     switch (a) {
         case sweep_axis::bandwidth: return "bandwidth";
         case sweep_axis::fps: return "fps";
         case sweep_axis::latency: return "latency";
+        case sweep_axis::local_time: return "local-time";
     }
     return "?";
 }
 
 /// The sweep_axis named `name` (see sweep_axis_name()), or nullopt.
 [[nodiscard]] constexpr std::optional<sweep_axis> parse_sweep_axis(std::string_view name) noexcept {
-    for (const auto a : {sweep_axis::bandwidth, sweep_axis::fps, sweep_axis::latency}) {
+    for (const auto a : {sweep_axis::bandwidth, sweep_axis::fps, sweep_axis::latency, sweep_axis::local_time}) {
         if (sweep_axis_name(a) == name) {
             return a;
         }
@@ -61,14 +63,15 @@ enum class sweep_axis { bandwidth, fps, latency };
  * - fps: `fps = value` (> 0) and `use_trace_arrivals = false`, so frame i arrives at i / value
  *   (CBO §V-A changes the videos' frame rate by re-encoding; a trace's recorded arrival times
  *   would otherwise keep the old rate);
- * - latency: `network_latency = value` seconds (>= 0).
+ * - latency: `network_latency = value` seconds (>= 0);
+ * - local_time: `local_time = value` seconds (finite, >= 0) and `use_trace_local_time = false`.
  * @throws offloadkit::invalid_argument for a value outside those ranges or not finite, or an
  *         `axis` that is not a sweep_axis value (it used to return `base` unchanged).
  * O(1) besides copying `base`.
  */
 [[nodiscard]] inline sim_options at_sweep_point(const sim_options& base, sweep_axis axis, double value) {
     constexpr std::string_view fn = "at_sweep_point";
-    detail::require(static_cast<unsigned>(axis) <= static_cast<unsigned>(sweep_axis::latency), fn, "axis is ",
+    detail::require(static_cast<unsigned>(axis) <= static_cast<unsigned>(sweep_axis::local_time), fn, "axis is ",
                     static_cast<long long>(axis), ", not a sweep_axis value");
     sim_options o = base;
     switch (axis) {
@@ -84,6 +87,12 @@ enum class sweep_axis { bandwidth, fps, latency };
         case sweep_axis::latency:
             detail::require_non_negative(value, fn, "value");
             o.network_latency = value;
+            break;
+        case sweep_axis::local_time:
+            detail::require(std::isfinite(value) && value >= 0.0, fn, "value is ", value,
+                            ", expected a finite number >= 0");
+            o.local_time = value;
+            o.use_trace_local_time = false;
             break;
     }
     return o;

@@ -13,7 +13,11 @@
  *  - for every resolution label R: `bytes@R` (> 0) and `server_correct@R` (0 or 1). Resolutions
  *    are discovered from the `bytes@` columns, in file order;
  *  - optional `arrival_s` — arrival time in seconds, finite, >= 0, non-decreasing (frames out of
- *    arrival order are rejected, naming the line). Without it frame i arrives at i / fps.
+ *    arrival order are rejected, naming the line). Without it frame i arrives at i / fps;
+ *  - optional `npu_time_s` — the NPU's inference time for the frame (s, finite, >= 0; issue 15 §2,
+ *    CBO Table III);
+ *  - optional `compress_correct` (0 or 1) and `compress_time_s` (s, >= 0), both or neither — the
+ *    Compress baseline of CBO §V: a pruned and quantized model run locally on the CPU.
  * Any other column is ignored, so traces can carry extra information (labels, file names).
  * Parsing goes through io/csv.hpp; every rejection names the line and column.
  */
@@ -46,6 +50,9 @@ struct trace {
     std::vector<std::uint8_t> npu_correct;       ///< 0/1 per frame
     std::vector<double> bytes;                   ///< frames x resolutions, row-major, > 0
     std::vector<std::uint8_t> server_correct;    ///< frames x resolutions, row-major, 0/1
+    std::vector<double> npu_time;                ///< npu_time_s per frame (s, >= 0), or empty
+    std::vector<std::uint8_t> compress_correct;  ///< compress_correct per frame (0/1), or empty
+    std::vector<double> compress_time;           ///< compress_time_s per frame (s, >= 0), or empty (iff compress_correct is)
 
     [[nodiscard]] std::size_t size() const noexcept { return confidence.size(); }
     [[nodiscard]] std::size_t num_resolutions() const noexcept { return resolutions.size(); }
@@ -75,6 +82,21 @@ inline void validate_trace(const trace& t, std::string_view function = "validate
     detail::require_same_size(t.server_correct.size(), n * m, function, "server_correct", "frames x resolutions");
     detail::require(t.arrival.empty() || t.arrival.size() == n, function, "arrival has size ", t.arrival.size(),
                     ", expected 0 or ", n);
+    detail::require(t.npu_time.empty() || t.npu_time.size() == n, function, "npu_time has size ", t.npu_time.size(),
+                    ", expected 0 or ", n);
+    detail::require(t.compress_correct.empty() || t.compress_correct.size() == n, function,
+                    "compress_correct has size ", t.compress_correct.size(), ", expected 0 or ", n);
+    detail::require(t.compress_time.size() == t.compress_correct.size(), function, "compress_time has size ",
+                    t.compress_time.size(), ", expected ", t.compress_correct.size(), " (the size of compress_correct)");
+    detail::require_binary(std::span<const std::uint8_t>(t.compress_correct), function, "compress_correct");
+    for (std::size_t i = 0; i < t.npu_time.size(); ++i) {
+        detail::require(std::isfinite(t.npu_time[i]) && t.npu_time[i] >= 0.0, function, detail::arg_at{"npu_time", i},
+                        " is ", t.npu_time[i], ", expected a finite number >= 0");
+    }
+    for (std::size_t i = 0; i < t.compress_time.size(); ++i) {
+        detail::require(std::isfinite(t.compress_time[i]) && t.compress_time[i] >= 0.0, function,
+                        detail::arg_at{"compress_time", i}, " is ", t.compress_time[i], ", expected a finite number >= 0");
+    }
     detail::require_unit_interval(std::span<const double>(t.confidence), function, "confidence");
     detail::require_binary(std::span<const std::uint8_t>(t.npu_correct), function, "npu_correct");
     detail::require_binary(std::span<const std::uint8_t>(t.server_correct), function, "server_correct");
@@ -118,6 +140,12 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
     const std::size_t conf_col = tab.column("npu_confidence");
     const std::size_t npu_col = tab.column("npu_correct");
     const auto arrival_col = tab.find_column("arrival_s");
+    const auto npu_time_col = tab.find_column("npu_time_s");
+    const auto compress_col = tab.find_column("compress_correct");
+    const auto compress_time_col = tab.find_column("compress_time_s");
+    detail::require(compress_col.has_value() == compress_time_col.has_value(), function, "column '",
+                    compress_col ? "compress_correct" : "compress_time_s", "' needs the column '",
+                    compress_col ? "compress_time_s" : "compress_correct", "' too");
     trace t;
     std::vector<std::size_t> bytes_cols;
     std::vector<std::size_t> server_cols;
@@ -151,6 +179,20 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
     if (arrival_col) {
         t.arrival.resize(n);
     }
+    if (npu_time_col) {
+        t.npu_time.resize(n);
+    }
+    if (compress_col) {
+        t.compress_correct.resize(n);
+        t.compress_time.resize(n);
+    }
+    auto seconds = [&](std::size_t row, std::size_t col) {
+        const double v = tab.number(row, col);
+        if (!(v >= 0.0) || !std::isfinite(v)) {
+            detail::trace_cell_error(tab, row, col, v, "a finite number >= 0");
+        }
+        return v;
+    };
     auto binary = [&](std::size_t row, std::size_t col) -> std::uint8_t {
         const double v = tab.number(row, col);
         if (v != 0.0 && v != 1.0) {
@@ -185,6 +227,13 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
             }
             t.arrival[i] = a;
         }
+        if (npu_time_col) {
+            t.npu_time[i] = seconds(i, *npu_time_col);
+        }
+        if (compress_col) {
+            t.compress_correct[i] = binary(i, *compress_col);
+            t.compress_time[i] = seconds(i, *compress_time_col);
+        }
     }
     return t;
 }
@@ -204,7 +253,8 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
 /**
  * @brief Writes a trace as CSV text that parse_trace() reads back exactly (numbers in shortest
  *        round-trip form): arrival_s (if present), npu_confidence, npu_correct, then bytes@R and
- *        server_correct@R per resolution.
+ *        server_correct@R per resolution, then npu_time_s and compress_correct, compress_time_s
+ *        (if present).
  * @throws offloadkit::invalid_argument if the trace is invalid (validate_trace()).
  */
 [[nodiscard]] inline std::string to_csv(const trace& t) {
@@ -223,6 +273,12 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
     for (const auto& r : t.resolutions) {
         out += ",bytes@" + r + ",server_correct@" + r;
     }
+    if (!t.npu_time.empty()) {
+        out += ",npu_time_s";
+    }
+    if (!t.compress_correct.empty()) {
+        out += ",compress_correct,compress_time_s";
+    }
     out += '\n';
     for (std::size_t i = 0; i < t.size(); ++i) {
         if (!t.arrival.empty()) {
@@ -235,6 +291,14 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
             out += ',';
             num(t.bytes[i * m + r]);
             out += t.server_correct[i * m + r] ? ",1" : ",0";
+        }
+        if (!t.npu_time.empty()) {
+            out += ',';
+            num(t.npu_time[i]);
+        }
+        if (!t.compress_correct.empty()) {
+            out += t.compress_correct[i] ? ",1," : ",0,";
+            num(t.compress_time[i]);
         }
         out += '\n';
     }
