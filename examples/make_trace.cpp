@@ -127,6 +127,9 @@ int run(int argc, char** argv) {
 
     const auto t_start = std::chrono::steady_clock::now();
     const okx::fashion_mnist data = okx::load_fashion_mnist(data_dir);
+    ok::detail::require(opt.frames >= 1 && opt.frames <= data.test_images.count, "offloadkit-make-trace",
+                        "--frames is ", opt.frames, ", expected 1..", data.test_images.count,
+                        " (the test images in --data-dir)");
     okx::fashion_models models = okx::load_fashion_models(models_dir);
     const okx::fashion_trace trace =
         okx::make_fashion_trace(data, models, opt, [&](std::size_t done, std::size_t total) {
