@@ -6,23 +6,23 @@
 //   client (this process)                                server (forked child)
 //   ---------------------                                ---------------------
 //   capture loop: run.push(frame) at `fps`               accept one loopback connection
-//   NPU: fp16 MLP 784-16-10 on the real image            read requests (header + frame bytes)
+//   NPU: npu_fp16.onnx on the real image                 read requests (header + frame bytes)
 //   pipeline_runner: poll() at next_due / 1 ms           answer with the server model's label
 //   shaped_uplink: token bucket at --bandwidth-mbps      after T^o (processing) + L (network)
 //   tcp_remote: reads answers, fails pending on EOF
 //
-// Models (docs/demo-trace.md, examples/common/fashion_trace.hpp): the NPU is retrained here
-// exactly as the bundled trace's generator trains it (same seed and streams, ~3 s in Release) and
-// run in fp16 on every frame's real 28x28 image; the frames sent are the image shrunk to the
-// chosen resolution's r x r (6..28 px), padded to the trace's modelled PNG size of the paper's
-// 45..224 px colour frame. The server model is the trace's 784-512-256-10 MLP, whose answers at
-// every resolution are recorded in the trace: the server replays them (training it takes ~60 s).
+// Models (docs/demo-trace.md, examples/common/fashion_frames.hpp): the NPU is the trace's
+// npu_fp16.onnx, run through offloadkit::onnx on every frame's 224 px image as the trace renders it; the frames sent are the image shrunk to the
+// chosen resolution's r x r (6..28 px), padded to the trace's PNG size of the paper's
+// 45..224 px colour frame. The server model is the trace's server.onnx, whose answers at every
+// resolution are recorded in the trace: the server replays them.
 // Without the dataset (--data-dir) the NPU's recorded answers are replayed too (logits rebuilt
 // from its label and confidence).
 //
 // Output: one JSON object per second, then a summary object. `--kill-server-after S` kills the
 // server with SIGKILL at S seconds: the remaining frames fall back to the NPU, none is lost, none
 // misses its deadline. Loopback addresses only; every loop is bounded in count and time.
+// offloadkit-backend: onnx
 #include <offloadkit/offloadkit.hpp>
 #include <offloadkit/io/csv.hpp>
 #include <offloadkit/io/json.hpp>
@@ -48,6 +48,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -217,63 +218,31 @@ std::vector<row> load_rows(const std::string& path) {
 
 // ---- the local model ------------------------------------------------------------------------------
 
-/// The trace generator's NPU, retrained with the same seed and streams (make_fashion_trace()).
-ex::mlp train_npu(const ex::fashion_mnist& data, const ex::trace_options& opt) {
-    using namespace ex::detail_trace;
-    const std::size_t n_train = data.train_images.count;
-    std::vector<std::size_t> subset(n_train);
-    for (std::size_t i = 0; i < n_train; ++i) {
-        subset[i] = i;
-    }
-    auto g_subset = stream(opt.seed, npu_subset);
-    for (std::size_t i = n_train; i > 1; --i) {
-        std::swap(subset[i - 1], subset[g_subset.below(i)]);
-    }
-    subset.resize(opt.npu_train);
-    std::vector<std::size_t> sizes{ex::image_pixels};
-    sizes.insert(sizes.end(), opt.npu_hidden.begin(), opt.npu_hidden.end());
-    sizes.push_back(10);
-    auto g_init = stream(opt.seed, npu_init);
-    ex::mlp npu32 = ex::mlp::make(sizes, g_init);
-    auto g = stream(opt.seed, npu_train);
-    ex::train_sgd(npu32, opt.npu_train, opt.npu_sgd, g, [&](std::size_t i, std::size_t, std::span<float> in) {
-        const std::size_t idx = subset[i];
-        to_unit(data.train_images.image(idx), in);
-        return static_cast<std::size_t>(data.train_labels[idx]);
-    });
-    return npu32.fp16_model();
-}
-
 /// Everything the backends read (immutable once the run starts).
 struct live_data {
     std::vector<row> rows;
     std::size_t split = 0;                  ///< rows [0, split) profile the server and fit Platt
     bool real_model = false;
     std::optional<ex::fashion_mnist> dataset;
-    ex::mlp npu;
+    std::unique_ptr<ex::fashion_models> models;       ///< the trace's ONNX models (offloadkit::onnx)
+    std::unique_ptr<ex::fashion_frame_pipeline> pipe;  ///< renders the trace's 224 px frame
 };
 
 struct live_frame {
     std::uint32_t row = 0;
 };
 
-/// local_executor: the fp16 NPU on the frame's image (or its recorded answer).
+/// local_executor: the fp16 NPU model on the frame's 224 px image (or its recorded answer).
 struct live_npu {
     explicit live_npu(const live_data* data) : d(data) {}
     const live_data* d;
-    ex::mlp::workspace ws{};
-    std::vector<float> x = std::vector<float>(ex::image_pixels);
     [[nodiscard]] std::size_t num_classes() const { return 10; }
     double infer(const live_frame& f, std::span<float> logits) {
         const auto t0 = std::chrono::steady_clock::now();
         const row& r = d->rows[f.row];
         if (d->real_model) {
-            if (ws.act.empty()) {
-                ws = d->npu.make_workspace();
-            }
-            ex::detail_trace::to_unit(d->dataset->test_images.image(r.test_index), x);
-            d->npu.forward(x, ws);
-            std::copy(ws.act.back().begin(), ws.act.back().end(), logits.begin());
+            d->pipe->render(d->dataset->test_images.image(r.test_index), r.test_index);
+            (void)d->models->npu.infer(d->pipe->level(ex::paper_resolutions.size() - 1), logits);
         } else {
             // Logits whose softmax has the recorded label and confidence.
             const double c = std::clamp(r.npu_confidence, 1e-6, 1.0);
@@ -288,7 +257,7 @@ struct live_npu {
 
 // ---- wire formats (little-endian) ---------------------------------------------------------------
 // request: "OKLQ", version 1, resolution, 2 reserved, id u64, row u32, total length u32, then the
-//          r x r image (r = 6, 11, 17, 22, 28) and zero padding up to the modelled PNG size.
+//          r x r image (r = 6, 11, 17, 22, 28) and zero padding up to the trace's PNG size.
 // reply:   "OKLR", id u64, label u32, confidence f32 bits, ok u8, 3 reserved (24 bytes).
 
 void put_u32(std::byte* p, std::uint32_t v) {
@@ -324,9 +293,6 @@ struct live_encoder {
     explicit live_encoder(const live_data* data) : d(data) {}
     const live_data* d;
     std::vector<std::byte> buf;
-    ex::detail_trace::degrader deg;
-    std::vector<float> x = std::vector<float>(ex::image_pixels);
-    std::vector<float> small;
     void sizes(const live_frame& f, std::span<double> bytes) const {
         const row& r = d->rows[f.row];
         for (std::size_t k = 0; k < bytes.size() && k < resolutions; ++k) {
@@ -344,12 +310,12 @@ struct live_encoder {
         put_u64(buf.data() + 8, id);
         put_u32(buf.data() + 16, f.row);
         put_u32(buf.data() + 20, static_cast<std::uint32_t>(size));
-        if (d->dataset) {
-            ex::detail_trace::to_unit(d->dataset->test_images.image(r.test_index), x);
-            deg.shrink(x, res, small);
-            for (std::size_t i = 0; i < small.size(); ++i) {
-                buf[request_header + i] = static_cast<std::byte>(std::lround(std::clamp(small[i], 0.0F, 1.0F) * 255.0F));
-            }
+        if (d->dataset) {  // the r x r picture the trace's frame at this resolution carries
+            const auto n = static_cast<int>(ex::image_side);
+            const cv::Mat src(n, n, CV_8UC1, const_cast<std::uint8_t*>(d->dataset->test_images.image(r.test_index)));
+            const auto sz = static_cast<int>(side);
+            cv::Mat dst(sz, sz, CV_8UC1, reinterpret_cast<std::uint8_t*>(buf.data() + request_header));
+            cv::resize(src, dst, cv::Size(sz, sz), 0.0, 0.0, cv::INTER_AREA);
         }
         return buf;
     }
@@ -600,9 +566,10 @@ int run_main(int argc, char** argv) {
         struct stat st {};
         if (::stat((s.data_dir + "/t10k-images-idx3-ubyte.gz").c_str(), &st) == 0) {
             d.dataset = ex::load_fashion_mnist(s.data_dir);
-            d.npu = train_npu(*d.dataset, ex::trace_options{});
+            d.models = std::make_unique<ex::fashion_models>(ex::load_fashion_models());
+            d.pipe = std::make_unique<ex::fashion_frame_pipeline>(*d.models, ex::trace_options{}.seed);
             d.real_model = true;
-            npu_source = "fp16 MLP 784-16-10 retrained as in the trace, run on every frame";
+            npu_source = "npu_fp16.onnx through offloadkit::onnx on the trace's 224 px frame, run on every frame";
         } else {
             std::fprintf(stderr, "offloadkit-live: %s not found: replaying the trace's NPU answers\n",
                          s.data_dir.c_str());

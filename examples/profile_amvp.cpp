@@ -1,6 +1,7 @@
 // offloadkit-profile-amvp — measures the AMVP split CNNs of examples/models/amvp on this machine
 // (issue 18 §2) and writes the AMVP problem CSV (docs/amvp-problem-format.md) that
 // offloadkit-amvp reads. Needs the onnx backend (OpenCV dnn) and Debian's dataset-fashion-mnist.
+// offloadkit-backend: onnx
 //
 // Stages (a progress line on stderr each, JSON lines on stdout):
 //  1. read examples/models/amvp/profile/parts.csv and test_labels.csv (written by
