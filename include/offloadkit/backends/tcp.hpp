@@ -23,6 +23,7 @@
  */
 
 #include "tcp/client.hpp"
+#include "tcp/endpoint.hpp"
 #include "tcp/protocol.hpp"
 #include "tcp/server.hpp"
 
