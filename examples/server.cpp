@@ -17,7 +17,9 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>

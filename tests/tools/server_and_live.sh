@@ -14,7 +14,7 @@ server_pid=$!
 for _ in $(seq 100); do grep -q '"listening"' "$tmp/server.out" && break; sleep 0.1; done
 port=$(sed -n 's/.*"listening":\([0-9]*\).*/\1/p' "$tmp/server.out" | head -1)
 [ -n "$port" ] || { echo "FAIL: no listening line"; cat "$tmp/server.err"; exit 1; }
-"$bin/offloadkit-live" --server "127.0.0.1:$port" --seconds 3 --calibration-frames 100 --guard-ms 40 \
+"$bin/offloadkit-live" --server "127.0.0.1:$port" --seconds 3 --calibration-frames 100 --guard-ms 80 \
     >"$tmp/live.out" 2>"$tmp/live.err"
 live_rc=$?
 kill -TERM "$server_pid"
