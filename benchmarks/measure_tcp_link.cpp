@@ -308,6 +308,7 @@ void estimate_mode(double seconds, double fps, const std::vector<step>& schedule
         auto c = make_client(rx.port(), method);
         ok::harmonic_mean_estimator est(5, 0.0);
         ok::dual_ewma_estimator ewma(0.5, 2.0, 0.0);
+        ok::window_throughput_estimator window(0.5, 64, 0.0);
         // per phase: the throughput samples of each frame size, and their byte and time sums
         std::array<std::vector<double>, sizes.size()> by_size;
         double phase_bytes = 0.0, phase_seconds = 0.0;
@@ -347,6 +348,7 @@ void estimate_mode(double seconds, double fps, const std::vector<step>& schedule
                 if (rep->ok && rep->seconds > 0.0) {
                     est.observe(rep->bytes, rep->seconds);
                     ewma.observe(rep->bytes, rep->seconds);
+                    window.observe(rep->bytes, rep->seconds);
                     const auto k = static_cast<std::size_t>(std::find(sizes.begin(), sizes.end(),
                                                                       static_cast<std::size_t>(rep->bytes)) - sizes.begin());
                     by_size[std::min(k, sizes.size() - 1)].push_back(rep->bytes / rep->seconds);
@@ -376,6 +378,7 @@ void estimate_mode(double seconds, double fps, const std::vector<step>& schedule
                     .add("tbf_mbps", current)
                     .add("harmonic5_mbps", std::round(est.estimate() * 8e-6 * 1000.0) / 1000.0)
                     .add("dual_ewma_mbps", std::round(ewma.estimate() * 8e-6 * 1000.0) / 1000.0)
+                    .add("window_mbps", std::round(window.estimate() * 8e-6 * 1000.0) / 1000.0)
                     .add("goodput_mbps_last_1s", std::round(rx.bytes_between(now - 1.0, now) * 8e-6 * 1000.0) / 1000.0);
                 std::puts(o.str().c_str());
                 std::fflush(stdout);

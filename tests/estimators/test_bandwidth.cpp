@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include <offloadkit/detail/random.hpp>
 
@@ -64,4 +66,55 @@ TEST_CASE("dual_ewma_estimator: the smaller of a fast and a slow bias-corrected 
     CHECK(d.estimate() < 0.35e6);
     CHECK_THROWS_AS(ok::dual_ewma_estimator(0.0, 1.0), ok::invalid_argument);
     CHECK_THROWS_AS(d.observe(-1.0, 1.0), ok::invalid_argument);
+}
+
+TEST_CASE("window_throughput_estimator: bytes over the newest transfers covering the window, worked by hand") {
+    ok::window_throughput_estimator e(0.5, 64, 700.0);
+    CHECK(e.estimate() == 700.0);
+    e.observe(30000, 0.3);
+    CHECK(e.estimate() == doctest::Approx(100000.0));
+    e.observe(10000, 0.3);  // 0.3 s alone < 0.5 s: both kept, 40000 / 0.6
+    CHECK(e.estimate() == doctest::Approx(40000.0 / 0.6));
+    CHECK(e.samples() == 2);
+    e.observe(6000, 0.2);  // {0.3, 0.2} = 0.5 s covers the window: the first one goes, 16000 / 0.5
+    CHECK(e.samples() == 2);
+    CHECK(e.estimate() == doctest::Approx(32000.0));
+    e.observe(50000, 1.0);  // alone covers the window
+    CHECK(e.samples() == 1);
+    CHECK(e.estimate() == doctest::Approx(50000.0));
+    CHECK(e.covered_seconds() == doctest::Approx(1.0));
+    CHECK_THROWS_AS(ok::window_throughput_estimator(0.0), ok::invalid_argument);
+    CHECK_THROWS_AS(ok::window_throughput_estimator(0.5, 0), ok::invalid_argument);
+    CHECK_THROWS_WITH_AS(e.observe(100, 0.0),
+                         "window_throughput_estimator::observe: seconds is 0, expected a finite number > 0",
+                         ok::invalid_argument);
+    CHECK(e.estimate() == doctest::Approx(50000.0));  // unchanged by the rejected sample
+}
+
+TEST_CASE("window_throughput_estimator: equals the definition recomputed from scratch on a random stream") {
+    for (const std::size_t cap : {std::size_t{1}, std::size_t{4}, std::size_t{64}}) {
+        ok::window_throughput_estimator e(0.25, cap);
+        ok::detail::rng g(11);
+        std::vector<std::pair<double, double>> all;
+        for (int i = 0; i < 3000; ++i) {
+            const double s = g.uniform(0.001, 0.1);
+            const double b = g.uniform(100.0, 1e5);
+            all.emplace_back(b, s);
+            e.observe(b, s);
+            // Reference: take the newest samples (at most cap) until they cover the window.
+            double sb = 0.0;
+            double ss = 0.0;
+            std::size_t n = 0;
+            for (std::size_t k = all.size(); k-- > 0 && n < cap;) {
+                sb += all[k].first;
+                ss += all[k].second;
+                ++n;
+                if (ss >= 0.25) {
+                    break;
+                }
+            }
+            REQUIRE(e.samples() == n);
+            REQUIRE(e.estimate() == doctest::Approx(sb / ss).epsilon(1e-12));
+        }
+    }
 }

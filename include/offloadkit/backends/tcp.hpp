@@ -11,6 +11,7 @@
  *  - backends/tcp/client.hpp: tcp_client, one connection to an edge server, seen by the pipeline
  *    as tcp_link (transfer_link: a transfer is complete when the peer has acknowledged its last
  *    byte) and tcp_remote (remote_executor<…, offload_request>); reconnects with back-off.
+ *  - backends/tcp/endpoint.hpp: parse_tcp_endpoint, "HOST:PORT" as written on a command line.
  *  - backends/tcp/server.hpp: tcp_server, the epoll server core (many clients, a bounded queue, N
  *    workers, deadline-aware, answers report queue and compute time) around a pluggable handler.
  *
@@ -23,6 +24,7 @@
  */
 
 #include "tcp/client.hpp"
+#include "tcp/endpoint.hpp"
 #include "tcp/protocol.hpp"
 #include "tcp/server.hpp"
 

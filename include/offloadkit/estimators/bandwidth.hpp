@@ -4,7 +4,8 @@
 /**
  * @file
  * @brief Uplink bandwidth estimators fed from completed transfers: the harmonic mean of the last
- *        N samples and a dual (fast/slow) exponentially weighted moving average. Both satisfy the
+ *        N samples, a dual (fast/slow) exponentially weighted moving average, and bytes over a
+ *        sliding window of transfer time (for real TCP links). All satisfy the
  *        `bandwidth_estimator` concept of concepts.hpp and are used by the simulator and the CBO
  *        policies (CBO §IV-D needs B; the paper assumes it known).
  *
@@ -177,7 +178,108 @@ private:
     std::size_t samples_ = 0;
 };
 
+/**
+ * @brief Bytes acknowledged over a sliding window of transfer time: the estimate is
+ *        sum(bytes) / sum(seconds) over the most recent transfers that together last at least
+ *        `window` seconds (CBO §IV-D plans with the uplink bandwidth B; this measures it as the
+ *        byte-weighted throughput of the last `window` seconds the link was busy).
+ *
+ * Why not one sample per frame: on a token-bucket link (Linux tbf) a frame smaller than the
+ * bucket passes at memory speed and a frame right after it pays for both, so per-frame rates
+ * scatter widely around the true rate; the harmonic mean of N samples is then pulled towards the
+ * slow ones. Summing bytes and busy seconds over a window averages the bucket out exactly as the
+ * shaper does: over any busy interval longer than the bucket's burst / rate, bytes / seconds is
+ * the shaped rate. The window is in transfer (busy) seconds, not wall-clock seconds, so an idle
+ * uplink does not age the estimate away and observe() needs no timestamp; after a rate change the
+ * estimate follows within `window` busy seconds (docs/runtime.md, "TCP backend", gives the
+ * measured error per rate step on a shaped namespace link).
+ *
+ * Samples kept: the newest ones whose seconds sum to at least `window` (the oldest is dropped as
+ * soon as the others cover the window), at most `max_samples`. Before any sample: `initial`.
+ * @code
+ * ok::window_throughput_estimator est(0.5);
+ * est.observe(30000, 0.3);  est.observe(10000, 0.3);   // both kept: 0.3 s < 0.5 s
+ * double b = est.estimate();                           // 40000 / 0.6 = 66666.7 bytes/s
+ * @endcode
+ */
+class window_throughput_estimator {
+public:
+    /**
+     * @param window busy seconds covered (finite, > 0).
+     * @param max_samples most samples kept (>= 1), bounding memory and the cost of observe().
+     * @param initial the estimate before any sample, bytes/s (finite, >= 0).
+     * @throws offloadkit::invalid_argument naming the argument for a bad value.
+     */
+    explicit window_throughput_estimator(double window = 0.5, std::size_t max_samples = 64, double initial = 0.0)
+        : window_(window), initial_(initial) {
+        detail::require_positive(window, "window_throughput_estimator", "window");
+        detail::require(max_samples >= 1, "window_throughput_estimator", "max_samples is 0, expected >= 1");
+        detail::require_non_negative(initial, "window_throughput_estimator", "initial");
+        bytes_.assign(max_samples, 0.0);
+        seconds_.assign(max_samples, 0.0);
+    }
+
+    /**
+     * @brief Records one completed transfer. O(max_samples), no allocation.
+     * @throws offloadkit::invalid_argument unless bytes and seconds are finite and > 0 and their
+     *         ratio is a finite positive double (state unchanged).
+     */
+    void observe(double bytes, double seconds) {
+        constexpr std::string_view fn = "window_throughput_estimator::observe";
+        detail::require_positive(bytes, fn, "bytes");
+        detail::require_positive(seconds, fn, "seconds");
+        detail::check_throughput(bytes, seconds, fn);
+        const std::size_t cap = bytes_.size();
+        const std::size_t slot = (first_ + count_) % cap;
+        if (count_ == cap) {
+            first_ = (first_ + 1) % cap;  // full: the oldest makes room
+        } else {
+            ++count_;
+        }
+        bytes_[slot] = bytes;
+        seconds_[slot] = seconds;
+        // Drop the oldest while the others still cover the window.
+        double covered = 0.0;
+        for (std::size_t k = 0; k < count_; ++k) {
+            covered += seconds_[(first_ + k) % cap];
+        }
+        while (count_ > 1 && covered - seconds_[first_] >= window_) {
+            covered -= seconds_[first_];
+            first_ = (first_ + 1) % cap;
+            --count_;
+        }
+        // Exact sums of what is kept (no running-sum drift).
+        sum_bytes_ = 0.0;
+        sum_seconds_ = 0.0;
+        for (std::size_t k = 0; k < count_; ++k) {
+            sum_bytes_ += bytes_[(first_ + k) % cap];
+            sum_seconds_ += seconds_[(first_ + k) % cap];
+        }
+    }
+
+    /// sum(bytes) / sum(seconds) over the kept samples, bytes/s (`initial` before any). O(1).
+    [[nodiscard]] double estimate() const noexcept { return count_ == 0 ? initial_ : sum_bytes_ / sum_seconds_; }
+
+    /// Number of samples kept now.
+    [[nodiscard]] std::size_t samples() const noexcept { return count_; }
+    /// Busy seconds the kept samples cover.
+    [[nodiscard]] double covered_seconds() const noexcept { return sum_seconds_; }
+
+    friend bool operator==(const window_throughput_estimator&, const window_throughput_estimator&) = default;
+
+private:
+    double window_;
+    double initial_;
+    std::vector<double> bytes_;
+    std::vector<double> seconds_;
+    std::size_t first_ = 0;
+    std::size_t count_ = 0;
+    double sum_bytes_ = 0.0;
+    double sum_seconds_ = 0.0;
+};
+
 static_assert(bandwidth_estimator<harmonic_mean_estimator>);
+static_assert(bandwidth_estimator<window_throughput_estimator>);
 static_assert(bandwidth_estimator<dual_ewma_estimator>);
 
 }  // namespace offloadkit
