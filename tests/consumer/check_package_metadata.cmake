@@ -1,5 +1,49 @@
 # cmake -DSOURCE_DIR=... -DVERSION=... -P check_package_metadata.cmake
-# The Conan recipe and the vcpkg port wrap this CMake package: same version, same target name.
+cmake_minimum_required(VERSION 3.23)
+# One version source: project(offloadkit VERSION) (passed as VERSION). The Conan recipe and the vcpkg
+# port wrap this CMake package (same version, same target names); version.hpp, CHANGELOG.md and
+# the Python package (when present) follow the same version.
+
+# include/offloadkit/version.hpp (also checked at configure time by cmake/offloadkitVersionCheck.cmake)
+file(STRINGS "${SOURCE_DIR}/include/offloadkit/version.hpp" header_lines REGEX "^#define OFFLOADKIT_VERSION_")
+set(header_version "")
+foreach(part MAJOR MINOR PATCH)
+  foreach(line IN LISTS header_lines)
+    if(line MATCHES "^#define OFFLOADKIT_VERSION_${part} ([0-9]+)$")
+      list(APPEND header_version "${CMAKE_MATCH_1}")
+    endif()
+  endforeach()
+endforeach()
+list(JOIN header_version "." header_version)
+if(NOT header_version STREQUAL VERSION)
+  message(FATAL_ERROR "include/offloadkit/version.hpp says ${header_version}, CMakeLists.txt ${VERSION}")
+endif()
+foreach(line IN LISTS header_lines)
+  if(line MATCHES "^#define OFFLOADKIT_VERSION_STRING \"([^\"]*)\"" AND NOT CMAKE_MATCH_1 STREQUAL VERSION)
+    message(FATAL_ERROR "include/offloadkit/version.hpp: OFFLOADKIT_VERSION_STRING is ${CMAKE_MATCH_1}, CMakeLists.txt ${VERSION}")
+  endif()
+endforeach()
+
+# CHANGELOG.md names this version (a heading "## x.y.z", or "## Unreleased" on top of the last one).
+file(READ "${SOURCE_DIR}/CHANGELOG.md" changelog)
+string(REPLACE "." "\\." version_re "${VERSION}")
+if(NOT changelog MATCHES "\n## ${version_re}[ \n]")
+  message(FATAL_ERROR "CHANGELOG.md has no section '## ${VERSION}'")
+endif()
+
+# The Python package, when this checkout has one: any version literal it writes must be this one
+# (a setup.py that reads CMakeLists.txt has none, and passes).
+foreach(py python/setup.py python/pyproject.toml python/offloadkit/__init__.py python/offloadkit/_version.py)
+  if(EXISTS "${SOURCE_DIR}/${py}")
+    file(STRINGS "${SOURCE_DIR}/${py}" py_lines REGEX "^[ \t]*(__version__|version)[ \t]*=[ \t]*[\"'][0-9]")
+    foreach(line IN LISTS py_lines)
+      if(line MATCHES "[\"']([0-9][^\"']*)[\"']" AND NOT CMAKE_MATCH_1 STREQUAL VERSION)
+        message(FATAL_ERROR "${py} says version ${CMAKE_MATCH_1}, CMakeLists.txt ${VERSION}: '${line}'")
+      endif()
+    endforeach()
+  endif()
+endforeach()
+
 file(READ "${SOURCE_DIR}/ports/offloadkit/vcpkg.json" vcpkg_json)
 string(JSON vcpkg_version GET "${vcpkg_json}" "version")
 if(NOT vcpkg_version STREQUAL VERSION)
@@ -13,16 +57,51 @@ file(READ "${SOURCE_DIR}/ports/offloadkit/usage" usage)
 if(NOT usage MATCHES "find_package\\(offloadkit CONFIG REQUIRED\\)" OR NOT usage MATCHES "offloadkit::offloadkit")
   message(FATAL_ERROR "ports/offloadkit/usage does not name find_package(offloadkit CONFIG REQUIRED) and offloadkit::offloadkit")
 endif()
+# The port builds from the checkout (no download) with the options of options.cmake, whose
+# features are exactly those of vcpkg.json; onnx brings OpenCV with dnn.
 file(READ "${SOURCE_DIR}/ports/offloadkit/portfile.cmake" portfile)
 foreach(needle "vcpkg_cmake_configure" "vcpkg_cmake_config_fixup" "CONFIG_PATH share/cmake/offloadkit"
-               "OFFLOADKIT_BUILD_TESTS=OFF" "VCPKG_BUILD_TYPE release")
+               "VCPKG_BUILD_TYPE release" "\"\${CURRENT_PORT_DIR}/../..\"" "options.cmake"
+               "offloadkit_port_options(OFFLOADKIT_OPTIONS \"\${FEATURES}\")" "OPTIONS \${OFFLOADKIT_OPTIONS}")
   string(FIND "${portfile}" "${needle}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "portfile.cmake lacks '${needle}'")
   endif()
 endforeach()
+foreach(needle "vcpkg_from_github" "vcpkg_from_git" "SHA512")
+  string(FIND "${portfile}" "${needle}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "portfile.cmake downloads ('${needle}'): the overlay port builds from its checkout")
+  endif()
+endforeach()
+include("${SOURCE_DIR}/ports/offloadkit/options.cmake")
+string(JSON n_features LENGTH "${vcpkg_json}" "features")
+set(json_features "")
+math(EXPR last "${n_features} - 1")
+foreach(i RANGE ${last})
+  string(JSON feature MEMBER "${vcpkg_json}" "features" ${i})
+  list(APPEND json_features ${feature})
+endforeach()
+if(NOT json_features STREQUAL OFFLOADKIT_PORT_FEATURES)
+  message(FATAL_ERROR "vcpkg.json features '${json_features}' differ from options.cmake's '${OFFLOADKIT_PORT_FEATURES}'")
+endif()
+string(JSON opencv GET "${vcpkg_json}" "features" "onnx" "dependencies" 0 "name")
+string(JSON opencv_features GET "${vcpkg_json}" "features" "onnx" "dependencies" 0 "features")
+if(NOT opencv STREQUAL "opencv4" OR NOT opencv_features MATCHES "\"dnn\"")
+  message(FATAL_ERROR "vcpkg.json feature onnx must depend on opencv4 with its dnn feature")
+endif()
+offloadkit_port_options(all_options "core;onnx;tcp")
+if(NOT "-DOFFLOADKIT_ONNX=ON" IN_LIST all_options OR NOT "-DOFFLOADKIT_BUILD_TESTS=OFF" IN_LIST all_options)
+  message(FATAL_ERROR "options.cmake: features core;onnx;tcp give '${all_options}'")
+endif()
+offloadkit_port_options(core_options "core")
+if(NOT "-DOFFLOADKIT_ONNX=OFF" IN_LIST core_options OR NOT "-DOFFLOADKIT_TCP=OFF" IN_LIST core_options)
+  message(FATAL_ERROR "options.cmake: feature core alone gives '${core_options}'")
+endif()
+
 file(READ "${SOURCE_DIR}/conanfile.py" conanfile)
-foreach(needle "package_type = \"header-library\"" "check_min_cppstd(self, 20)"
+foreach(needle "package_type = \"header-library\"" "check_min_cppstd(self, 20)" "\"with_onnx\"" "\"with_tcp\""
+               "\"offloadkit::onnx\"" "\"offloadkit::tcp\""
                "\"cmake_target_name\", \"offloadkit::offloadkit\"" "\"cmake_file_name\", \"offloadkit\""
                "self.info.clear()" "CMakeLists.txt")
   string(FIND "${conanfile}" "${needle}" at)
