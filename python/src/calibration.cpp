@@ -151,8 +151,11 @@ void bind_calibration(py::module_& m) {
              "The calibrator through the points (x strictly increasing, y in [0, 1] and monotone).")
         .def_static(
             "fit",
-            [](py::handle scores, py::handle labels, py::handle sample_weight, const std::string& increasing) {
+            [](py::handle scores, py::handle labels, py::handle sample_weight, py::handle increasing_arg) {
                 ok::isotonic_options o;
+                const std::string increasing = py::isinstance<py::bool_>(increasing_arg)
+                                                   ? std::string(py::cast<bool>(increasing_arg) ? "true" : "false")
+                                                   : std::string(py::str(increasing_arg));
                 if (increasing == "true" || increasing == "True") {
                     o.direction = ok::isotonic_direction::increasing;
                 } else if (increasing == "false" || increasing == "False") {
@@ -168,7 +171,7 @@ void bind_calibration(py::module_& m) {
                                       return ok::isotonic_calibrator::fit(s, y, o);
                                   });
             },
-            py::arg("scores"), py::arg("labels"), py::arg("sample_weight") = py::none(), py::arg("increasing") = "true",
+            py::arg("scores"), py::arg("labels"), py::arg("sample_weight") = py::none(), py::arg("increasing") = true,
             "Weighted PAVA over equal scores merged (scikit-learn's algorithm), clipped to [0, 1]. increasing: "
             "True, False or 'auto' (as a string or bool). Releases the GIL.")
         .def_property_readonly("x_thresholds", [](const ok::isotonic_calibrator& c) { return to_numpy(c.thresholds_x()); },

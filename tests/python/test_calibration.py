@@ -48,8 +48,7 @@ def test_isotonic_matches_sklearn(rng, ties, weighted, increasing):
     if increasing is False:
         s = 1.0 - s
     w = rng.random(len(s)) * 2 if weighted else None
-    cal = ok.IsotonicCalibrator.fit(s, y, sample_weight=w, increasing=str(increasing).lower()
-                                    if increasing != "auto" else "auto")
+    cal = ok.IsotonicCalibrator.fit(s, y, sample_weight=w, increasing=increasing)
     ref = IsotonicRegression(y_min=0, y_max=1, increasing=increasing, out_of_bounds="clip").fit(s, y, w)
     grid = np.concatenate([np.linspace(-0.2, 1.2, 1001), s[:200]])
     np.testing.assert_allclose(cal.predict(grid), ref.predict(grid), atol=1e-9, rtol=0)
