@@ -43,7 +43,7 @@ ok::tcp_wire_error expected_error(const std::uint8_t* p, std::size_t size) {
         return E::magic;
     }
     if (p[4] != 1) {
-        return E::version;
+        return E::protocol_version;
     }
     if (le(p + 6, 2) != 0) {
         return E::flags;

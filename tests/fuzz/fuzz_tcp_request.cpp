@@ -42,7 +42,7 @@ ok::tcp_wire_error expected_error(const std::uint8_t* p, std::size_t size, const
         return E::magic;
     }
     if (p[4] != 1) {
-        return E::version;
+        return E::protocol_version;
     }
     if (p[5] != 1) {
         return E::kind;

@@ -166,7 +166,7 @@ TEST_CASE("tcp_client: every invalid answer fails the outstanding request, is co
     const std::uint32_t half = std::bit_cast<std::uint32_t>(0.5F);
     const std::vector<fault> faults{
         {"garbage", [](std::uint64_t) { return raw_answer(0x2121212121212121ULL, 0x21, 0x21212121, 0x21212121, 0x21212121, 0x21212121, 0x21, 0x2121, "GARB"); }, wire_count(E::magic)},
-        {"version 2", [&](std::uint64_t id) { return raw_answer(id, 0, 1, half, 0, 0, 2); }, wire_count(E::version)},
+        {"version 2", [&](std::uint64_t id) { return raw_answer(id, 0, 1, half, 0, 0, 2); }, wire_count(E::protocol_version)},
         {"flags", [&](std::uint64_t id) { return raw_answer(id, 0, 1, half, 0, 0, 1, 1); }, wire_count(E::flags)},
         {"status 9", [&](std::uint64_t id) { return raw_answer(id, 9, 1, half, 0, 0); }, wire_count(E::status)},
         {"confidence NaN", [](std::uint64_t id) { return raw_answer(id, 0, 1, 0x7FC00000u, 0, 0); }, wire_count(E::confidence)},

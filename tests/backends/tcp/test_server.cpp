@@ -270,7 +270,7 @@ TEST_CASE("tcp_server: a malformed header closes that connection only") {
     REQUIRE(a);
     CHECK(a->label == fnv(p) % 1000u);
     const ok::tcp_server_stats st = server.stats();
-    CHECK(st.wire_errors[static_cast<std::size_t>(ok::tcp_wire_error::version)] == 1);
+    CHECK(st.wire_errors[static_cast<std::size_t>(ok::tcp_wire_error::protocol_version)] == 1);
     CHECK(st.clients_malformed == 1);
     CHECK(st.requests == 1);
 

@@ -86,7 +86,7 @@ enum class tcp_wire_error : std::uint8_t {
     none = 0,
     size,           ///< not exactly tcp_message_size bytes
     magic,          ///< not "OKRQ" / "OKAN"
-    version,        ///< a version other than tcp_protocol_version
+    protocol_version, ///< a version other than tcp_protocol_version
     kind,           ///< request kind other than tcp_kind_frame
     flags,          ///< flags not 0
     reserved,       ///< a reserved field not 0
@@ -106,7 +106,7 @@ inline constexpr std::size_t tcp_wire_error_count = 12;
         case tcp_wire_error::none: return "none";
         case tcp_wire_error::size: return "size";
         case tcp_wire_error::magic: return "magic";
-        case tcp_wire_error::version: return "version";
+        case tcp_wire_error::protocol_version: return "version";
         case tcp_wire_error::kind: return "kind";
         case tcp_wire_error::flags: return "flags";
         case tcp_wire_error::reserved: return "reserved";
@@ -213,7 +213,7 @@ inline void put_u64(std::byte* p, std::uint64_t v) noexcept {
             }
             fail(fn, "magic is ", std::string_view(hex), ", expected ", magic_text);
         }
-        case tcp_wire_error::version:
+        case tcp_wire_error::protocol_version:
             fail(fn, "version is ", std::to_integer<unsigned>(p[4]), ", expected ", unsigned{tcp_protocol_version});
         case tcp_wire_error::kind:
             fail(fn, "kind is ", std::to_integer<unsigned>(p[5]), ", expected ", unsigned{tcp_kind_frame});
@@ -289,7 +289,7 @@ inline void encode_tcp_request(const tcp_request_header& h, std::span<std::byte>
         return tcp_wire_error::magic;
     }
     if (p[4] != std::byte{tcp_protocol_version}) {
-        return tcp_wire_error::version;
+        return tcp_wire_error::protocol_version;
     }
     if (p[5] != std::byte{tcp_kind_frame}) {
         return tcp_wire_error::kind;
@@ -381,7 +381,7 @@ inline void encode_tcp_answer(const tcp_answer& a, std::span<std::byte> out) {
         return tcp_wire_error::magic;
     }
     if (p[4] != std::byte{tcp_protocol_version}) {
-        return tcp_wire_error::version;
+        return tcp_wire_error::protocol_version;
     }
     if (w::get_u16(p + 6) != 0) {
         return tcp_wire_error::flags;
