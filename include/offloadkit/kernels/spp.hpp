@@ -10,7 +10,7 @@
  *
  * For each level l, each spatial axis of size a is cut into exactly l bins, and each (channel,
  * bin row, bin column) gets the maximum (or mean) of its window. Two bin rules
- * (../shared/API.md, "spatial pyramid pooling"):
+ * (docs/api.md, "spatial pyramid pooling"):
  *
  * - spp_rule::paper (default) — ApproxNet §4.1: window ceil(a/l), stride floor(a/l); bin i covers
  *   [i*stride, min(i*stride + window, a)). The min() never clips: with a = q*l + r,
@@ -73,7 +73,7 @@
 
 namespace offloadkit {
 
-/// How an axis of size a is cut into l bins (see the file comment and ../shared/API.md).
+/// How an axis of size a is cut into l bins (see the file comment and docs/api.md).
 enum class spp_rule {
     paper,    ///< ApproxNet §4.1: window ceil(a/l), stride floor(a/l), exactly l bins; a < l rejected
     adaptive  ///< torch adaptive pooling: bin i = [floor(i*a/l), ceil((i+1)*a/l))
@@ -868,7 +868,7 @@ void spp_entry(std::string_view function, const In& input, std::size_t n, std::s
 }  // namespace detail
 
 /**
- * @brief Length of the SPP output vector: C * sum over levels of l*l (../shared/API.md).
+ * @brief Length of the SPP output vector: C * sum over levels of l*l (docs/api.md).
  * @param channels C.
  * @param levels the pyramid levels (any contiguous range of integers, or a braced list).
  * @return C * sum(l*l); e.g. spp_output_size(64, {1, 2, 3}) == 896. O(levels).
