@@ -16,7 +16,8 @@ def read_profile():
         rows = [r for r in csv.DictReader(line for line in f if not line.startswith("#"))]
     local = [r for r in rows if r["executor"] == "local"]
     acc = np.array([[float(r[f"accuracy[{k}]"]) for r in local] for k in range(3)])
-    lat = np.array([[float(r[f"latency_ms[{m}]"]) * 1e-3 for r in local] for m in range(3)])
+    # ms -> s exactly as the library converts (io/units.hpp: x / 1000, not x * 1e-3)
+    lat = np.array([[float(r[f"latency_ms[{m}]"]) / 1e3 for r in local] for m in range(3)])
     return [r["branch"] for r in local], acc, lat
 
 

@@ -1,5 +1,6 @@
 """Offloading solvers against brute force (CBO §IV, eq. 1-3), and the simulator on a trace read
 from CSV and built from numpy arrays (CBO §V)."""
+import csv
 import itertools
 
 import numpy as np
@@ -40,8 +41,16 @@ def test_solve_optimal_is_the_brute_force_maximum(seed):
     assert len(pb) == n and pb.bytes.shape == (n, m)
 
 
-def test_trace_from_csv_equals_trace_from_arrays():
-    path = data_path("tests", "data", "fashion_trace", "slice.csv")
+def test_trace_from_csv_equals_trace_from_arrays(tmp_path):
+    # The first 600 frames of the bundled trace, with the columns a Trace built from arrays holds.
+    with open(data_path("examples", "data", "fashion_mnist_trace.csv")) as f:
+        rows = list(csv.reader(line for line in f if not line.startswith("#")))
+    keep = [i for i, name in enumerate(rows[0])
+            if name in ("npu_confidence", "npu_correct", "arrival_s") or name.startswith(("bytes@", "server_correct@"))]
+    path = tmp_path / "slice.csv"
+    with open(path, "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows([[r[i] for i in keep] for r in rows[:601]])
+    path = str(path)
     a = ok.Trace.read_csv(path)
     b = ok.Trace(a.confidence, a.npu_correct, a.bytes, a.server_correct, resolutions=a.resolutions,
                  arrival=a.arrival)
