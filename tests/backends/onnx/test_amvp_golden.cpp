@@ -119,7 +119,10 @@ TEST_CASE("AMVP split CNNs: shared part 1 -> two part 2s and an unsplit model eq
     const std::string p1 = g.part1_of.begin()->second;
     ok::onnx_feature_extractor fe(load(p1), gray28());
     std::vector<float> features(fe.feature_count());
-    for (const auto& [p2, first] : g.part1_of) {
+    for (const auto& entry : g.part1_of) {
+        // No structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        const std::string& p2 = entry.first;
+        const std::string& first = entry.second;
         CAPTURE(p2);
         CHECK(first == p1);  // one part 1 shared by both part 2s
         ok::onnx_feature_inference fi(load(p2), fe);
@@ -154,7 +157,9 @@ TEST_CASE("AMVP split CNNs: features quantized at 8 bits on the wire keep every 
     std::vector<float> features(fe.feature_count());
     std::vector<float> restored(fe.feature_count());
     std::vector<std::byte> wire(ok::quantized_wire_size(features.size(), 8));
-    for (const auto& [p2, first] : g.part1_of) {
+    for (const auto& entry : g.part1_of) {
+        // No structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        const std::string& p2 = entry.first;
         CAPTURE(p2);
         ok::onnx_feature_inference fi(load(p2), fe);
         std::vector<float> raw(fi.num_classes());
