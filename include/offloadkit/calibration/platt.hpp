@@ -419,7 +419,9 @@ private:
         const batch one(1.0);
         std::size_t i = 0;
         for (; i + L <= n; i += L) {
-            const batch z = xsimd::fma(va, batch::load_unaligned(in + i), vb);
+            // a*x + b rounded twice, as apply() computes it: a fused multiply-add differs from it
+            // by up to 1 where a*x and b cancel (large |a|, |b|), and the batch form must agree.
+            const batch z = va * batch::load_unaligned(in + i) + vb;
             (one / (one + detail::simd::exp_saturating(z))).store_unaligned(out + i);  // z may be +-inf
         }
         return i;
