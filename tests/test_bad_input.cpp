@@ -1253,7 +1253,7 @@ table kernels_rows() {
 // ---- approx (ApproxNet §4.4-4.6) and estimators ---------------------------------------------------
 
 /// Two branches, one category, two contention levels.
-ok::branch_profiles two_branches() { return ok::branch_profiles({"a", "b"}, 1, 2, {0.6, 0.7}, {0.01, 0.02, 0.02, 0.04}); }
+ok::branch_profiles ab_branches() { return ok::branch_profiles({"a", "b"}, 1, 2, {0.6, 0.7}, {0.01, 0.02, 0.02, 0.04}); }
 
 const std::string profile_csv = "branch,accuracy,latency_ms\na,0.6,10\nb,0.7,20\n";
 
@@ -1280,7 +1280,7 @@ table approx_rows() {
     profiles_row("profiles_latency_zero", "latency[0] = 0", "latency[0] is 0, expected a finite number > 0 (seconds)", {"a"}, 1, 1,
                  {0.5}, {0.0});
     profiles_row("profiles_latency_inf", "latency[1] = +inf", "latency[1] is inf", {"a", "b"}, 1, 1, {0.5, 0.6}, {0.01, inf});
-    const auto p = two_branches();
+    const auto p = ab_branches();
     t.reject("profiles_name_index", "branch_profiles::name", "branch 2 of 2", "branch is 2, expected < 2", [p] { (void)p.name(2); });
     t.reject("profiles_accuracy_category", "branch_profiles::accuracy", "category 1 of 1", "category is 1, expected < 1",
              [p] { (void)p.accuracy(1, 0); });
@@ -1454,7 +1454,7 @@ table estimators_rows() {
     ce_row("ce_latency_zero", "latency[1] = 0", "latency[1] is 0, expected a finite number > 0", {0.01, 0, 0.03, 0.04}, 2, 2, 5);
     ce_row("ce_latency_nan", "latency[3] = NaN", "latency[3] is NaN", {0.01, 0.02, 0.03, nan}, 2, 2, 5);
     t.reject("ce_profiles_window_zero", "contention_estimator", "from profiles, window = 0", "window is 0",
-             [] { (void)ok::contention_estimator(two_branches(), 0); });
+             [] { (void)ok::contention_estimator(ab_branches(), 0); });
     {
         auto ce = std::make_shared<ok::contention_estimator>(lat, 2, 2, 3);
         ce->observe(0, 0.012);
@@ -2316,7 +2316,7 @@ struct fi8 {
         return 0.001;
     }
 };
-struct capture_link {
+struct shared_capture_link {
     std::shared_ptr<std::vector<std::byte>> last = std::make_shared<std::vector<std::byte>>();
     [[nodiscard]] double bandwidth() const { return 1e5; }
     [[nodiscard]] double latency() const { return 0.01; }
@@ -2330,7 +2330,7 @@ struct capture_link {
 std::vector<std::byte> raw_split_message() {
     ok::split_options o;
     o.mode = ok::compression_mode::never;
-    ok::split_sender<int, fe8, capture_link> tx(fe8{}, capture_link{}, o);
+    ok::split_sender<int, fe8, shared_capture_link> tx(fe8{}, shared_capture_link{}, o);
     (void)tx.send(0, 5);
     return *tx.link().last;
 }
@@ -2338,7 +2338,7 @@ std::vector<std::byte> raw_split_message() {
 std::vector<std::byte> quantized_split_message() {
     ok::split_options o;
     o.mode = ok::compression_mode::always;
-    ok::split_sender<int, fe8, capture_link> tx(fe8{}, capture_link{}, o);
+    ok::split_sender<int, fe8, shared_capture_link> tx(fe8{}, shared_capture_link{}, o);
     (void)tx.send(0, 5);
     return *tx.link().last;
 }
@@ -2475,7 +2475,7 @@ table runtime_rows() {
         ok::split_options o;
         edit(o);
         t.reject(std::move(slug), "split_sender", std::move(input), std::move(expected),
-                 [fe, o] { (void)ok::split_sender<int, fe8, capture_link>(fe, capture_link{}, o); });
+                 [fe, o] { (void)ok::split_sender<int, fe8, shared_capture_link>(fe, shared_capture_link{}, o); });
     };
     sender_row("sender_bits", "options.bits = 0", "options.bits is 0, expected 1..16", {}, [](auto& o) { o.bits = 0; });
     sender_row("sender_rate", "options.quantize_rate = 0", "options.quantize_rate is 0", {}, [](auto& o) { o.quantize_rate = 0; });
@@ -2485,13 +2485,13 @@ table runtime_rows() {
     sender_row("sender_channels", "3 HWC channels for 8 features", "options.channels is 3, which does not divide the element count 8", {},
                [](auto& o) { o.quantizer = {ok::channel_layout::hwc, 3}; });
     {
-        auto link = capture_link{};
-        auto tx = std::make_shared<ok::split_sender<int, fe8, capture_link>>(fe8{8, nanf}, link);
+        auto link = shared_capture_link{};
+        auto tx = std::make_shared<ok::split_sender<int, fe8, shared_capture_link>>(fe8{8, nanf}, link);
         t.reject("send_feature_nan", "split_sender::send", "the extractor writes features[1] = NaN", "features[1] is NaN",
                  [tx] { (void)tx->send(0, 1); })
             .keeps("the link (nothing sent)", [link] { return link.last->empty(); });
-        auto link2 = capture_link{};
-        auto tx2 = std::make_shared<ok::split_sender<int, fe8, capture_link>>(fe8{8, 1.0F, -0.5}, link2);
+        auto link2 = shared_capture_link{};
+        auto tx2 = std::make_shared<ok::split_sender<int, fe8, shared_capture_link>>(fe8{8, 1.0F, -0.5}, link2);
         t.reject("send_latency_negative", "split_sender::send", "the extractor reports -0.5 s",
                  "extractor latency is -0.5, expected a finite number >= 0", [tx2] { (void)tx2->send(0, 1); })
             .keeps("the link (nothing sent)", [link2] { return link2.last->empty(); });

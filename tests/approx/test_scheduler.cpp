@@ -10,7 +10,7 @@
 #include <offloadkit/detail/random.hpp>
 
 namespace ok = offloadkit;
-using req = ok::approx_requirement;
+using requirement = ok::approx_requirement;
 
 namespace {
 
@@ -78,25 +78,25 @@ ok::branch_profiles random_profiles(ok::detail::rng& g) {
     return p;
 }
 
-req random_requirement(ok::detail::rng& g, const ok::branch_profiles& p, bool& min_acc, double& value,
+requirement random_requirement(ok::detail::rng& g, const ok::branch_profiles& p, bool& min_acc, double& value,
                        double frame_interval) {
     switch (g.below(4)) {
         case 0:
             min_acc = true;
             value = g.below(2) == 0 ? p.accuracy_table()[g.below(p.accuracy_table().size())] : g.uniform();
-            return req::min_accuracy(value);
+            return requirement::min_accuracy(value);
         case 1:
             min_acc = false;
             value = g.below(2) == 0 ? p.latency_table()[g.below(p.latency_table().size())] : g.uniform(0.0, 0.07);
-            return req::max_latency(value);
+            return requirement::max_latency(value);
         case 2:
             min_acc = false;
             value = std::numeric_limits<double>::infinity();
-            return req::max_latency(value);
+            return requirement::max_latency(value);
         default:
             min_acc = false;
             value = frame_interval;
-            return req::none();
+            return requirement::none();
     }
 }
 
@@ -108,37 +108,37 @@ TEST_CASE("scheduler on Table 2(a): the §5.4 scenarios worked by hand") {
     CHECK(s.frontier(0, 0) == std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6, 7});
     const double resnet34 = 0.8586;
     // LL: loss < 30% of ResNet-34 -> accuracy >= 0.601: the fastest branch, 80x80x3/12.
-    CHECK(s.decide(0, 0, req::min_accuracy(0.7 * resnet34)).branch == 0);
+    CHECK(s.decide(0, 0, requirement::min_accuracy(0.7 * resnet34)).branch == 0);
     // MM: >= 0.687 -> 128x128x3/12 (70.23%), the branch Table 2(a) labels MM.
-    CHECK(s.decide(0, 0, req::min_accuracy(0.8 * resnet34)).branch == 3);
+    CHECK(s.decide(0, 0, requirement::min_accuracy(0.8 * resnet34)).branch == 3);
     // HH: >= 0.773 -> 112x112x3/20 (78.28%, 26.84 ms). Table 2(a) labels 160x160x3/20 HH; by
     // the stated rule on the averaged table the cheaper 112x112x3/20 already qualifies.
-    const auto hh = s.decide(0, 0, req::min_accuracy(0.9 * resnet34));
+    const auto hh = s.decide(0, 0, requirement::min_accuracy(0.9 * resnet34));
     CHECK(hh.branch == 4);
     CHECK(hh.met);
     CHECK(hh.accuracy == 0.7828);
     // RT (no requirement): latency <= 33.3 ms, most accurate -> 128x128x3/24 (31.42 ms, 82.12%).
-    const auto rt = s.decide(0, 0, req::none());
+    const auto rt = s.decide(0, 0, requirement::none());
     CHECK(rt.branch == 7);
     CHECK(rt.latency == doctest::Approx(0.03142));
-    CHECK(s.decide(0, 0, req::max_latency(1.0 / 30.0)) == rt);
+    CHECK(s.decide(0, 0, requirement::max_latency(1.0 / 30.0)) == rt);
     // HH-Offload.
-    const auto off = s.decide(0, 0, req::offload());
+    const auto off = s.decide(0, 0, requirement::offload());
     CHECK(off.offload);
     CHECK(off.accuracy == 0.8586);
     CHECK(off.latency == doctest::Approx(0.02057));
     // Nothing meets: the closest branch (§4.6) and met == false.
-    const auto fast = s.decide(0, 0, req::max_latency(0.016));
+    const auto fast = s.decide(0, 0, requirement::max_latency(0.016));
     CHECK((fast.branch == 0 && !fast.met));
-    const auto acc = s.decide(0, 0, req::min_accuracy(0.9));
+    const auto acc = s.decide(0, 0, requirement::min_accuracy(0.9));
     CHECK((acc.branch == 7 && !acc.met));
     // Boundaries are inclusive.
-    CHECK(s.decide(0, 0, req::max_latency(0.02795)).branch == 5);
-    CHECK(s.decide(0, 0, req::min_accuracy(0.7935)).branch == 5);
+    CHECK(s.decide(0, 0, requirement::max_latency(0.02795)).branch == 5);
+    CHECK(s.decide(0, 0, requirement::min_accuracy(0.7935)).branch == 5);
     // A custom frame interval: 60 fps -> 16.67 ms -> 80x80x3/12 (96x96x3/12 takes 16.78 ms);
     // 55 fps -> 18.18 ms -> 128x128x3/12.
-    CHECK(ok::branch_scheduler(table2a(), {.frame_interval = 1.0 / 60.0}).decide(0, 0, req::none()).branch == 0);
-    CHECK(ok::branch_scheduler(table2a(), {.frame_interval = 1.0 / 55.0}).decide(0, 0, req::none()).branch == 3);
+    CHECK(ok::branch_scheduler(table2a(), {.frame_interval = 1.0 / 60.0}).decide(0, 0, requirement::none()).branch == 0);
+    CHECK(ok::branch_scheduler(table2a(), {.frame_interval = 1.0 / 55.0}).decide(0, 0, requirement::none()).branch == 3);
 }
 
 TEST_CASE("scheduler decisions equal a brute-force scan over all branches on random profiles") {
@@ -152,7 +152,7 @@ TEST_CASE("scheduler decisions equal a brute-force scan over all branches on ran
             const std::size_t k = g.below(p.categories()), m = g.below(p.contention_levels());
             bool min_acc = false;
             double v = 0.0;
-            const req r = random_requirement(g, p, min_acc, v, fi);
+            const requirement r = random_requirement(g, p, min_acc, v, fi);
             const auto d = s.decide(k, m, r);
             const std::size_t expect = brute_force(p, k, m, min_acc, v, all);
             REQUIRE(d.branch == expect);
@@ -181,7 +181,7 @@ TEST_CASE("scheduler transition filter equals brute force over the allowed branc
             const std::size_t cur = g.below(p.branches());
             bool min_acc = false;
             double v = 0.0;
-            const req r = random_requirement(g, p, min_acc, v, 1.0 / 30.0);
+            const requirement r = random_requirement(g, p, min_acc, v, 1.0 / 30.0);
             std::vector<bool> allowed(p.branches());
             for (std::size_t b = 0; b < p.branches(); ++b) {
                 allowed[b] = b == cur || p.transition_cost(cur, b) <= max_cost;
@@ -198,56 +198,56 @@ TEST_CASE("scheduler step: current branch, hysteresis (min_dwell), offload keeps
     auto p = table2a();
     ok::branch_scheduler s(p, {.min_dwell = 2});
     CHECK_FALSE(s.current_branch().has_value());
-    CHECK(s.step(0, 0, req::min_accuracy(0.60)).branch == 0);  // LL
+    CHECK(s.step(0, 0, requirement::min_accuracy(0.60)).branch == 0);  // LL
     // MM wants branch 3; branch 0 (66.39%) does not meet 0.687, so it switches at once.
-    CHECK(s.step(0, 0, req::min_accuracy(0.687)).branch == 3);
+    CHECK(s.step(0, 0, requirement::min_accuracy(0.687)).branch == 3);
     // Back to LL: branch 3 still meets 0.60, so it is held for two more decisions.
-    CHECK(s.step(0, 0, req::min_accuracy(0.60)).branch == 3);
-    CHECK(s.step(0, 0, req::min_accuracy(0.60)).branch == 3);
-    CHECK(s.step(0, 0, req::min_accuracy(0.60)).branch == 0);
+    CHECK(s.step(0, 0, requirement::min_accuracy(0.60)).branch == 3);
+    CHECK(s.step(0, 0, requirement::min_accuracy(0.60)).branch == 3);
+    CHECK(s.step(0, 0, requirement::min_accuracy(0.60)).branch == 0);
     // Offload does not change the local branch.
-    const auto off = s.step(0, 0, req::offload());
+    const auto off = s.step(0, 0, requirement::offload());
     CHECK((off.offload && off.branch == 0));
     CHECK(s.current_branch() == 0u);
     s.reset();
     CHECK_FALSE(s.current_branch().has_value());
     // Without hysteresis, step follows decide().
     ok::branch_scheduler plain(p);
-    CHECK(plain.step(0, 0, req::min_accuracy(0.687)).branch == 3);
-    CHECK(plain.step(0, 0, req::min_accuracy(0.60)).branch == 0);
+    CHECK(plain.step(0, 0, requirement::min_accuracy(0.687)).branch == 3);
+    CHECK(plain.step(0, 0, requirement::min_accuracy(0.60)).branch == 0);
     // Transition costs reported by step() from the previous branch.
     std::vector<double> t(64, 0.0);
     t[0 * 8 + 7] = 0.040;  // 80x80x3/12 -> 128x128x3/24 is expensive
     p.set_transition_costs(t);
     ok::branch_scheduler filt(p, {.max_transition_cost = 0.030});
-    CHECK(filt.step(0, 0, req::min_accuracy(0.60)).branch == 0);
-    const auto d = filt.step(0, 0, req::none());  // RT wants 7, filtered: next best 6 (31.33 ms)
+    CHECK(filt.step(0, 0, requirement::min_accuracy(0.60)).branch == 0);
+    const auto d = filt.step(0, 0, requirement::none());  // RT wants 7, filtered: next best 6 (31.33 ms)
     CHECK(d.branch == 6);
     CHECK(d.transition_cost == 0.0);
-    CHECK(filt.step(0, 0, req::none()).branch == 7);  // from 6 the switch to 7 is free
+    CHECK(filt.step(0, 0, requirement::none()).branch == 7);  // from 6 the switch to 7 is free
 }
 
 TEST_CASE("scheduler rejects bad requirements, indices and options") {
     const ok::branch_scheduler s(table2a());
-    CHECK_THROWS_WITH_AS((void)s.decide(1, 0, req::none()), "branch_scheduler::decide: category is 1, expected < 1",
+    CHECK_THROWS_WITH_AS((void)s.decide(1, 0, requirement::none()), "branch_scheduler::decide: category is 1, expected < 1",
                          ok::invalid_argument);
-    CHECK_THROWS_WITH_AS((void)s.decide(0, 1, req::none()), "branch_scheduler::decide: level is 1, expected < 1",
+    CHECK_THROWS_WITH_AS((void)s.decide(0, 1, requirement::none()), "branch_scheduler::decide: level is 1, expected < 1",
                          ok::invalid_argument);
-    CHECK_THROWS_WITH_AS((void)s.decide(0, 0, req::min_accuracy(NAN)),
+    CHECK_THROWS_WITH_AS((void)s.decide(0, 0, requirement::min_accuracy(NAN)),
                          "branch_scheduler::decide: requirement.value is NaN, expected a minimum accuracy in [0, 1]",
                          ok::invalid_argument);
-    CHECK_THROWS_AS((void)s.decide(0, 0, req::min_accuracy(-0.1)), ok::invalid_argument);
-    CHECK_THROWS_AS((void)s.decide(0, 0, req::min_accuracy(1.5)), ok::invalid_argument);
-    CHECK_THROWS_WITH_AS((void)s.decide(0, 0, req::max_latency(-1)),
+    CHECK_THROWS_AS((void)s.decide(0, 0, requirement::min_accuracy(-0.1)), ok::invalid_argument);
+    CHECK_THROWS_AS((void)s.decide(0, 0, requirement::min_accuracy(1.5)), ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)s.decide(0, 0, requirement::max_latency(-1)),
                          "branch_scheduler::decide: requirement.value is -1, expected a maximum latency >= 0 (seconds)",
                          ok::invalid_argument);
-    CHECK_THROWS_AS((void)s.decide(0, 0, req::max_latency(NAN)), ok::invalid_argument);
-    CHECK_THROWS_AS((void)s.decide(0, 0, req{static_cast<req::kind>(9), 0.0}), ok::invalid_argument);
-    CHECK_THROWS_WITH_AS((void)s.decide(0, 0, req::none(), 8), "branch_scheduler::decide: current is 8, expected < 8",
+    CHECK_THROWS_AS((void)s.decide(0, 0, requirement::max_latency(NAN)), ok::invalid_argument);
+    CHECK_THROWS_AS((void)s.decide(0, 0, requirement{static_cast<requirement::kind>(9), 0.0}), ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)s.decide(0, 0, requirement::none(), 8), "branch_scheduler::decide: current is 8, expected < 8",
                          ok::invalid_argument);
     const ok::branch_profiles local_only({"a"}, 1, 1, {0.5}, {0.01});
     ok::branch_scheduler lo(local_only);
-    CHECK_THROWS_WITH_AS(lo.step(0, 0, req::offload()),
+    CHECK_THROWS_WITH_AS(lo.step(0, 0, requirement::offload()),
                          "branch_scheduler::step: the requirement is offload, but the profile has no remote executor",
                          ok::invalid_argument);
     CHECK_FALSE(lo.current_branch().has_value());

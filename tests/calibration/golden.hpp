@@ -38,6 +38,26 @@ inline std::vector<std::uint8_t> labels(const io::csv_table& t, const char* name
     return out;
 }
 
+/// A multi-class golden data set (multiclass_<name>_data.csv): k logit columns, then the label.
+struct multiclass {
+    std::vector<double> z;  // row-major n x k
+    std::vector<int> y;
+    std::size_t k = 0;
+};
+
+inline multiclass read_multiclass(const std::string& name) {
+    const auto t = read("multiclass_" + name + "_data.csv");
+    multiclass m;
+    m.k = t.cols() - 1;
+    for (std::size_t r = 0; r < t.rows(); ++r) {
+        for (std::size_t j = 0; j < m.k; ++j) {
+            m.z.push_back(t.number(r, j));
+        }
+        m.y.push_back(static_cast<int>(t.number(r, m.k)));
+    }
+    return m;
+}
+
 }  // namespace offloadkit::test_golden
 
 #endif  // OFFLOADKIT_TESTS_CALIBRATION_GOLDEN_HPP

@@ -16,25 +16,6 @@ namespace golden = offloadkit::test_golden;
 
 namespace {
 
-struct multiclass {
-    std::vector<double> z;
-    std::vector<int> y;
-    std::size_t k = 0;
-};
-
-multiclass read_multiclass(const std::string& name) {
-    const auto t = golden::read("multiclass_" + name + "_data.csv");
-    multiclass m;
-    m.k = t.cols() - 1;
-    for (std::size_t r = 0; r < t.rows(); ++r) {
-        for (std::size_t j = 0; j < m.k; ++j) {
-            m.z.push_back(t.number(r, j));
-        }
-        m.y.push_back(static_cast<int>(t.number(r, m.k)));
-    }
-    return m;
-}
-
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 }  // namespace
@@ -42,7 +23,7 @@ double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 TEST_CASE("one-vs-rest (CBO Fig. 6): golden parameters from scipy and scikit-learn LogisticRegression") {
     for (const char* name : {"overconfident", "underconfident", "float32", "missing_class"}) {
         CAPTURE(name);
-        const auto m = read_multiclass(name);
+        const auto m = golden::read_multiclass(name);
         const auto ovr = ok::one_vs_rest_calibrator::fit(m.z, m.k, m.y);
         REQUIRE(ovr.num_classes() == m.k);
         const auto params = golden::read(std::string("multiclass_") + name + "_ovr.csv");
@@ -74,7 +55,7 @@ TEST_CASE("one-vs-rest (CBO Fig. 6): golden parameters from scipy and scikit-lea
 }
 
 TEST_CASE("one-vs-rest: outputs are the renormalised per-class sigmoids; transform, confidence, text") {
-    const auto m = read_multiclass("overconfident");
+    const auto m = golden::read_multiclass("overconfident");
     const auto ovr = ok::one_vs_rest_calibrator::fit(m.z, m.k, m.y);
     const std::vector<double> row(m.z.begin() + 10, m.z.begin() + 15);
     std::vector<double> raw(m.k);

@@ -18,27 +18,8 @@ namespace golden = offloadkit::test_golden;
 
 namespace {
 
-struct multiclass {
-    std::vector<double> z;  // row-major n x k
-    std::vector<int> y;
-    std::size_t k = 0;
-};
-
-multiclass read_multiclass(const std::string& name) {
-    const auto t = golden::read("multiclass_" + name + "_data.csv");
-    multiclass m;
-    m.k = t.cols() - 1;
-    for (std::size_t r = 0; r < t.rows(); ++r) {
-        for (std::size_t j = 0; j < m.k; ++j) {
-            m.z.push_back(t.number(r, j));
-        }
-        m.y.push_back(static_cast<int>(t.number(r, m.k)));
-    }
-    return m;
-}
-
 // d NLL / d(1/T), long double, by the definition.
-long double nll_slope(const multiclass& m, double t) {
+long double nll_slope(const golden::multiclass& m, double t) {
     long double d = 0;
     for (std::size_t i = 0; i < m.y.size(); ++i) {
         long double s = 0;
@@ -61,7 +42,7 @@ TEST_CASE("temperature: golden vectors (root of the NLL derivative by scipy bren
     for (std::size_t r = 0; r < cases.rows(); ++r) {
         const std::string name = cases.cell(r, 0);
         CAPTURE(name);
-        const auto m = read_multiclass(name);
+        const auto m = golden::read_multiclass(name);
         const auto temp = ok::temperature_scaler::fit(m.z, m.k, m.y);
         CHECK(temp.temperature() == doctest::Approx(golden::number(cases, r, "temperature")).epsilon(1e-10));
         // Stationary: the derivative is ~0 relative to the scale of its terms.
@@ -70,9 +51,9 @@ TEST_CASE("temperature: golden vectors (root of the NLL derivative by scipy bren
 }
 
 TEST_CASE("temperature: T scales with the logits; float logits; apply equals softmax(z / T)") {
-    const auto m = read_multiclass("overconfident");
+    const auto m = golden::read_multiclass("overconfident");
     const double t = ok::temperature_scaler::fit(m.z, m.k, m.y).temperature();
-    multiclass scaled = m;
+    golden::multiclass scaled = m;
     for (auto& v : scaled.z) {
         v *= 0.25;
     }

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "support/files.hpp"
+
 namespace io = offloadkit::io;
 namespace ok = offloadkit;
 
@@ -21,13 +23,7 @@ namespace {
 
 const std::string npy_dir = std::string(OFFLOADKIT_TEST_DATA_DIR) + "/npy";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE_MESSAGE(in.good(), "cannot read ", path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using offloadkit::test_support::slurp;
 
 std::vector<std::byte> bytes_of(const std::string& s) {
     std::vector<std::byte> b(s.size());

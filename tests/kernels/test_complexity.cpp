@@ -232,15 +232,15 @@ TEST_CASE("complexity_categories: category = number of boundaries <= e") {
 namespace {
 // Synthetic profiling data with known categories on [0, 1): per category, each branch is
 // correct with a fixed probability; branch latencies 1..4.
-struct synthetic {
+struct synthetic_profile {
     std::vector<double> edge;
     std::vector<std::uint8_t> correct;
     std::vector<double> latency{1.0, 2.0, 3.0, 4.0};
 };
 
-synthetic make_synthetic(const std::vector<double>& bounds, const std::vector<std::vector<double>>& acc, std::size_t n,
+synthetic_profile make_synthetic(const std::vector<double>& bounds, const std::vector<std::vector<double>>& acc, std::size_t n,
                          std::uint64_t seed, double lo = 0.0, double hi = 1.0, bool pin_ends = false) {
-    synthetic s;
+    synthetic_profile s;
     ok::detail::rng g(seed);
     for (std::size_t i = 0; i < n; ++i) {
         const double u = g.uniform();

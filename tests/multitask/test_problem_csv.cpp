@@ -10,6 +10,8 @@
 #include <sstream>
 #include <string>
 
+#include "support/files.hpp"
+
 namespace ok = offloadkit;
 
 namespace {
@@ -17,12 +19,7 @@ namespace {
 const std::string example = std::string(OFFLOADKIT_SOURCE_DIR) + "/examples/data/amvp_fig7b.csv";
 const std::string small_dir = std::string(OFFLOADKIT_TEST_DATA_DIR) + "/multitask/small";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using offloadkit::test_support::slurp;
 
 // The tables of tests/data/multitask/small as one sectioned file.
 std::string small_sectioned() {

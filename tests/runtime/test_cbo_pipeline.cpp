@@ -24,7 +24,7 @@ namespace trt = offloadkit::test_runtime;
 
 namespace {
 
-constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr double infinity = std::numeric_limits<double>::infinity();
 
 template <class Policy, class Est>
 using pipe_t = ok::offload_pipeline<trt::test_frame, Policy, trt::fake_local, trt::fake_encoder, trt::fake_link,
@@ -83,17 +83,17 @@ run_log drive(trt::world& w, Pipe& p, const drive_options& d = {}, std::uint64_t
     run_log log;
     std::size_t next = 0;
     bool lied = false;
-    double last_t = -inf;
+    double last_t = -infinity;
     const std::size_t limit = 60 * n + 1000;
     std::size_t it = 0;
     for (; it < limit; ++it) {
-        double t = next < n ? push_at[next] : inf;
+        double t = next < n ? push_at[next] : infinity;
         t = std::min({t, w.link_event(), w.earliest_answer(), p.next_due()});
-        if (!(t < inf)) {
+        if (!(t < infinity)) {
             break;
         }
         if (t == last_t && t >= w.now && !lied) {
-            w.now = std::nextafter(w.now, inf);  // a due time that rounds below: move on by one ulp
+            w.now = std::nextafter(w.now, infinity);  // a due time that rounds below: move on by one ulp
         } else if (t > w.now) {
             w.now = t;
         }
@@ -136,7 +136,7 @@ void check_run(const trt::world& w, const Pipe& p, const run_log& log, double gu
     CHECK(st.offloaded == w.sends);
     CHECK(st.kept_local + st.server + st.server_late + st.server_failed == st.results_out);
     std::vector<int> seen(log.pushed, 0);
-    double last_delivery = -inf;
+    double last_delivery = -infinity;
     for (std::size_t k = 0; k < log.results.size(); ++k) {
         const auto& r = log.results[k];
         const double true_time = log.polled_at.empty() ? r.delivered_at : log.polled_at[k];
@@ -444,7 +444,7 @@ TEST_CASE("cbo pipeline: a server killed mid-stream opens the breaker, frames fa
         CAPTURE(threshold);
         trt::world w;
         trt::make_frames(w, 240, 30.0, 5, 0.0);  // 8 s
-        w.faults.outages.push_back({2.0, inf});
+        w.faults.outages.push_back({2.0, infinity});
         ok::pipeline_options o = options_for(w);
         o.failure_threshold = threshold;
         o.probe_interval = 0.0;
@@ -630,7 +630,7 @@ TEST_CASE("cbo pipeline: bad input is rejected or counted, never a crash, never 
     CHECK_THROWS_WITH_AS(pipe.push(trt::test_frame{0}, -1.0),
                          "offload_pipeline::push: timestamp is -1, expected a finite number >= 0", ok::invalid_argument);
     CHECK_THROWS_AS(pipe.push(trt::test_frame{0}, std::nan("")), ok::invalid_argument);
-    CHECK_THROWS_AS(pipe.push(trt::test_frame{0}, inf), ok::invalid_argument);
+    CHECK_THROWS_AS(pipe.push(trt::test_frame{0}, infinity), ok::invalid_argument);
     CHECK_THROWS_WITH_AS(pipe.push(trt::test_frame{trt::no_data}, 0.0),
                          "offload_pipeline::push: bytes[0] is 0 (encoder.sizes), expected a finite number > 0: a "
                          "frame with data",
@@ -800,7 +800,7 @@ TEST_CASE("cbo pipeline: flush delivers every outstanding frame once, next_due a
     ok::pipeline_options o = exact_options(w);
     auto pipe = make_pipe(w, o, ok::cbo_policy<ok::identity_calibrator>(w.model, {}),
                           ok::harmonic_mean_estimator(5, 625000.0));
-    CHECK(pipe.next_due() == inf);
+    CHECK(pipe.next_due() == infinity);
     (void)pipe.push(trt::test_frame{0}, 0.0);
     CHECK(pipe.next_due() == 0.0);  // a decision is pending
     (void)pipe.push(trt::test_frame{1}, 0.0);
