@@ -86,7 +86,7 @@ TEST_CASE("parse_trace: every malformed input names the line and column") {
     CHECK(parse_error("") == "parse_trace: no header row");
 }
 
-TEST_CASE("parse_trace: true_label and npu_logit@0..K-1 (CBO Fig. 6), all or none, strict") {
+TEST_CASE("parse_trace: npu_logit@0..K-1 with true_label (CBO Fig. 6), strict") {
     // Columns in any order; the logit columns in any order too (mapped by their suffix).
     const std::string text =
         "npu_logit@1,npu_confidence,npu_correct,bytes@45,server_correct@45,true_label,npu_logit@0,npu_logit@2\n"
@@ -126,8 +126,8 @@ TEST_CASE("parse_trace: true_label and npu_logit@0..K-1 (CBO Fig. 6), all or non
           "parse_trace: line 1: duplicate column 'npu_logit@1'");
     CHECK(parse_error(base + ",true_label,npu_logit@0\n0.5,1,1500,1,0,0\n") ==
           "parse_trace: only one npu_logit@k column ('npu_logit@0'), expected K >= 2 classes");
-    CHECK(parse_error(base + ",true_label\n0.5,1,1500,1,0\n") ==
-          "parse_trace: column 'true_label' needs the columns 'npu_logit@0'..'npu_logit@K-1' too");
+    // A true_label alone is an extra column, as before (a trace with labels only stays valid).
+    CHECK(!ok::parse_trace(base + ",true_label\n0.5,1,1500,1,17\n").has_scores());
     CHECK(parse_error(base + ",npu_logit@0,npu_logit@1\n0.5,1,1500,1,0,1\n") ==
           "parse_trace: columns 'npu_logit@k' need the column 'true_label' too");
     // validate_trace checks the struct the same way.

@@ -18,10 +18,10 @@
  *    CBO Table III);
  *  - optional `compress_correct` (0 or 1) and `compress_time_s` (s, >= 0), both or neither — the
  *    Compress baseline of CBO §V: a pruned and quantized model run locally on the CPU;
- *  - optional `true_label` and `npu_logit@0` .. `npu_logit@K-1`, all or none (K >= 2, the suffixes
- *    exactly 0..K-1 in any column order): the frame's true class (an integer in [0, K)) and the
- *    NPU's K finite scores (logits or probabilities) — what a calibrator over the whole score
- *    vector (CBO §III-B, Fig. 6; vector_calibrator in concepts.hpp) needs.
+ *  - optional `npu_logit@0` .. `npu_logit@K-1` with `true_label` (K >= 2, the suffixes exactly
+ *    0..K-1 in any column order): the NPU's K finite scores (logits) and the frame's true class
+ *    (an integer in [0, K)) — what a calibrator over the whole score vector (CBO §III-B, Fig. 6;
+ *    vector_calibrator in concepts.hpp) needs. A `true_label` without them is an extra column.
  * Any other column is ignored, so traces can carry extra information (labels, file names).
  * Parsing goes through io/csv.hpp; every rejection names the line and column.
  */
@@ -58,7 +58,7 @@ struct trace {
     std::vector<std::uint8_t> compress_correct;  ///< compress_correct per frame (0/1), or empty
     std::vector<double> compress_time;           ///< compress_time_s per frame (s, >= 0), or empty (iff compress_correct is)
     std::size_t num_classes = 0;                 ///< K, the number of npu_logit@k columns (>= 2), or 0 without them
-    std::vector<std::int32_t> true_label;        ///< true_label per frame, in [0, K), or empty (iff num_classes is 0)
+    std::vector<std::int32_t> true_label;        ///< true_label per frame, in [0, K), or empty (iff num_classes is 0: read with the scores only)
     std::vector<double> npu_logits;              ///< frames x K, row-major, finite, or empty (iff num_classes is 0)
 
     [[nodiscard]] std::size_t size() const noexcept { return confidence.size(); }
@@ -161,8 +161,8 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
  * @param text the CSV text.
  * @param function the name used in error messages.
  * @throws offloadkit::invalid_argument for a missing column, a server_correct@R without bytes@R,
- *         a cell that is not a number, out of range or not 0/1, arrivals out of order, a
- *         true_label without npu_logit@k columns or the reverse, npu_logit@k suffixes that are not
+ *         a cell that is not a number, out of range or not 0/1, arrivals out of order, npu_logit@k
+ *         columns without true_label, npu_logit@k suffixes that are not
  *         exactly 0..K-1 (K >= 2), a NaN/infinite score, a label that is not an integer in [0, K) —
  *         naming the line and column ("parse_trace: line 5, column 3 ('bytes@90'): 0, expected > 0").
  * O(size of text).
@@ -209,9 +209,9 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
             detail::require(logit_cols[k] != npos, function, "column 'npu_logit@", k, "' is missing (the npu_logit@k",
                             " columns must be exactly 0..K-1; the largest is ", logit_cols.size() - 1, ")");
         }
-        detail::require(logit_cols.empty() == !label_col.has_value(), function,
-                        label_col ? "column 'true_label' needs the columns 'npu_logit@0'..'npu_logit@K-1' too"
-                                  : "columns 'npu_logit@k' need the column 'true_label' too");
+        // true_label alone stays an ignored extra column (traces with labels only, as before).
+        detail::require(logit_cols.empty() || label_col.has_value(), function,
+                        "columns 'npu_logit@k' need the column 'true_label' too");
         detail::require(logit_cols.empty() || logit_cols.size() >= 2, function,
                         "only one npu_logit@k column ('npu_logit@0'), expected K >= 2 classes");
     }
