@@ -185,8 +185,8 @@ public:
     any_calibrator() = default;
 
     /// Wraps a scalar or vector calibrator (implicit, so that any calibrator converts).
-    template <frame_calibrator C>
-        requires(!std::same_as<std::remove_cvref_t<C>, any_calibrator>)
+    template <class C>
+        requires(!std::same_as<std::remove_cvref_t<C>, any_calibrator> && frame_calibrator<C>)  // this order: no recursion
     any_calibrator(C cal)  // NOLINT(google-explicit-constructor)
         : p_(std::make_shared<const holder<C>>(std::move(cal))) {}
 
