@@ -8,7 +8,9 @@
 //    the first 30% of the frames, measured on the other 70%).
 // 2. The policy table at the paper's default setting (5 Mbps, L = 100 ms, 30 fps, T = 200 ms):
 //    Local, Server, FastVA, CBO without calibration, CBO, Optimal, the Oracle ceiling, and the
-//    CBO-to-Optimal gap (Fig. 14b).
+//    CBO-to-Optimal gap (Fig. 14b); the fixed-threshold study (Fig. 4, 7a), local time (Table
+//    III), Compress; and CBO driven by Platt, isotonic or Fig. 6's one-vs-rest calibration (ECE,
+//    MCE, accuracy; issue 15 §3, when the trace has true_label and npu_logit@k columns).
 // 3. The sweeps of Fig. 11-13 (bandwidth 0-40 Mbps, frame rate 5-30 fps, latency 0-160 ms) and
 //    Fig. 14 (Optimal, and Optimal - CBO, against bandwidth at 10/20/30 fps).
 // 4. ApproxNet: the branch each usage scenario (HH, MM, LL, RT, HH-Offload) selects on
@@ -18,7 +20,7 @@
 // Writes to DIR (default out/): reliability.svg, bandwidth.svg, fps.svg, latency.svg,
 // optimal.svg, and the JSON Lines behind the tables and every figure (calibration.jsonl,
 // policies.jsonl, bandwidth.jsonl, fps.jsonl, latency.jsonl, optimal.jsonl, approx.jsonl,
-// amvp.jsonl).
+// amvp.jsonl, per_class_calibration.jsonl).
 // Stdout: readable tables; with --json, the same rows as one JSON object per line (each with a
 // "table" key), the convention of the other tools. Errors: stderr, exit code 2.
 #include <offloadkit/io/csv.hpp>
@@ -36,10 +38,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <span>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -378,6 +382,41 @@ int run_main(int argc, char** argv) {
         }
         out.rows(t);
         write_jsonl(s.out, t);
+    }
+
+    // ---- 2c. Issue 15 §3: per-class calibration (CBO §III-B, Fig. 6) driving CBO's decisions ----
+    if (tr.has_scores()) {
+        jsonl t{"per_class_calibration", {}};
+        out.text("\nCalibration schemes in CBO's decisions (CBO section III-B; Fig. 6 one-vs-rest on the %zu logits)\n",
+                 tr.num_classes);
+        out.text("  %-22s %7s %7s %10s %10s\n", "calibrator", "ECE", "MCE", "CBO acc", "offloaded");
+        const std::span<const std::uint8_t> eval_correct_span =
+            std::span<const std::uint8_t>(tr.npu_correct).subspan(cal.split);
+        for (const auto kind : {ok::calibration_kind::platt, ok::calibration_kind::isotonic,
+                                ok::calibration_kind::one_vs_rest}) {
+            const ok::any_calibrator c = ok::fit_trace_calibrator(tr, cal.split, kind);
+            std::vector<double> conf(n - cal.split);
+            for (std::size_t i = cal.split; i < n; ++i) {
+                conf[i - cal.split] = ok::calibrated_confidence(c, tr.confidence[i], tr.scores_of(i));
+            }
+            const auto rep = ok::calibration_error(conf, eval_correct_span, 10);
+            const auto r = ok::run_policy(ok::policy_kind::cbo, tr, c, base, ok::true_bandwidth{}, ok::cbo_order::arrival);
+            const char* label = kind == ok::calibration_kind::platt      ? "Platt, top-1"
+                                : kind == ok::calibration_kind::isotonic ? "isotonic, top-1"
+                                                                          : "one-vs-rest (Fig. 6)";
+            out.text("  %-22s %7.3f %7.3f %10.4f %9.1f%%\n", label, rep.ece, rep.mce, r.accuracy, 100.0 * r.offloaded);
+            ok::io::json_object j;
+            j.add("calibrator", std::string(ok::calibration_name(kind)))
+                .add("ece", rep.ece)
+                .add("mce", rep.mce)
+                .add("cbo_accuracy", r.accuracy)
+                .add("cbo_offloaded", r.offloaded);
+            t.add(std::move(j));
+        }
+        out.rows(t);
+        write_jsonl(s.out, t);
+    } else {
+        out.text("\nPer-class calibration (CBO Fig. 6): skipped, the trace has no true_label / npu_logit@k columns\n");
     }
 
     // ---- 3. Sweeps: Fig. 11-13 ----

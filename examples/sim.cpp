@@ -70,7 +70,9 @@ constexpr const char* usage_text =
     "                         when it arrives, as in CBO's model; CBO Table III measures 28 ms), or\n"
     "                         `trace` for the trace's npu_time_s column. A frame joins the window\n"
     "                         when its local result is known; one NPU runs frames in arrival order\n"
-    "  --calibrator NAME      platt (CBO section III-B, default), isotonic or raw (no calibration):\n"
+    "  --calibrator NAME      platt (CBO section III-B, default), isotonic or raw (no calibration) on\n"
+    "                         the top-1 confidence, or ovr (CBO Fig. 6: one-vs-rest on the whole\n"
+    "                         score vector; the trace needs true_label and npu_logit@k columns):\n"
     "                         fitted on the calibration part; used by cbo, optimal and threshold\n"
     "  --theta X              threshold policy: keep the NPU result when the calibrated confidence\n"
     "                         is above X, offload otherwise (CBO section III-A), in [0, 1] (default 0.5)\n"
@@ -168,7 +170,7 @@ settings parse_args(int argc, char** argv) {
         } else if (flag == "--estimator") {
             s.estimator = cli::choice(flag, args.value(), {"exact", "harmonic", "ewma"});
         } else if (flag == "--calibrator") {
-            s.calibrator = cli::choice(flag, args.value(), {"platt", "isotonic", "raw"});
+            s.calibrator = cli::choice(flag, args.value(), {"platt", "isotonic", "raw", "ovr"});
         } else if (flag == "--theta") {
             s.theta = cli::number_in(flag, args.value(), 0.0, 1.0, "");
         } else if (flag == "--threshold-resolution") {
@@ -324,6 +326,13 @@ int run_main(int argc, char** argv) {
     }
     if (s.calibrator == "raw") {
         return run_with(s, tr, ok::identity_calibrator{});
+    }
+    if (s.calibrator == "ovr") {
+        if (!tr.has_scores()) {
+            throw cli::usage_error("--calibrator ovr: the trace has no true_label and npu_logit@0..K-1 columns "
+                                   "(CBO Fig. 6 reads each frame's scores; docs/trace-format.md)");
+        }
+        return run_with(s, tr, ok::fit_trace_calibrator(tr, split, ok::calibration_kind::one_vs_rest));
     }
     return run_with(s, tr, ok::fit_trace_calibrator(tr, split));  // Platt on the profile part
 }

@@ -20,6 +20,7 @@
  * | approx_executor<E, F>   | the approximation-enabled DNN: runs branch b on a frame -> logits, latency (+ optional run_remote) | ApproxNet pipeline (ApproxNet §4) |
  * | bandwidth_estimator<B>  | observes completed transfers, returns a bandwidth estimate | simulator, CBO pipeline |
  * | calibrator<C>           | confidence score -> probability of being correct         | CBO §III-B |
+ * | vector_calibrator<C>    | the whole score vector -> probability the top-1 answer is right | CBO §III-B, Fig. 6 |
  * | time_source<C>          | the clock the pipeline reads (a manual clock in tests)    | pipelines |
  * | offload_policy<P>       | (offload/policies.hpp) one online decision over the pending window | simulator, CBO pipeline |
  *
@@ -215,6 +216,29 @@ concept calibrator = std::regular<C> &&
         { c(score) } -> std::convertible_to<double>;
         c.transform(in, out);
     };
+
+/**
+ * @brief Maps a frame's whole score vector (the NPU's K logits) to the probability that its
+ *        top-1 answer (the arg max of the scores) is right: the per-class calibration of CBO
+ *        §III-B, Fig. 6, where each class model sees the whole vector.
+ *
+ * A regular value like calibrator; `c(scores)` takes the K scores of one frame. Models:
+ * one_vs_rest_calibrator (Fig. 6), top1_calibrator<C> (a scalar calibrator on the softmax top-1)
+ * and any_calibrator (calibration/vector.hpp). Each has to_string / from_string like the scalar
+ * calibrators.
+ */
+template <class C>
+concept vector_calibrator = std::regular<C> && requires(const C& c, std::span<const double> scores) {
+    { c(scores) } -> std::convertible_to<double>;
+};
+
+/**
+ * @brief What the offloading path (policies, simulator, pipeline) accepts as C(p_i): a scalar
+ *        calibrator of the top-1 confidence or a vector calibrator of the score vector
+ *        (CBO §III-B). calibrated_confidence() in calibration/vector.hpp applies either.
+ */
+template <class C>
+concept frame_calibrator = calibrator<C> || vector_calibrator<C>;
 
 /**
  * @brief The clock a pipeline reads: `c.now()` in seconds, non-decreasing.

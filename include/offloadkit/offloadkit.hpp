@@ -25,6 +25,7 @@
 #include "calibration/isotonic.hpp"
 #include "calibration/temperature.hpp"
 #include "calibration/one_vs_rest.hpp"
+#include "calibration/vector.hpp"
 #include "metrics/calibration.hpp"
 #include "offload/problem.hpp"
 #include "offload/schedule.hpp"

@@ -14,9 +14,13 @@
 //  - Oracle (the offline optimum of realised correctness) is correct on at least as many frames
 //    as every other policy, and Optimal (the offline optimum of CBO's own objective) scores at
 //    least as much as every other policy on that objective (model_accuracy, sim/sweep.hpp);
+//  - with per-class scores (true_label, npu_logit@k), CBO and Optimal driven by a vector
+//    calibrator (top1_calibrator over the fitted Platt, CBO Fig. 6's interface) are consistent
+//    and on time, and Optimal's objective is at least CBO's;
 //  - a run with an estimated bandwidth (harmonic mean) is consistent in the same way, except that
 //    it may miss deadlines.
 // Anything else (another exception, a violated property) aborts.
+#include <offloadkit/calibration/vector.hpp>
 #include <offloadkit/estimators/bandwidth.hpp>
 #include <offloadkit/sim/simulator.hpp>
 #include <offloadkit/sim/sweep.hpp>
@@ -54,6 +58,12 @@ ok::trace first_frames(const ok::trace& t, std::size_t n) {
     s.npu_correct.assign(t.npu_correct.begin(), t.npu_correct.begin() + static_cast<std::ptrdiff_t>(n));
     s.bytes.assign(t.bytes.begin(), t.bytes.begin() + static_cast<std::ptrdiff_t>(n * m));
     s.server_correct.assign(t.server_correct.begin(), t.server_correct.begin() + static_cast<std::ptrdiff_t>(n * m));
+    if (t.has_scores()) {  // CBO Fig. 6's per-class scores (true_label, npu_logit@k)
+        s.num_classes = t.num_classes;
+        s.true_label.assign(t.true_label.begin(), t.true_label.begin() + static_cast<std::ptrdiff_t>(n));
+        s.npu_logits.assign(t.npu_logits.begin(),
+                            t.npu_logits.begin() + static_cast<std::ptrdiff_t>(n * t.num_classes));
+    }
     return s;
 }
 
@@ -140,6 +150,21 @@ void replay(const ok::trace& t, const ok::sim_options& o) {
     for (std::size_t k = 0; k < ok::all_policy_kinds.size(); ++k) {
         FUZZ_CHECK(correct[oracle] >= correct[k]);
         FUZZ_CHECK(objective[optimal] >= objective[k] - 1e-12);
+    }
+    // A vector calibrator (CBO Fig. 6) on the trace's scores: a consistent, on-time run whose
+    // objective Optimal (with the same calibrator) does not beat by less than nothing.
+    if (t.has_scores()) {
+        const ok::top1_calibrator<ok::platt_calibrator> top1(cal);
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            const double p = ok::calibrated_confidence(top1, t.confidence[i], t.scores_of(i));
+            FUZZ_CHECK(p >= 0.0 && p <= 1.0);
+        }
+        const ok::sim_result v = ok::run_policy(ok::policy_kind::cbo, t, top1, o);
+        (void)check_run(t, v, o, prof.split, true, ok::policy_kind::cbo);
+        const ok::sim_result vo = ok::run_policy(ok::policy_kind::optimal, t, top1, o);
+        (void)check_run(t, vo, o, prof.split, true, ok::policy_kind::optimal);
+        FUZZ_CHECK(ok::model_accuracy(t, vo, prof.server_accuracy, top1) >=
+                   ok::model_accuracy(t, v, prof.server_accuracy, top1) - 1e-12);
     }
     // An estimated bandwidth: consistent, misses allowed.
     const ok::sim_result est = ok::evaluate_trace(ok::policy_kind::cbo, t, o, ok::harmonic_mean_estimator(3, 1e5));

@@ -197,6 +197,12 @@ def trace_seeds():
     write("trace", "ties_extremes.csv", "\n".join(t) + "\n")
     write("trace", "bad_out_of_order.csv",
           "arrival_s,npu_confidence,npu_correct,bytes@45,server_correct@45\n0.3,0.5,1,100,1\n0.2,0.5,1,100,0\n")
+    # per-class scores (CBO Fig. 6): npu_logit@k out of order, true_label, K = 3
+    pc = ["npu_logit@2,arrival_s,npu_confidence,npu_correct,bytes@a,server_correct@a,true_label,npu_logit@0,npu_logit@1"]
+    for i in range(8):
+        pc.append(f"{(i * 1.7) % 5 - 2:.3f},{i / 30:.4f},{0.34 + 0.08 * i:.2f},{i % 2},{1000 + 50 * i},{(i + 1) % 2},"
+                  f"{i % 3},{-i * 0.5:.2f},{3.5 - i:.1f}")
+    write("trace", "per_class_scores.csv", "\n".join(pc) + "\n")
     write("trace", "bad_missing_server.csv", "npu_confidence,npu_correct,bytes@45\n0.5,1,100\n")
 
 

@@ -319,6 +319,14 @@ inline trace to_trace(const world& w) {
         tr.npu_correct.push_back(t.index == f.truth ? 1 : 0);
         tr.bytes.insert(tr.bytes.end(), f.bytes.begin(), f.bytes.end());
         tr.server_correct.insert(tr.server_correct.end(), f.server_correct.begin(), f.server_correct.end());
+        // The per-class scores (CBO Fig. 6): the local model's logits, widened to double exactly as
+        // the pipeline stores them for pending_frame::scores.
+        tr.true_label.push_back(static_cast<std::int32_t>(f.truth));
+        tr.npu_logits.insert(tr.npu_logits.end(), f.logits.begin(), f.logits.end());
+    }
+    tr.num_classes = w.frames.empty() ? 0 : w.classes;
+    if (tr.num_classes == 0) {
+        tr.true_label.clear();
     }
     return tr;
 }

@@ -305,6 +305,12 @@ TEST_CASE("cbo pipeline: identical decisions and outcomes to the simulator on th
         SUBCASE("cbo (Platt), true bandwidth") {
             compare_with_simulator(w, ok::cbo_policy<ok::platt_calibrator>(m, platt), trt::world_bandwidth{&w});
         }
+        SUBCASE("cbo (one-vs-rest on the logits, CBO Fig. 6), true bandwidth") {
+            const auto ovr = ok::fit_trace_calibrator(tr, tr.size() / 3, ok::calibration_kind::one_vs_rest);
+            REQUIRE(ovr.needs_scores());
+            compare_with_simulator(w, ok::cbo_policy<ok::any_calibrator>(m, ovr, ok::cbo_order::arrival),
+                                   trt::world_bandwidth{&w});
+        }
         SUBCASE("cbo (Platt), harmonic-mean estimate") {
             compare_with_simulator(w, ok::cbo_policy<ok::platt_calibrator>(m, platt),
                                    ok::harmonic_mean_estimator(5, 625000.0));

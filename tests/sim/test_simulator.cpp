@@ -2,14 +2,17 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include <offloadkit/estimators/bandwidth.hpp>
 #include <offloadkit/sim/synthetic.hpp>
+#include <offloadkit/sim/threshold.hpp>
 
 
 namespace ok = offloadkit;
@@ -324,4 +327,102 @@ TEST_CASE("Server's frame interval follows the trace's own arrival times; fps se
     ok::true_bandwidth est;
     const auto old = ok::simulate(timed, prof.split, timed.size(), old_server, est, at30);
     CHECK(old.bytes != reference.bytes);
+}
+
+namespace {
+// The first n frames of the bundled Fashion-MNIST trace (it has true_label and npu_logit@0..9).
+ok::trace fashion_head(std::size_t n) {
+    const auto t = ok::read_trace(std::string(OFFLOADKIT_SOURCE_DIR) + "/examples/data/fashion_mnist_trace.csv");
+    const std::size_t m = t.num_resolutions();
+    const std::size_t k = t.num_classes;
+    ok::trace s = t;
+    s.arrival.resize(n);
+    s.confidence.resize(n);
+    s.npu_correct.resize(n);
+    s.bytes.resize(n * m);
+    s.server_correct.resize(n * m);
+    s.npu_time.resize(std::min(n, t.npu_time.size()));
+    s.compress_correct.resize(std::min(n, t.compress_correct.size()));
+    s.compress_time.resize(std::min(n, t.compress_time.size()));
+    s.true_label.resize(n);
+    s.npu_logits.resize(n * k);
+    ok::validate_trace(s);
+    return s;
+}
+
+ok::trace without_scores(ok::trace t) {
+    t.num_classes = 0;
+    t.true_label.clear();
+    t.npu_logits.clear();
+    return t;
+}
+
+// Same decisions frame by frame (resolution, timing, realised correctness).
+void check_same_run(const ok::sim_result& a, const ok::sim_result& b) {
+    REQUIRE(a.log.size() == b.log.size());
+    for (std::size_t i = 0; i < a.log.size(); ++i) {
+        CHECK(a.log[i].resolution == b.log[i].resolution);
+        CHECK(a.log[i].decided_at == b.log[i].decided_at);
+        CHECK(a.log[i].correct == b.log[i].correct);
+        CHECK(a.log[i].late == b.log[i].late);
+    }
+    CHECK(a.accuracy == b.accuracy);
+    CHECK(a.bytes == b.bytes);
+}
+}  // namespace
+
+TEST_CASE("per-class calibration (CBO Fig. 6) in the offloading path: one mechanism for both kinds") {
+    const auto tr = fashion_head(900);
+    ok::sim_options o;
+    o.calibration_fraction = 0.3;
+    const std::size_t split = ok::profile_trace(tr, o.calibration_fraction).split;
+    const auto platt = ok::fit_trace_calibrator(tr, split);
+    const auto any_platt = ok::fit_trace_calibrator(tr, split, ok::calibration_kind::platt);
+    CHECK(*any_platt.target<ok::platt_calibrator>() == platt);
+    const auto any_ovr = ok::fit_trace_calibrator(tr, split, ok::calibration_kind::one_vs_rest);
+    const auto& ovr = *any_ovr.target<ok::one_vs_rest_calibrator>();
+    CHECK(ovr == ok::one_vs_rest_calibrator::fit(std::span<const double>(tr.npu_logits).first(split * 10), 10,
+                                                 std::span<const std::int32_t>(tr.true_label).first(split)));
+    // The scalar path is unchanged by the trace's scores and by wrapping the calibrator.
+    const auto plain = without_scores(tr);
+    for (const auto kind : {ok::policy_kind::cbo, ok::policy_kind::optimal}) {
+        const auto ref = ok::run_policy(kind, plain, platt, o);
+        check_same_run(ok::run_policy(kind, tr, platt, o), ref);
+        check_same_run(ok::run_policy(kind, tr, any_platt, o), ref);
+    }
+    check_same_run(ok::run_threshold(tr, any_platt, o, 0.7), ok::run_threshold(plain, platt, o, 0.7));
+    // The vector path equals the scalar path over the confidences computed beforehand:
+    // C(p_i) = one-vs-rest's P(top-1 right) from frame i's logits, fed as the raw confidence of an
+    // identity-calibrated run on the same trace without scores.
+    auto pre = plain;
+    for (std::size_t i = 0; i < tr.size(); ++i) {
+        pre.confidence[i] = std::clamp(ovr(tr.scores_of(i)), 0.0, 1.0);
+    }
+    const ok::identity_calibrator id;
+    for (const auto order : {ok::cbo_order::confidence, ok::cbo_order::arrival}) {
+        check_same_run(ok::run_policy(ok::policy_kind::cbo, tr, ovr, o, ok::true_bandwidth{}, order),
+                       ok::run_policy(ok::policy_kind::cbo, pre, id, o, ok::true_bandwidth{}, order));
+        check_same_run(ok::run_policy(ok::policy_kind::cbo, tr, any_ovr, o, ok::true_bandwidth{}, order),
+                       ok::run_policy(ok::policy_kind::cbo, pre, id, o, ok::true_bandwidth{}, order));
+    }
+    check_same_run(ok::run_policy(ok::policy_kind::optimal, tr, ovr, o),
+                   ok::run_policy(ok::policy_kind::optimal, pre, id, o));
+    check_same_run(ok::run_threshold(tr, ovr, o, 0.8), ok::run_threshold(pre, id, o, 0.8));
+    const auto a = ok::threshold_unconstrained(tr, split, tr.size(), ovr, 0.8, 4);
+    CHECK(a == ok::threshold_unconstrained(pre, split, tr.size(), id, 0.8, 4));
+    // A vector calibrator on a trace without scores: a clear error before any run.
+    const std::string no_scores = "the calibrator reads each frame's score vector (CBO Fig. 6) but the trace has no "
+                                  "true_label and npu_logit@0..K-1 columns (docs/trace-format.md)";
+    CHECK_THROWS_WITH_AS((void)ok::run_policy(ok::policy_kind::cbo, plain, ovr, o), ("run_policy: " + no_scores).c_str(),
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::run_threshold(plain, any_ovr, o, 0.5), ("run_threshold: " + no_scores).c_str(),
+                         ok::invalid_argument);
+    CHECK_THROWS_WITH_AS((void)ok::fit_trace_calibrator(plain, split, ok::calibration_kind::one_vs_rest),
+                         "fit_trace_calibrator: calibrator 'ovr' (CBO Fig. 6) needs the trace's true_label and "
+                         "npu_logit@0..K-1 columns (docs/trace-format.md)",
+                         ok::invalid_argument);
+    CHECK(ok::parse_calibration_kind("ovr") == ok::calibration_kind::one_vs_rest);
+    CHECK(ok::parse_calibration_kind("platt") == ok::calibration_kind::platt);
+    CHECK(ok::parse_calibration_kind("isotonic") == ok::calibration_kind::isotonic);
+    CHECK(!ok::parse_calibration_kind("Platt"));
 }

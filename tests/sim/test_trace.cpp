@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -82,6 +84,91 @@ TEST_CASE("parse_trace: every malformed input names the line and column") {
           "must be in arrival order)");
     CHECK(parse_error(timed + "-0.1,0.5,1,1500,1\n") == "parse_trace: line 2, column 1 ('arrival_s'): -0.1, expected >= 0");
     CHECK(parse_error("") == "parse_trace: no header row");
+}
+
+TEST_CASE("parse_trace: npu_logit@0..K-1 with true_label (CBO Fig. 6), strict") {
+    // Columns in any order; the logit columns in any order too (mapped by their suffix).
+    const std::string text =
+        "npu_logit@1,npu_confidence,npu_correct,bytes@45,server_correct@45,true_label,npu_logit@0,npu_logit@2\n"
+        "2.5,0.7,1,1500,1,1,-1,0.25\n"
+        "-3,0.6,0,1400,1,2,4,1e-3\n";
+    const auto t = ok::parse_trace(text);
+    REQUIRE(t.has_scores());
+    CHECK(t.num_classes == 3);
+    CHECK(t.true_label == std::vector<std::int32_t>{1, 2});
+    CHECK(t.npu_logits == std::vector<double>{-1, 2.5, 0.25, 4, -3, 1e-3});
+    CHECK(t.scores_of(1)[0] == 4);
+    CHECK(ok::parse_trace(ok::to_csv(t)) == t);  // round trip
+    CHECK(ok::to_csv(t).substr(0, ok::to_csv(t).find('\n')).ends_with(",true_label,npu_logit@0,npu_logit@1,npu_logit@2"));
+    // Without them: nothing, and scores_of is empty.
+    const auto u = ok::parse_trace("npu_confidence,npu_correct,bytes@45,server_correct@45\n0.5,1,1500,1\n");
+    CHECK(!u.has_scores());
+    CHECK(u.scores_of(0).empty());
+    const std::string base = "npu_confidence,npu_correct,bytes@45,server_correct@45";
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@1\n0.5,1,1500,1,2,0,1\n") ==
+          "parse_trace: line 2, column 5 ('true_label'): 2, expected an integer in [0, 2)");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@1\n0.5,1,1500,1,0.5,0,1\n") ==
+          "parse_trace: line 2, column 5 ('true_label'): 0.5, expected an integer in [0, 2)");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@1\n0.5,1,1500,1,-1,0,1\n") ==
+          "parse_trace: line 2, column 5 ('true_label'): -1, expected an integer in [0, 2)");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@1\n0.5,1,1500,1,1,0,inf\n") ==
+          "parse_trace: line 2, column 7 ('npu_logit@1'): 'inf' is not a finite number");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@2\n0.5,1,1500,1,1,0,1\n") ==
+          "parse_trace: column 'npu_logit@1' is missing (the npu_logit@k columns must be exactly 0..K-1; the "
+          "largest is 2)");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@01\n0.5,1,1500,1,1,0,1\n") ==
+          "parse_trace: column 7 ('npu_logit@01'): the class index is not a decimal integer 0..6 without leading "
+          "zeros");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@x\n0.5,1,1500,1,1,0,1\n") ==
+          "parse_trace: column 7 ('npu_logit@x'): the class index is not a decimal integer 0..6 without leading "
+          "zeros");
+    CHECK(parse_error(base + ",true_label,npu_logit@0,npu_logit@1,npu_logit@1\n0.5,1,1500,1,1,0,1,1\n") ==
+          "parse_trace: line 1: duplicate column 'npu_logit@1'");
+    CHECK(parse_error(base + ",true_label,npu_logit@0\n0.5,1,1500,1,0,0\n") ==
+          "parse_trace: only one npu_logit@k column ('npu_logit@0'), expected K >= 2 classes");
+    // A true_label alone is an extra column, as before (a trace with labels only stays valid).
+    CHECK(!ok::parse_trace(base + ",true_label\n0.5,1,1500,1,17\n").has_scores());
+    CHECK(parse_error(base + ",npu_logit@0,npu_logit@1\n0.5,1,1500,1,0,1\n") ==
+          "parse_trace: columns 'npu_logit@k' need the column 'true_label' too");
+    // validate_trace checks the struct the same way.
+    auto bad = t;
+    bad.true_label[1] = 3;
+    CHECK_THROWS_WITH_AS(ok::validate_trace(bad), "validate_trace: true_label[1] is 3, expected an integer in [0, 3)",
+                         ok::invalid_argument);
+    bad = t;
+    bad.npu_logits[4] = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH_AS(ok::validate_trace(bad), "validate_trace: npu_logits[4] is NaN, expected a finite number",
+                         ok::invalid_argument);
+    bad = t;
+    bad.npu_logits.pop_back();
+    CHECK_THROWS_AS(ok::validate_trace(bad), ok::invalid_argument);
+    bad = t;
+    bad.num_classes = 1;
+    CHECK_THROWS_AS(ok::validate_trace(bad), ok::invalid_argument);
+}
+
+TEST_CASE("parse_trace: the bundled Fashion-MNIST trace carries 10 classes; its npu_confidence is the softmax top-1") {
+    const auto t = ok::read_trace(std::string(OFFLOADKIT_SOURCE_DIR) + "/examples/data/fashion_mnist_trace.csv");
+    REQUIRE(t.has_scores());
+    CHECK(t.num_classes == 10);
+    CHECK(t.true_label.size() == t.size());
+    // A property that could fail: the recorded max-softmax agrees with the recorded logits (to the
+    // 6 significant digits the file keeps), and npu_correct is (arg max == true_label).
+    std::size_t agree = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const auto z = t.scores_of(i);
+        std::size_t arg = 0;
+        for (std::size_t k = 1; k < z.size(); ++k) {
+            arg = z[k] > z[arg] ? k : arg;
+        }
+        double s = 0.0;
+        for (const double v : z) {
+            s += std::exp(v - z[arg]);
+        }
+        agree += std::abs(1.0 / s - t.confidence[i]) < 1e-4 ? 1 : 0;
+        CHECK((arg == static_cast<std::size_t>(t.true_label[i])) == (t.npu_correct[i] != 0));
+    }
+    CHECK(agree == t.size());
 }
 
 TEST_CASE("read_trace reads a file and validate_trace checks the struct") {

@@ -230,6 +230,32 @@ public:
     }
 
     /**
+     * @brief The probability that the NPU's top-1 answer is right (CBO §III-B, Fig. 6): the
+     *        renormalised calibrated output x'_j of the class j the logits rank first (arg max of
+     *        the logits, the first on ties). This makes the calibrator a vector_calibrator, the
+     *        C(p_i) the offloading path (cbo_policy, the simulator, the pipeline) uses.
+     * @throws offloadkit::invalid_argument if logits do not have num_classes() entries or one is
+     *         NaN/infinite.
+     * Complexity: O(N^2), no allocation.
+     */
+    [[nodiscard]] double operator()(std::span<const double> logits) const {
+        check_row(logits, "one_vs_rest_calibrator");
+        std::size_t arg = 0;
+        for (std::size_t i = 1; i < k_; ++i) {
+            arg = logits[i] > logits[arg] ? i : arg;
+        }
+        double best = -std::numeric_limits<double>::infinity();
+        for (std::size_t i = 0; i < k_; ++i) {
+            best = std::max(best, log_score(logits, i));
+        }
+        double s = 0.0;
+        for (std::size_t i = 0; i < k_; ++i) {
+            s += std::exp(log_score(logits, i) - best);
+        }
+        return std::exp(log_score(logits, arg) - best) / s;
+    }
+
+    /**
      * @brief The arg max of the calibrated probabilities and its value.
      * @throws offloadkit::invalid_argument as operator().
      * Complexity: O(N^2), no allocation.

@@ -160,6 +160,9 @@ public:
         }
     }
 
+    /// The text not read yet (a wrapper's inner model, e.g. top1_calibrator's).
+    [[nodiscard]] std::string_view rest() const noexcept { return rest_; }
+
     /// The number of lines left (an upper bound for counts read from the text).
     [[nodiscard]] std::size_t lines_left() const noexcept {
         std::size_t n = 0;

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "../calibration/identity.hpp"
+#include "../calibration/vector.hpp"
 #include "../concepts.hpp"
 #include "../error.hpp"
 #include "problem.hpp"
@@ -75,6 +76,9 @@ struct pending_frame {
     double arrival = 0.0;              ///< arrival time (s)
     double confidence = 0.0;           ///< the NPU's raw confidence (max softmax), [0, 1]
     std::span<const double> bytes;     ///< bytes at each resolution (size m)
+    /// The NPU's K scores (logits) when the driver has them (a trace with npu_logit@k columns, the
+    /// pipeline): what a vector calibrator (CBO Fig. 6) reads; empty otherwise.
+    std::span<const double> scores{};
 };
 
 /// What the driver tells the policy besides the window.
@@ -163,7 +167,7 @@ inline int server_resolution(const offload_model& model, double interval, const 
 }
 
 /// The DP policies' common core: the window as an offload_problem with per-frame local accuracy
-/// `accuracy_of(confidence)`, solved with cbo_schedule; sends plan.first at its resolution and
+/// `accuracy_of(frame)`, solved with cbo_schedule; sends plan.first at its resolution and
 /// releases frames with no positive-gain resolution that fits now.
 template <class AccuracyOf>
 offload_action window_decide(const offload_model& model, cbo_order order, AccuracyOf&& accuracy_of,
@@ -189,7 +193,7 @@ offload_action window_decide(const offload_model& model, cbo_order order, Accura
     for (std::size_t w = 0; w < window.size(); ++w) {
         auto& f = pb.frames[w];
         f.arrival = window[w].arrival;
-        f.local_accuracy = static_cast<double>(accuracy_of(window[w].confidence));
+        f.local_accuracy = static_cast<double>(accuracy_of(window[w]));
         f.bytes.assign(window[w].bytes.begin(), window[w].bytes.end());
     }
     cbo_schedule(pb, ctx.now, ws, plan, order);
@@ -283,12 +287,13 @@ private:
  * The sent transfer is on time under ctx.bandwidth by construction (Algorithm 1 line 7), so with
  * a correct estimate CBO never misses a deadline.
  */
-template <calibrator C>
+template <frame_calibrator C>
 class cbo_policy {
 public:
     /**
      * @param model T, T^o, L and the profiled A^o_r.
-     * @param cal maps the raw confidence to the probability that the local answer is right.
+     * @param cal maps the raw confidence (a calibrator) or the frame's scores (a vector_calibrator,
+     *        CBO Fig. 6) to the probability that the local answer is right (calibrated_confidence()).
      * @param order cbo_order::confidence (Algorithm 1 as written) or cbo_order::arrival.
      * @throws offloadkit::invalid_argument for an invalid model.
      */
@@ -301,8 +306,11 @@ public:
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         return detail::window_decide(
-            model_, order_, [this](double s) { return std::clamp(static_cast<double>(cal_(s)), 0.0, 1.0); }, pb_,
-            ws_, plan_, ctx, window, release, "cbo_policy::decide");
+            model_, order_,
+            [this](const pending_frame& f) {
+                return calibrated_confidence(cal_, f.confidence, f.scores, "cbo_policy::decide");
+            },
+            pb_, ws_, plan_, ctx, window, release, "cbo_policy::decide");
     }
 
     /// The plan of the last decision (θ = plan().threshold, r_o = plan().resolution).
@@ -332,12 +340,13 @@ private:
  * resolution (its Fig. 4 study has no uplink) and the fall-back. With C = identity_calibrator
  * this is Fig. 4's raw-confidence threshold, with Platt Fig. 7a's.
  */
-template <calibrator C>
+template <frame_calibrator C>
 class threshold_policy {
 public:
     /**
      * @param model T, T^o, L and A^o_r.
-     * @param cal the calibrator applied to the raw confidence (identity_calibrator: raw).
+     * @param cal the calibrator applied to the raw confidence (identity_calibrator: raw), or a
+     *        vector_calibrator applied to the frame's scores (CBO Fig. 6).
      * @param theta θ in [0, 1].
      * @param resolution the resolution index to offload at, or -1 for Server's rule.
      * @param frame_interval γ = 1/fps (s), > 0 (Server's rule only).
@@ -373,8 +382,9 @@ public:
         offload_action act;
         for (std::size_t w = 0; w < window.size(); ++w) {
             const auto& f = window[w];
-            if (!offloads(f.confidence) || !can_send || act.sends()) {
-                release[w] = offloads(f.confidence) && can_send ? 0 : 1;  // later candidates wait for the uplink
+            const bool off = offloads(f);
+            if (!off || !can_send || act.sends()) {
+                release[w] = off && can_send ? 0 : 1;  // later candidates wait for the uplink
                 continue;
             }
             int pick = resolution_;
@@ -392,9 +402,15 @@ public:
         return act;
     }
 
-    /// True when the rule offloads a frame of raw confidence p: C(p) <= θ.
-    [[nodiscard]] bool offloads(double p) const {
+    /// True when the rule offloads a frame of raw confidence p: C(p) <= θ (scalar calibrators).
+    [[nodiscard]] bool offloads(double p) const
+        requires calibrator<C>
+    {
         return std::clamp(static_cast<double>(cal_(p)), 0.0, 1.0) <= theta_;
+    }
+    /// True when the rule offloads frame f: C(p_i) <= θ (calibrated_confidence()).
+    [[nodiscard]] bool offloads(const pending_frame& f) const {
+        return calibrated_confidence(cal_, f.confidence, f.scores, "threshold_policy::decide") <= theta_;
     }
     [[nodiscard]] double theta() const noexcept { return theta_; }
 
@@ -433,7 +449,7 @@ public:
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         return detail::window_decide(
-            model_, order_, [this](double) { return accuracy_; }, pb_, ws_, plan_, ctx, window, release,
+            model_, order_, [this](const pending_frame&) { return accuracy_; }, pb_, ws_, plan_, ctx, window, release,
             "fastva_policy::decide");
     }
 
@@ -499,6 +515,8 @@ static_assert(offload_policy<server_policy>);
 static_assert(offload_policy<cbo_policy<identity_calibrator>>);
 static_assert(offload_policy<fastva_policy>);
 static_assert(offload_policy<threshold_policy<identity_calibrator>>);
+static_assert(offload_policy<cbo_policy<one_vs_rest_calibrator>>);
+static_assert(offload_policy<cbo_policy<any_calibrator>>);
 static_assert(offload_policy<planned_policy>);
 
 }  // namespace offloadkit

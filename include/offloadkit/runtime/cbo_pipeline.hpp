@@ -408,6 +408,7 @@ private:
     struct slot {
         Frame frame{};
         std::vector<double> bytes;
+        std::vector<double> scores;  // the local model's logits (K), for a vector calibrator (CBO Fig. 6)
         std::uint64_t id = 0;
         slot_state state = slot_state::free;
         std::size_t label = 0;
@@ -425,6 +426,7 @@ private:
         std::vector<slot> next(cap);
         for (auto& s : next) {
             s.bytes.assign(m_, 0.0);
+            s.scores.assign(classes_, 0.0);
         }
         for (auto& s : slots_) {
             if (s.state != slot_state::free) {
@@ -504,6 +506,7 @@ private:
         slot& s = slot_of(id);
         s.frame = std::forward<F>(frame);
         std::copy(sizes_.begin(), sizes_.end(), s.bytes.begin());
+        std::copy(logits_.begin(), logits_.end(), s.scores.begin());
         s.id = id;
         s.state = slot_state::waiting;
         s.label = label;
@@ -695,7 +698,7 @@ private:
             for (const std::uint64_t id : window_) {
                 const slot& s = slot_of(id);
                 view_.push_back(pending_frame{static_cast<std::size_t>(id), s.arrival, s.confidence,
-                                              std::span<const double>(s.bytes)});
+                                              std::span<const double>(s.bytes), std::span<const double>(s.scores)});
             }
             release_.assign(view_.size(), std::uint8_t{0});
             const bool open = now < open_until_;
@@ -840,9 +843,11 @@ private:
 
 /**
  * @brief The CBO pipeline: offload_pipeline driven by cbo_policy<C> (CBO §IV-D, Algorithm 1
- *        over the pending window with calibrated confidences C(p_i)).
+ *        over the pending window with calibrated confidences C(p_i)). C is a calibrator of the
+ *        top-1 confidence or a vector_calibrator of the local model's logits (CBO Fig. 6): every
+ *        pending frame carries its logits (pending_frame::scores).
  */
-template <class Frame, calibrator C, class Local, class Encoder, class Link, class Remote, class Estimator, class Clock>
+template <class Frame, frame_calibrator C, class Local, class Encoder, class Link, class Remote, class Estimator, class Clock>
 using cbo_pipeline = offload_pipeline<Frame, cbo_policy<C>, Local, Encoder, Link, Remote, Estimator, Clock>;
 
 /**
@@ -861,7 +866,7 @@ using cbo_pipeline = offload_pipeline<Frame, cbo_policy<C>, Local, Encoder, Link
  * @endcode
  * @throws offloadkit::invalid_argument as the constructors of cbo_policy and offload_pipeline.
  */
-template <class Frame, calibrator C, class Local, class Encoder, class Link, class Remote, class Estimator, class Clock>
+template <class Frame, frame_calibrator C, class Local, class Encoder, class Link, class Remote, class Estimator, class Clock>
 [[nodiscard]] cbo_pipeline<Frame, C, Local, Encoder, Link, Remote, Estimator, Clock> make_cbo_pipeline(
     pipeline_options options, C cal, Local local, Encoder encoder, Link link, Remote remote, Estimator estimator,
     Clock clock, cbo_order order = cbo_order::arrival) {

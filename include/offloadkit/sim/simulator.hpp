@@ -30,7 +30,10 @@
 #include <utility>
 #include <vector>
 
+#include "../calibration/isotonic.hpp"
+#include "../calibration/one_vs_rest.hpp"
 #include "../calibration/platt.hpp"
+#include "../calibration/vector.hpp"
 #include "../concepts.hpp"
 #include "../error.hpp"
 #include "../offload/policies.hpp"
@@ -182,6 +185,14 @@ inline void validate_sim_options(const sim_options& o, std::string_view fn) {
             ", expected a finite number >= 0");
 }
 
+/// A vector calibrator (CBO Fig. 6) needs the trace's per-class scores: say so before any run.
+template <class C>
+void require_trace_scores(const trace& tr, const C& cal, std::string_view fn) {
+    require(!needs_scores(cal) || tr.has_scores(), fn,
+            "the calibrator reads each frame's score vector (CBO Fig. 6) but the trace has no true_label and "
+            "npu_logit@0..K-1 columns (docs/trace-format.md)");
+}
+
 inline double arrival_of(const trace& t, std::size_t i, const sim_options& o) {
     return (o.use_trace_arrivals && !t.arrival.empty()) ? t.arrival[i] : static_cast<double>(i) / o.fps;
 }
@@ -316,7 +327,8 @@ template <offload_policy P, bandwidth_estimator E>
             busy = false;
         }
         while (next < last && res.log[next - first].ready <= now) {
-            window.push_back(pending_frame{next, res.log[next - first].arrival, tr.confidence[next], tr.bytes_of(next)});
+            window.push_back(pending_frame{next, res.log[next - first].arrival, tr.confidence[next], tr.bytes_of(next),
+                                           tr.scores_of(next)});
             ++next;
         }
         if (busy || window.empty()) {
@@ -509,19 +521,23 @@ template <class Gain>
  * arrival gap when its arrival times are used, else 1/opt.fps); optimal the offline optimum of
  * the same objective CBO optimizes (C(confidence), profiled A^o_r) with the true bandwidth;
  * oracle the offline optimum of the realised correctness (the ceiling).
- * @param cal a fitted calibrator (e.g. platt_calibrator fitted on the profile part).
+ * @param cal a fitted calibrator (e.g. platt_calibrator fitted on the profile part), or a vector
+ *        calibrator over the trace's npu_logit@k scores (CBO Fig. 6, e.g. fit_trace_one_vs_rest());
+ *        every frame's C(p_i) is calibrated_confidence(cal, npu_confidence_i, scores_i).
  * @param estimator the bandwidth estimator the online policies see (copied per run).
  * @param order Algorithm 1's confidence order or the arrival-ordered window optimum for
  *        cbo/cbo-uncalibrated.
- * @throws offloadkit::invalid_argument as simulate() and profile_trace(), and for a `kind` that
- *         is not a policy_kind value (it used to return an empty result).
+ * @throws offloadkit::invalid_argument as simulate() and profile_trace(), for a vector
+ *         calibrator on a trace without scores, and for a `kind` that is not a policy_kind value
+ *         (it used to return an empty result).
  */
-template <calibrator C, bandwidth_estimator E = true_bandwidth>
+template <frame_calibrator C, bandwidth_estimator E = true_bandwidth>
 [[nodiscard]] sim_result run_policy(policy_kind kind, const trace& tr, const C& cal, const sim_options& opt,
                                     E estimator = E{}, cbo_order order = cbo_order::confidence) {
     detail::validate_sim_options(opt, "run_policy");
     detail::require(static_cast<std::size_t>(kind) < all_policy_kinds.size(), "run_policy", "kind is ",
                     static_cast<long long>(kind), ", not a policy_kind value");
+    detail::require_trace_scores(tr, cal, "run_policy");
     const trace_profile prof = profile_trace(tr, opt.calibration_fraction);
     const offload_model model{opt.deadline, opt.server_time, opt.network_latency, prof.server_accuracy};
     const std::size_t first = prof.split;
@@ -556,7 +572,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
         }
         case policy_kind::optimal: {
             planned_policy p(offline_plan(tr, first, last, opt, [&](std::size_t i, std::size_t r) {
-                return prof.server_accuracy[r] - std::clamp(static_cast<double>(cal(tr.confidence[i])), 0.0, 1.0);
+                return prof.server_accuracy[r] - calibrated_confidence(cal, tr.confidence[i], tr.scores_of(i), "run_policy");
             }));
             res = simulate(tr, first, last, p, estimator, opt);
             break;
@@ -615,6 +631,58 @@ template <bandwidth_estimator E = true_bandwidth>
                     ", expected 1..", tr.size());
     return platt_calibrator::fit(std::span<const double>(tr.confidence).first(split),
                                  std::span<const std::uint8_t>(tr.npu_correct).first(split));
+}
+
+/// The calibrators of the per-class comparison (issue 15 §3): Platt and isotonic on the top-1
+/// confidence (CBO §III-B), one-vs-rest on the score vector (CBO Fig. 6).
+enum class calibration_kind { platt, isotonic, one_vs_rest };
+
+/// The command-line name: platt, isotonic, ovr.
+[[nodiscard]] constexpr std::string_view calibration_name(calibration_kind k) noexcept {
+    switch (k) {
+        case calibration_kind::platt: return "platt";
+        case calibration_kind::isotonic: return "isotonic";
+        case calibration_kind::one_vs_rest: return "ovr";
+    }
+    return "?";
+}
+
+/// Parses platt, isotonic or ovr; nullopt for anything else.
+[[nodiscard]] constexpr std::optional<calibration_kind> parse_calibration_kind(std::string_view name) noexcept {
+    for (const auto k : {calibration_kind::platt, calibration_kind::isotonic, calibration_kind::one_vs_rest}) {
+        if (calibration_name(k) == name) {
+            return k;
+        }
+    }
+    return std::nullopt;
+}
+
+/**
+ * @brief Fits the calibrator `kind` on the profile part [0, split) of a trace: Platt
+ *        (fit_trace_calibrator()) or isotonic regression on (npu_confidence, npu_correct) — the
+ *        top-1 schemes of CBO §III-B — or the one-vs-rest models of CBO Fig. 6 on
+ *        (npu_logit@0..K-1, true_label), each model i trained to predict "the frame is of class i".
+ * @throws offloadkit::invalid_argument if split is 0 or beyond the trace, for one_vs_rest on a
+ *         trace without scores, or as the calibrator's fit.
+ * Complexity: that of the fit (one-vs-rest: O(K iterations split K^2)).
+ */
+[[nodiscard]] inline any_calibrator fit_trace_calibrator(const trace& tr, std::size_t split, calibration_kind kind) {
+    constexpr std::string_view fn = "fit_trace_calibrator";
+    detail::require(split >= 1 && split <= tr.size(), fn, "split is ", split, ", expected 1..", tr.size());
+    const auto conf = std::span<const double>(tr.confidence).first(split);
+    const auto correct = std::span<const std::uint8_t>(tr.npu_correct).first(split);
+    switch (kind) {
+        case calibration_kind::platt: return platt_calibrator::fit(conf, correct);
+        case calibration_kind::isotonic: return isotonic_calibrator::fit(conf, correct);
+        case calibration_kind::one_vs_rest:
+            detail::require(tr.has_scores(), fn,
+                            "calibrator 'ovr' (CBO Fig. 6) needs the trace's true_label and npu_logit@0..K-1 "
+                            "columns (docs/trace-format.md)");
+            return one_vs_rest_calibrator::fit(std::span<const double>(tr.npu_logits).first(split * tr.num_classes),
+                                               tr.num_classes,
+                                               std::span<const std::int32_t>(tr.true_label).first(split));
+    }
+    detail::fail(fn, "kind is ", static_cast<long long>(kind), ", not a calibration_kind value");
 }
 
 /**

@@ -130,7 +130,7 @@ struct true_bandwidth_factory {
  *         is produced; an exception from `on_row` propagates and stops the sweep.
  * Complexity: kinds x values runs of run_policy().
  */
-template <calibrator C, class OnRow, class MakeEstimator = true_bandwidth_factory>
+template <frame_calibrator C, class OnRow, class MakeEstimator = true_bandwidth_factory>
     requires std::invocable<OnRow&, const sweep_row&> &&
              bandwidth_estimator<std::invoke_result_t<MakeEstimator&, const sim_options&>>
 void sweep_each(const trace& tr, const C& cal, const sim_options& base, sweep_axis axis, std::span<const double> values,
@@ -165,7 +165,7 @@ void sweep_each(const trace& tr, const C& cal, const sim_options& base, sweep_ax
  * @endcode
  * Complexity: kinds x values runs of run_policy(); memory as sweep_each() plus the rows.
  */
-template <calibrator C, class MakeEstimator = true_bandwidth_factory>
+template <frame_calibrator C, class MakeEstimator = true_bandwidth_factory>
     requires bandwidth_estimator<std::invoke_result_t<MakeEstimator&, const sim_options&>>
 [[nodiscard]] std::vector<sweep_row> sweep(const trace& tr, const C& cal, const sim_options& base, sweep_axis axis,
                                            std::span<const double> values, std::span<const policy_kind> kinds,
@@ -180,7 +180,7 @@ template <calibrator C, class MakeEstimator = true_bandwidth_factory>
 }
 
 /// The sweep overload for any contiguous range of policy kinds (e.g. all_policy_kinds).
-template <calibrator C, class Kinds, class MakeEstimator = true_bandwidth_factory>
+template <frame_calibrator C, class Kinds, class MakeEstimator = true_bandwidth_factory>
     requires std::convertible_to<const Kinds&, std::span<const policy_kind>> &&
              bandwidth_estimator<std::invoke_result_t<MakeEstimator&, const sim_options&>>
 [[nodiscard]] std::vector<sweep_row> sweep(const trace& tr, const C& cal, const sim_options& base, sweep_axis axis,
@@ -204,7 +204,7 @@ template <calibrator C, class Kinds, class MakeEstimator = true_bandwidth_factor
  *         [0, 1], or a log entry names a row or resolution outside the trace.
  * O(frames).
  */
-template <calibrator C>
+template <frame_calibrator C>
 [[nodiscard]] double model_accuracy(const trace& tr, const sim_result& res, std::span<const double> server_accuracy,
                                     const C& cal) {
     constexpr std::string_view fn = "model_accuracy";
@@ -225,7 +225,7 @@ template <calibrator C>
         if (lg.resolution >= 0 && !lg.late) {
             sum += server_accuracy[static_cast<std::size_t>(lg.resolution)];
         } else {
-            sum += std::clamp(static_cast<double>(cal(tr.confidence[lg.frame])), 0.0, 1.0);
+            sum += calibrated_confidence(cal, tr.confidence[lg.frame], tr.scores_of(lg.frame), "model_accuracy");
         }
     }
     return sum / static_cast<double>(res.log.size());

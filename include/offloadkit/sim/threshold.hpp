@@ -44,16 +44,19 @@ struct threshold_point {
  * @brief CBO §III-A's study as the paper runs it (Fig. 4 / Fig. 7a, no uplink): over frames
  *        [first, last), a frame with C(p) <= θ scores server_correct at `resolution`, every other
  *        one npu_correct.
- * @param cal the calibrator (identity_calibrator: raw confidence, Fig. 4).
- * @throws offloadkit::invalid_argument for an invalid trace, a bad range, θ outside [0, 1] or a
+ * @param cal the calibrator (identity_calibrator: raw confidence, Fig. 4), or a vector calibrator
+ *        on the trace's npu_logit@k scores (CBO Fig. 6).
+ * @throws offloadkit::invalid_argument for an invalid trace, a vector calibrator on a trace
+ *         without scores, a bad range, θ outside [0, 1] or a
  *         resolution outside 0..m-1.
  * O(last - first), no allocation.
  */
-template <calibrator C>
+template <frame_calibrator C>
 [[nodiscard]] threshold_point threshold_unconstrained(const trace& tr, std::size_t first, std::size_t last,
                                                       const C& cal, double theta, std::size_t resolution) {
     constexpr std::string_view fn = "threshold_unconstrained";
     validate_trace(tr, fn);
+    detail::require_trace_scores(tr, cal, fn);
     detail::require(first <= last && last <= tr.size(), fn, "frame range [", first, ", ", last,
                     ") is not inside the trace of ", tr.size(), " frames");
     detail::require(theta >= 0.0 && theta <= 1.0, fn, "theta is ", theta, ", expected a value in [0, 1]");
@@ -64,7 +67,7 @@ template <calibrator C>
     std::size_t right = 0;
     std::size_t sent = 0;
     for (std::size_t i = first; i < last; ++i) {
-        const bool off = std::clamp(static_cast<double>(cal(tr.confidence[i])), 0.0, 1.0) <= theta;
+        const bool off = calibrated_confidence(cal, tr.confidence[i], tr.scores_of(i), fn) <= theta;
         sent += off ? 1 : 0;
         right += (off ? tr.server_correct_at(i, resolution) : tr.npu_correct[i] != 0) ? 1 : 0;
     }
@@ -82,10 +85,11 @@ template <calibrator C>
  *        the run's frame interval for Server's resolution rule (`resolution` = -1).
  * @throws offloadkit::invalid_argument as run_policy() and threshold_policy.
  */
-template <calibrator C, bandwidth_estimator E = true_bandwidth>
+template <frame_calibrator C, bandwidth_estimator E = true_bandwidth>
 [[nodiscard]] sim_result run_threshold(const trace& tr, const C& cal, const sim_options& opt, double theta,
                                        int resolution = -1, E estimator = E{}) {
     detail::validate_sim_options(opt, "run_threshold");
+    detail::require_trace_scores(tr, cal, "run_threshold");
     const trace_profile prof = profile_trace(tr, opt.calibration_fraction);
     const offload_model model{opt.deadline, opt.server_time, opt.network_latency, prof.server_accuracy};
     threshold_policy<C> p(model, cal, theta, resolution, frame_interval(tr, opt));
@@ -99,7 +103,7 @@ template <calibrator C, bandwidth_estimator E = true_bandwidth>
  * @throws offloadkit::invalid_argument as run_threshold().
  * O(|thetas| x a simulation).
  */
-template <calibrator C>
+template <frame_calibrator C>
 [[nodiscard]] std::vector<threshold_point> threshold_sweep(const trace& tr, const C& cal, const sim_options& opt,
                                                            std::span<const double> thetas, int resolution = -1) {
     std::vector<threshold_point> out;

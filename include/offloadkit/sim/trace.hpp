@@ -17,7 +17,11 @@
  *  - optional `npu_time_s` — the NPU's inference time for the frame (s, finite, >= 0; issue 15 §2,
  *    CBO Table III);
  *  - optional `compress_correct` (0 or 1) and `compress_time_s` (s, >= 0), both or neither — the
- *    Compress baseline of CBO §V: a pruned and quantized model run locally on the CPU.
+ *    Compress baseline of CBO §V: a pruned and quantized model run locally on the CPU;
+ *  - optional `npu_logit@0` .. `npu_logit@K-1` with `true_label` (K >= 2, the suffixes exactly
+ *    0..K-1 in any column order): the NPU's K finite scores (logits) and the frame's true class
+ *    (an integer in [0, K)) — what a calibrator over the whole score vector (CBO §III-B, Fig. 6;
+ *    vector_calibrator in concepts.hpp) needs. A `true_label` without them is an extra column.
  * Any other column is ignored, so traces can carry extra information (labels, file names).
  * Parsing goes through io/csv.hpp; every rejection names the line and column.
  */
@@ -53,12 +57,22 @@ struct trace {
     std::vector<double> npu_time;                ///< npu_time_s per frame (s, >= 0), or empty
     std::vector<std::uint8_t> compress_correct;  ///< compress_correct per frame (0/1), or empty
     std::vector<double> compress_time;           ///< compress_time_s per frame (s, >= 0), or empty (iff compress_correct is)
+    std::size_t num_classes = 0;                 ///< K, the number of npu_logit@k columns (>= 2), or 0 without them
+    std::vector<std::int32_t> true_label;        ///< true_label per frame, in [0, K), or empty (iff num_classes is 0: read with the scores only)
+    std::vector<double> npu_logits;              ///< frames x K, row-major, finite, or empty (iff num_classes is 0)
 
     [[nodiscard]] std::size_t size() const noexcept { return confidence.size(); }
     [[nodiscard]] std::size_t num_resolutions() const noexcept { return resolutions.size(); }
     /// The bytes of frame i at every resolution.
     [[nodiscard]] std::span<const double> bytes_of(std::size_t i) const noexcept {
         return std::span<const double>(bytes).subspan(i * num_resolutions(), num_resolutions());
+    }
+    /// Whether the trace carries true labels and the NPU's per-class scores (CBO Fig. 6 needs them).
+    [[nodiscard]] bool has_scores() const noexcept { return num_classes != 0; }
+    /// The NPU's K scores of frame i (empty when the trace has none).
+    [[nodiscard]] std::span<const double> scores_of(std::size_t i) const noexcept {
+        return has_scores() ? std::span<const double>(npu_logits).subspan(i * num_classes, num_classes)
+                            : std::span<const double>{};
     }
     /// Whether the server's answer for frame i at resolution r is correct.
     [[nodiscard]] bool server_correct_at(std::size_t i, std::size_t r) const noexcept {
@@ -98,6 +112,22 @@ inline void validate_trace(const trace& t, std::string_view function = "validate
                         detail::arg_at{"compress_time", i}, " is ", t.compress_time[i], ", expected a finite number >= 0");
     }
     detail::require_unit_interval(std::span<const double>(t.confidence), function, "confidence");
+    detail::require(t.num_classes == 0 || t.num_classes >= 2, function, "num_classes is ", t.num_classes,
+                    ", expected 0 (no scores) or >= 2");
+    detail::require(t.true_label.size() == (t.num_classes == 0 ? 0 : n), function, "true_label has size ",
+                    t.true_label.size(), ", expected ", t.num_classes == 0 ? 0 : n, " (num_classes is ", t.num_classes,
+                    ")");
+    detail::require(t.npu_logits.size() == n * t.num_classes, function, "npu_logits has size ", t.npu_logits.size(),
+                    ", expected ", n * t.num_classes, " (frames x num_classes)");
+    for (std::size_t i = 0; i < t.true_label.size(); ++i) {
+        detail::require(t.true_label[i] >= 0 && static_cast<std::size_t>(t.true_label[i]) < t.num_classes, function,
+                        detail::arg_at{"true_label", i}, " is ", t.true_label[i], ", expected an integer in [0, ",
+                        t.num_classes, ")");
+    }
+    for (std::size_t k = 0; k < t.npu_logits.size(); ++k) {
+        detail::require(std::isfinite(t.npu_logits[k]), function, detail::arg_at{"npu_logits", k}, " is ",
+                        t.npu_logits[k], ", expected a finite number");
+    }
     detail::require_binary(std::span<const std::uint8_t>(t.npu_correct), function, "npu_correct");
     detail::require_binary(std::span<const std::uint8_t>(t.server_correct), function, "server_correct");
     for (std::size_t k = 0; k < t.bytes.size(); ++k) {
@@ -131,8 +161,10 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
  * @param text the CSV text.
  * @param function the name used in error messages.
  * @throws offloadkit::invalid_argument for a missing column, a server_correct@R without bytes@R,
- *         a cell that is not a number, out of range or not 0/1, arrivals out of order — naming the
- *         line and column ("parse_trace: line 5, column 3 ('bytes@90'): 0, expected > 0").
+ *         a cell that is not a number, out of range or not 0/1, arrivals out of order, npu_logit@k
+ *         columns without true_label, npu_logit@k suffixes that are not
+ *         exactly 0..K-1 (K >= 2), a NaN/infinite score, a label that is not an integer in [0, K) —
+ *         naming the line and column ("parse_trace: line 5, column 3 ('bytes@90'): 0, expected > 0").
  * O(size of text).
  */
 [[nodiscard]] inline trace parse_trace(std::string_view text, std::string_view function = "parse_trace") {
@@ -147,6 +179,42 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
                     compress_col ? "compress_correct" : "compress_time_s", "' needs the column '",
                     compress_col ? "compress_time_s" : "compress_correct", "' too");
     trace t;
+    // Per-class scores (CBO Fig. 6): npu_logit@0 .. npu_logit@K-1 and true_label, all or none.
+    const auto label_col = tab.find_column("true_label");
+    std::vector<std::size_t> logit_cols;  // by class index; npos until seen
+    {
+        constexpr std::string_view logit_prefix = "npu_logit@";
+        constexpr std::size_t npos = static_cast<std::size_t>(-1);
+        for (std::size_t c = 0; c < tab.cols(); ++c) {
+            const std::string_view name = tab.header()[c];
+            if (name.substr(0, logit_prefix.size()) != logit_prefix) {
+                continue;
+            }
+            const std::string_view suffix = name.substr(logit_prefix.size());
+            std::size_t k = 0;
+            const auto res = std::from_chars(suffix.data(), suffix.data() + suffix.size(), k);
+            const bool canonical = !suffix.empty() && res.ec == std::errc{} && res.ptr == suffix.data() + suffix.size() &&
+                                   (suffix.size() == 1 || suffix[0] != '0') && k < tab.cols();
+            detail::require(canonical, function, "column ", c + 1, " ('", name,
+                            "'): the class index is not a decimal integer 0..", tab.cols() - 1,
+                            " without leading zeros");
+            if (k >= logit_cols.size()) {
+                logit_cols.resize(k + 1, npos);
+            }
+            detail::require(logit_cols[k] == npos, function, "column ", c + 1, " ('", name,
+                            "') repeats column ", logit_cols[k] + 1);
+            logit_cols[k] = c;
+        }
+        for (std::size_t k = 0; k < logit_cols.size(); ++k) {
+            detail::require(logit_cols[k] != npos, function, "column 'npu_logit@", k, "' is missing (the npu_logit@k",
+                            " columns must be exactly 0..K-1; the largest is ", logit_cols.size() - 1, ")");
+        }
+        // true_label alone stays an ignored extra column (traces with labels only, as before).
+        detail::require(logit_cols.empty() || label_col.has_value(), function,
+                        "columns 'npu_logit@k' need the column 'true_label' too");
+        detail::require(logit_cols.empty() || logit_cols.size() >= 2, function,
+                        "only one npu_logit@k column ('npu_logit@0'), expected K >= 2 classes");
+    }
     std::vector<std::size_t> bytes_cols;
     std::vector<std::size_t> server_cols;
     constexpr std::string_view bytes_prefix = "bytes@";
@@ -186,6 +254,10 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
         t.compress_correct.resize(n);
         t.compress_time.resize(n);
     }
+    const std::size_t k_classes = logit_cols.size();
+    t.num_classes = k_classes;
+    t.true_label.resize(k_classes == 0 ? 0 : n);
+    t.npu_logits.resize(n * k_classes);
     auto seconds = [&](std::size_t row, std::size_t col) {
         const double v = tab.number(row, col);
         if (!(v >= 0.0) || !std::isfinite(v)) {
@@ -234,6 +306,21 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
             t.compress_correct[i] = binary(i, *compress_col);
             t.compress_time[i] = seconds(i, *compress_time_col);
         }
+        if (k_classes != 0) {
+            const double y = tab.number(i, *label_col);
+            if (!(y >= 0.0 && y < static_cast<double>(k_classes) && y == std::floor(y))) {
+                detail::trace_cell_error(tab, i, *label_col, y,
+                                         "an integer in [0, " + std::to_string(k_classes) + ")");
+            }
+            t.true_label[i] = static_cast<std::int32_t>(y);
+            for (std::size_t k = 0; k < k_classes; ++k) {
+                const double z = tab.number(i, logit_cols[k]);
+                if (!std::isfinite(z)) {
+                    detail::trace_cell_error(tab, i, logit_cols[k], z, "a finite number");
+                }
+                t.npu_logits[i * k_classes + k] = z;
+            }
+        }
     }
     return t;
 }
@@ -253,8 +340,8 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
 /**
  * @brief Writes a trace as CSV text that parse_trace() reads back exactly (numbers in shortest
  *        round-trip form): arrival_s (if present), npu_confidence, npu_correct, then bytes@R and
- *        server_correct@R per resolution, then npu_time_s and compress_correct, compress_time_s
- *        (if present).
+ *        server_correct@R per resolution, then npu_time_s, compress_correct, compress_time_s and
+ *        true_label, npu_logit@0..K-1 (if present).
  * @throws offloadkit::invalid_argument if the trace is invalid (validate_trace()).
  */
 [[nodiscard]] inline std::string to_csv(const trace& t) {
@@ -279,6 +366,12 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
     if (!t.compress_correct.empty()) {
         out += ",compress_correct,compress_time_s";
     }
+    if (t.has_scores()) {
+        out += ",true_label";
+        for (std::size_t k = 0; k < t.num_classes; ++k) {
+            out += ",npu_logit@" + std::to_string(k);
+        }
+    }
     out += '\n';
     for (std::size_t i = 0; i < t.size(); ++i) {
         if (!t.arrival.empty()) {
@@ -299,6 +392,14 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
         if (!t.compress_correct.empty()) {
             out += t.compress_correct[i] ? ",1," : ",0,";
             num(t.compress_time[i]);
+        }
+        if (t.has_scores()) {
+            out += ',';
+            out += std::to_string(t.true_label[i]);
+            for (const double z : t.scores_of(i)) {
+                out += ',';
+                num(z);
+            }
         }
         out += '\n';
     }
