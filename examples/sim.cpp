@@ -88,7 +88,7 @@ constexpr const char* usage_text =
     "  --compute-ms C         shared-server mode: the server's compute time per request, ms\n"
     "                         (default: --server-ms, the T^o every policy plans with)\n"
     "  --sweep devices        shared-server mode at every device count of --values (default 1..16);\n"
-    "                         with --policy all: cbo, fastva and server\n"
+    "                         with --policy all: cbo, fastva, server and local (dashed)\n"
     "  --quiet                no sweep progress on stderr\n"
     "Flags take `--flag value` or `--flag=value`. Errors: stderr, exit code 2.\n";
 
@@ -414,7 +414,7 @@ int run_shared(const settings& s, const ok::trace& tr, const Cal& cal) {
     if (s.policy != "all") {
         kinds.push_back(*ok::parse_policy_kind(s.policy));
     } else if (sweep) {
-        kinds = {ok::policy_kind::cbo, ok::policy_kind::fastva, ok::policy_kind::server};
+        kinds = {ok::policy_kind::cbo, ok::policy_kind::fastva, ok::policy_kind::server, ok::policy_kind::local};
     } else {
         kinds.assign(ok::all_policy_kinds.begin(), ok::all_policy_kinds.end());
     }
@@ -441,6 +441,9 @@ int run_shared(const settings& s, const ok::trace& tr, const Cal& cal) {
     for (const auto kind : kinds) {
         ok::io::svg_series series;
         series.name = okx::policy_label(kind);
+        if (kind == ok::policy_kind::local) {
+            series.style = ok::io::svg_style::dashed;  // the floor every late answer falls back to
+        }
         for (const std::size_t n : counts) {
             const std::vector<ok::policy_kind> devices(n, kind);
             const ok::shared_server_result r = with_estimator(s, [&](auto make) {
