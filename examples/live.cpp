@@ -18,6 +18,12 @@
 // model's accuracy A^o_r falls at low r. A^o_r, the Platt calibration of the NPU (CBO §III-B) and
 // T^o are profiled on the first --calibration-frames test images, which the run never shows.
 //
+// --cameras N (issue 16 §5, the fleet run): N cameras, each a thread with its own NPU model,
+// pipeline and TCP connection, at --fps against the one server, camera c showing the test images
+// rotated by c x frames / N and starting c / (N x fps) s after camera 0. It prints one JSON line per
+// camera, then the shared-server simulator (sim/shared_server.hpp) on the same frames (a trace made
+// here from the same images and models) beside the live mean accuracy, and a summary line.
+//
 // Output: one JSON line per second, then a summary line. Exit 0 when every frame got exactly one
 // result and none missed its deadline, 1 otherwise, 2 for bad arguments or files.
 // offloadkit-backend: onnx
@@ -83,7 +89,8 @@ const char* const usage_text =
     "  --initial-mbps B         bandwidth estimate before the first transfer (default 5)\n"
     "  --data-dir DIR           Fashion-MNIST (default /usr/share/datasets/fashion-mnist)\n"
     "  --npu-model FILE         default examples/models/fashion/npu_fp16.onnx\n"
-    "  --server-model FILE      for profiling A^o_r and the server started here (default .../server.onnx)\n";
+    "  --server-model FILE      for profiling A^o_r and the server started here (default .../server.onnx)\n"
+    "  --cameras N              N cameras at --fps against one server (default 1; see the file comment)\n";
 
 struct settings {
     std::optional<ok::tcp_endpoint> server;
@@ -96,6 +103,7 @@ struct settings {
     double guard_ms = 25.0;
     double kill_after = -1.0;
     std::size_t workers = 1;
+    std::size_t cameras = 1;
     std::size_t calibration = 300;
     std::string estimator = "window";
     double initial_mbps = 5.0;
@@ -111,7 +119,7 @@ settings parse_args(int argc, char** argv) {
                                             "--latency-ms", "--server-ms",    "--margin-ms", "--guard-ms",
                                             "--kill-server-after", "--workers", "--calibration-frames",
                                             "--estimator",  "--initial-mbps", "--data-dir",     "--npu-model", "--server-model",
-                                            "--help"};
+                                            "--cameras",    "--help"};
     const double inf = std::numeric_limits<double>::infinity();
     while (args.next()) {
         const std::string flag = args.flag();
@@ -142,6 +150,8 @@ settings parse_args(int argc, char** argv) {
             s.kill_after = cli::number_in(flag, args.value(), 0.0, inf, "s");
         } else if (flag == "--workers") {
             s.workers = static_cast<std::size_t>(cli::whole(flag, args.value(), 1, 256));
+        } else if (flag == "--cameras") {
+            s.cameras = static_cast<std::size_t>(cli::whole(flag, args.value(), 1, 64));
         } else if (flag == "--calibration-frames") {
             s.calibration = static_cast<std::size_t>(cli::whole(flag, args.value(), 30, 5000));
         } else if (flag == "--estimator") {
@@ -160,6 +170,9 @@ settings parse_args(int argc, char** argv) {
     }
     if (s.guard_ms >= s.deadline_ms) {
         throw cli::usage_error("--guard-ms " + std::to_string(s.guard_ms) + " must be below --deadline-ms");
+    }
+    if (s.kill_after >= 0.0 && s.cameras > 1) {
+        throw cli::usage_error("--kill-server-after runs with one camera (not with --cameras)");
     }
     if (s.kill_after >= 0.0 && s.server) {
         throw cli::usage_error("--kill-server-after kills the server this tool starts; it cannot be used with --server");
@@ -233,6 +246,8 @@ struct encoder {
 struct server_process {
     pid_t pid = -1;
     std::uint16_t port = 0;
+    int out_fd = -1;      // the server's stdout, kept to read its summary after SIGTERM
+    std::string output;   // everything it printed
 
     static std::string sibling(const char* name) {
         std::error_code ec;
@@ -274,7 +289,8 @@ struct server_process {
                 line.append(buf, static_cast<std::size_t>(n));
             }
         }
-        ::close(fds[0]);  // the server's later output (its summary) goes nowhere: it is killed or stopped
+        out_fd = fds[0];
+        output = line;
         const auto at = line.find("\"listening\":");
         if (at == std::string::npos) {
             stop(SIGKILL);
@@ -286,9 +302,35 @@ struct server_process {
     void stop(int sig) {
         if (pid > 0) {
             ::kill(pid, sig);
+            // After SIGTERM the server prints its summary and exits: read to EOF (bounded: 10 s).
+            const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (sig == SIGTERM && out_fd >= 0 && std::chrono::steady_clock::now() < end) {
+                pollfd p{out_fd, POLLIN, 0};
+                if (::poll(&p, 1, 100) == 1) {
+                    char buf[1024];
+                    const ssize_t n = ::read(out_fd, buf, sizeof buf);
+                    if (n <= 0) {
+                        break;
+                    }
+                    output.append(buf, static_cast<std::size_t>(n));
+                }
+            }
             ::waitpid(pid, nullptr, 0);
             pid = -1;
         }
+        if (out_fd >= 0) {
+            ::close(out_fd);
+            out_fd = -1;
+        }
+    }
+    /// The server's summary line (printed on SIGTERM), or "".
+    [[nodiscard]] std::string summary() const {
+        const auto at = output.find("{\"summary\"");
+        if (at == std::string::npos) {
+            return {};
+        }
+        const auto end = output.find('\n', at);
+        return output.substr(at, end == std::string::npos ? std::string::npos : end - at);
     }
     ~server_process() { stop(SIGTERM); }
 };
@@ -317,6 +359,10 @@ struct any_estimator {
     }
     [[nodiscard]] double estimate() const { return kind == "window" ? window.estimate() : harmonic.estimate(); }
 };
+
+int run_fleet(const settings& s, const ex::idx_images& images, const std::vector<std::uint8_t>& labels,
+              const ok::platt_calibrator& platt, const ok::offload_model& model, const ok::tcp_endpoint& where,
+              server_process& child);
 
 int run_main(int argc, char** argv) {
     const settings s = parse_args(argc, argv);
@@ -372,6 +418,9 @@ int run_main(int argc, char** argv) {
     model.server_time = (s.server_ms >= 0.0 ? s.server_ms : profiled_server_ms + s.margin_ms) / 1000.0;
     model.network_latency = s.latency_ms / 1000.0;
     model.server_accuracy = server_accuracy;
+    if (s.cameras > 1) {
+        return run_fleet(s, images, labels, platt, model, where, child);
+    }
     ok::pipeline_options opt;
     opt.model = model;
     opt.capacity = 256;
@@ -525,6 +574,246 @@ int run_main(int argc, char** argv) {
     std::puts(sum.str().c_str());
     std::fflush(stdout);
     return (lost == 0 && t.duplicates == 0 && t.misses == 0) ? 0 : 1;
+}
+
+/// One camera of the fleet run: what it counted and what its pipeline and connection saw.
+struct camera_run {
+    std::unique_ptr<tally> t = std::make_unique<tally>();
+    std::shared_ptr<ok::onnx_classifier> npu;
+    ok::pipeline_stats pipeline;
+    ok::tcp_client_stats client;
+    double estimate = 0.0;
+    std::exception_ptr error;
+};
+
+// --cameras N: N cameras against one server, then the shared-server simulator on the same frames.
+int run_fleet(const settings& s, const ex::idx_images& images, const std::vector<std::uint8_t>& labels,
+              const ok::platt_calibrator& platt, const ok::offload_model& model, const ok::tcp_endpoint& where,
+              server_process& child) {
+    const std::size_t n = s.cameras;
+    const auto frames = static_cast<std::size_t>(std::llround(s.seconds * s.fps));
+    const std::size_t shown = images.count - s.calibration;
+    if (frames == 0 || frames > shown) {
+        throw cli::usage_error("--cameras: --seconds x --fps is " + std::to_string(frames) + " frames, expected 1.." +
+                               std::to_string(shown) + " (the test images left after --calibration-frames)");
+    }
+    // Camera c shows image calibration + (k + c x frames / n) mod frames as its frame k: the rotation
+    // shared_server_device_trace() applies to the trace below.
+    auto index_of = [&](std::size_t c, std::size_t k) { return s.calibration + (k + c * frames / n) % frames; };
+    ok::image_encoder_options eo;
+    eo.resolutions = ok::square_sizes({sides[0], sides[1], sides[2], sides[3], sides[4]});
+    std::vector<camera_run> cams(n);
+    for (auto& cam : cams) {  // models loaded here, one thread, before any camera starts
+        cam.npu = std::make_shared<ok::onnx_classifier>(ok::onnx_model::load(s.npu_model), fashion_preprocessing());
+        cam.t->seen.assign(frames, 0);
+        std::vector<float> warm(cam.npu->num_classes());
+        (void)cam.npu->infer(test_image(images, 0), warm);  // the first inference allocates: not in the run
+    }
+    const auto wall0 = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    auto camera = [&](std::size_t c) {
+        camera_run& cam = cams[c];
+        ok::pipeline_options opt;
+        opt.model = model;
+        opt.capacity = 256;
+        opt.deadline_guard = s.guard_ms / 1000.0;
+        ok::steady_clock_source clock;
+        ok::tcp_client_options co;
+        co.host = where.host;
+        co.port = where.port;
+        co.clock = [clock] { return clock.now(); };
+        co.latency = model.network_latency;
+        co.num_classes = static_cast<std::uint32_t>(cam.npu->num_classes());
+        co.max_outstanding = 256;
+        co.max_backoff = 0.5;
+        auto [link, remote] = ok::make_tcp_backends(co);
+        ok::tcp_client& client = link.client();
+        (void)client.wait_connected(2.0);
+        auto pipe = ok::make_cbo_pipeline<live_frame>(opt, platt, npu{cam.npu, &images},
+                                                      encoder{std::make_shared<ok::image_encoder>(eo), &images}, link,
+                                                      remote, any_estimator(s.estimator, s.initial_mbps * 1e6 / 8.0),
+                                                      clock);
+        tally& t = *cam.t;
+        auto sink = [&](const ok::frame_result& r) {
+            const std::lock_guard lock(t.m);
+            if (r.id >= frames) {
+                return;
+            }
+            if (t.seen[r.id]++ != 0) {
+                ++t.duplicates;
+                return;
+            }
+            ++t.results;
+            t.correct += r.label == labels[index_of(c, r.id)] ? 1 : 0;
+            t.misses += r.delivered_at > std::max(r.deadline, r.local_ready) ? 1 : 0;
+            switch (r.reason) {
+                case ok::result_reason::server: ++t.server; break;
+                case ok::result_reason::server_late: ++t.late; break;
+                case ok::result_reason::server_failed: ++t.failed; break;
+                case ok::result_reason::kept_local: ++t.kept; break;
+            }
+        };
+        {
+            ok::pipeline_runner run(pipe, sink, 0.001);
+            const double phase = static_cast<double>(c) / static_cast<double>(n);
+            for (std::size_t i = 0; i < frames; ++i) {  // bounded: `frames` iterations
+                std::this_thread::sleep_until(
+                    wall0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>((static_cast<double>(i) + phase) / s.fps)));
+                (void)run.push(live_frame{index_of(c, i)});
+            }
+            (void)run.wait_idle(2.0 * s.deadline_ms / 1000.0 + 1.0);  // bounded
+            run.stop();
+            if (const auto e = run.last_error()) {
+                std::rethrow_exception(e);
+            }
+        }
+        cam.pipeline = pipe.stats();
+        cam.client = client.stats();
+        cam.estimate = pipe.estimator().estimate();
+    };
+    {
+        std::vector<std::thread> threads;
+        for (std::size_t c = 0; c < n; ++c) {
+            threads.emplace_back([&, c] {
+                try {
+                    camera(c);
+                } catch (...) {
+                    cams[c].error = std::current_exception();
+                }
+            });
+        }
+        for (auto& th : threads) {
+            th.join();
+        }
+    }
+    for (const auto& cam : cams) {
+        if (cam.error) {
+            std::rethrow_exception(cam.error);
+        }
+    }
+    std::string server_summary;
+    if (!s.server) {
+        child.stop(SIGTERM);
+        server_summary = child.summary();
+    }
+
+    // ---- per camera ----------------------------------------------------------------------------
+    std::uint64_t lost_all = 0, dup_all = 0, miss_all = 0, correct_all = 0, results_all = 0, answers = 0;
+    double compute_seconds = 0.0, queue_seconds = 0.0, estimate_sum = 0.0;
+    std::uint64_t expired = 0, offloaded = 0;
+    std::vector<double> accuracies;
+    for (std::size_t c = 0; c < n; ++c) {
+        const camera_run& cam = cams[c];
+        const tally& t = *cam.t;
+        std::uint64_t lost = 0;
+        for (const auto k : t.seen) {
+            lost += k == 0 ? 1 : 0;
+        }
+        lost_all += lost;
+        dup_all += t.duplicates;
+        miss_all += t.misses;
+        correct_all += t.correct;
+        results_all += t.results;
+        answers += cam.client.by_status[0];
+        compute_seconds += cam.client.server_compute_seconds;
+        queue_seconds += cam.client.server_queue_seconds;
+        expired += cam.client.by_status[static_cast<std::size_t>(ok::tcp_status::expired)];
+        offloaded += cam.pipeline.offloaded;
+        estimate_sum += cam.estimate;
+        accuracies.push_back(ratio(t.correct, t.results));
+        ok::io::json_object j;
+        j.add("camera", c)
+            .add("frames", frames)
+            .add("results", t.results)
+            .add("lost", lost)
+            .add("duplicates", t.duplicates)
+            .add("deadline_misses", t.misses)
+            .add("accuracy", ratio(t.correct, t.results))
+            .add("offloaded", cam.pipeline.offloaded)
+            .add("server_answers", t.server)
+            .add("server_late", t.late)
+            .add("server_failed", t.failed)
+            .add("expired_answers", cam.client.by_status[static_cast<std::size_t>(ok::tcp_status::expired)])
+            .add("bandwidth_estimate_mbps", cam.estimate * 8.0 / 1e6);
+        std::puts(j.str().c_str());
+    }
+    std::fflush(stdout);
+
+    // ---- the shared-server simulator on the same frames ----------------------------------------
+    // Trace row i is test image i: rows [0, calibration) the profiling images (Platt and A^o_r, as
+    // above), rows [calibration, calibration + frames) the images the cameras showed.
+    const std::size_t rows = s.calibration + frames;
+    ok::trace tr;
+    tr.resolutions = {"45", "90", "134", "179", "224"};
+    ok::onnx_classifier server_clf(ok::onnx_model::load(s.server_model), fashion_preprocessing());
+    ok::image_encoder enc(eo);
+    std::vector<float> logits(cams[0].npu->num_classes());
+    std::array<double, sides.size()> bytes{};
+    pyramid py;
+    double npu_seconds = 0.0;
+    for (std::size_t i = 0; i < rows; ++i) {
+        npu_seconds += cams[0].npu->infer(test_image(images, i), logits);
+        const ok::top1 t = ok::top1_confidence(logits);
+        tr.confidence.push_back(t.confidence);
+        tr.npu_correct.push_back(t.index == labels[i] ? 1 : 0);
+        py.build(test_image(images, i));
+        enc.sizes(py.get(), bytes);
+        for (std::size_t r = 0; r < sides.size(); ++r) {
+            tr.bytes.push_back(bytes[r]);
+            (void)server_clf.infer(py.views[r], logits);
+            tr.server_correct.push_back(ok::top1_confidence(logits).index == labels[i] ? 1 : 0);
+        }
+    }
+    ok::sim_options so;
+    so.deadline = model.deadline;
+    so.server_time = model.server_time;  // what every camera's policy plans with
+    so.network_latency = model.network_latency;
+    so.fps = s.fps;
+    so.use_trace_arrivals = false;
+    so.bandwidth = ok::bandwidth_trace(estimate_sum / static_cast<double>(n));  // the cameras' mean estimate
+    so.calibration_fraction = (static_cast<double>(s.calibration) + 0.5) / static_cast<double>(rows);
+    so.local_time = npu_seconds / static_cast<double>(rows);  // measured here, one NPU per camera
+    ok::shared_server_options sso;
+    sso.workers = s.workers;
+    sso.max_queue = 64;  // offloadkit-server's default
+    sso.compute_time = answers == 0 ? model.server_time : compute_seconds / static_cast<double>(answers);
+    const std::vector<ok::policy_kind> kinds(n, ok::policy_kind::cbo);
+    const ok::shared_server_result sim = ok::simulate_shared_server(kinds, tr, ok::fit_trace_calibrator(tr, s.calibration),
+                                                                    so, sso, ok::true_bandwidth{}, ok::cbo_order::arrival);
+    const double live_accuracy = ratio(correct_all, results_all);
+    ok::io::json_object sum;
+    sum.add("summary", true)
+        .add("cameras", n)
+        .add("server", where.host + ":" + std::to_string(where.port))
+        .add("server_started_here", !s.server)
+        .add("workers", s.workers)
+        .add("seconds", s.seconds)
+        .add("fps", s.fps)
+        .add("frames", frames * n)
+        .add("results", results_all)
+        .add("lost", lost_all)
+        .add("duplicates", dup_all)
+        .add("deadline_misses", miss_all)
+        .add("offloaded", offloaded)
+        .add("expired_answers", expired)
+        .add("accuracy", live_accuracy)
+        .add("camera_accuracy", accuracies)
+        .add("mean_server_queue_ms", answers == 0 ? 0.0 : 1e3 * queue_seconds / static_cast<double>(answers))
+        .add("mean_server_compute_ms", 1e3 * sso.compute_time)
+        .add("planned_server_ms", model.server_time * 1e3)
+        .add("sim_accuracy", sim.accuracy)
+        .add("sim_minus_live_points", 100.0 * (sim.accuracy - live_accuracy))
+        .add("sim_offloaded", sim.requests)
+        .add("sim_expired", sim.expired)
+        .add("sim_deadline_misses", sim.deadline_misses)
+        .add("sim_bandwidth_mbps", so.bandwidth.at(0.0) * 8.0 / 1e6)
+        .add("sim_local_time_ms", so.local_time * 1e3);
+    if (!server_summary.empty()) {
+        sum.add_raw("server_summary", server_summary);
+    }
+    std::puts(sum.str().c_str());
+    std::fflush(stdout);
+    return (lost_all == 0 && dup_all == 0 && miss_all == 0) ? 0 : 1;
 }
 
 }  // namespace

@@ -81,6 +81,16 @@ constexpr const char* usage_text =
     "  --sweep theta          the fixed-threshold study (CBO Fig. 4 and 7a): for every theta (default\n"
     "                         0, 0.05, ..., 1) accuracy and offload share with raw and calibrated\n"
     "                         confidence, simulated under the uplink and unconstrained\n"
+    "  --devices N            shared-server mode (issue 16 section 5): N devices, each running the\n"
+    "                         policy on its own uplink and its own slice and phase of the trace,\n"
+    "                         share one FIFO edge server (sim/shared_server.hpp)\n"
+    "  --workers K            shared-server mode: the server's workers (default 1)\n"
+    "  --max-queue Q          shared-server mode: waiting requests before new ones are refused\n"
+    "                         (default 0: unbounded)\n"
+    "  --compute-ms C         shared-server mode: the server's compute time per request, ms\n"
+    "                         (default: --server-ms, the T^o every policy plans with)\n"
+    "  --sweep devices        shared-server mode at every device count of --values (default 1..16);\n"
+    "                         with --policy all: cbo, fastva, server and local (dashed)\n"
     "  --quiet                no sweep progress on stderr\n"
     "Flags take `--flag value` or `--flag=value`. Errors: stderr, exit code 2.\n";
 
@@ -89,7 +99,8 @@ const std::vector<std::string> known_flags{"--trace",         "--synthetic", "--
                                            "--server-ms",     "--calibration-fraction",     "--sweep",
                                            "--values",        "--svg",       "--estimator", "--order",
                                            "--local-time-ms", "--calibrator", "--theta",
-                                           "--threshold-resolution", "--quiet",         "--help"};
+                                           "--threshold-resolution", "--quiet",         "--help",
+                                           "--devices",       "--workers",   "--max-queue", "--compute-ms"};
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
@@ -116,6 +127,11 @@ struct settings {
     std::string calibrator = "platt";
     double theta = 0.5;
     int threshold_resolution = -1;
+    std::optional<std::size_t> devices;  // shared-server mode (issue 16 §5)
+    std::size_t workers = 1;
+    std::size_t max_queue = 0;
+    double compute_ms = -1.0;  // < 0: --server-ms
+    bool shared_flags = false;  // --workers, --max-queue or --compute-ms given
 };
 
 settings parse_args(int argc, char** argv) {
@@ -162,7 +178,7 @@ settings parse_args(int argc, char** argv) {
         } else if (flag == "--calibration-fraction") {
             s.calibration_fraction = cli::number_in(flag, args.value(), 0.0, 1.0, "", cli::bound::open, cli::bound::open);
         } else if (flag == "--sweep") {
-            s.sweep = cli::choice(flag, args.value(), {"bandwidth", "fps", "latency", "local-time", "theta"});
+            s.sweep = cli::choice(flag, args.value(), {"bandwidth", "fps", "latency", "local-time", "theta", "devices"});
         } else if (flag == "--values") {
             s.values_text = args.value();
         } else if (flag == "--svg") {
@@ -175,6 +191,17 @@ settings parse_args(int argc, char** argv) {
             s.theta = cli::number_in(flag, args.value(), 0.0, 1.0, "");
         } else if (flag == "--threshold-resolution") {
             s.threshold_resolution = static_cast<int>(cli::whole(flag, args.value(), 0, 1000)) ;
+        } else if (flag == "--devices") {
+            s.devices = static_cast<std::size_t>(cli::whole(flag, args.value(), 1, 4096));
+        } else if (flag == "--workers") {
+            s.workers = static_cast<std::size_t>(cli::whole(flag, args.value(), 1, 4096));
+            s.shared_flags = true;
+        } else if (flag == "--max-queue") {
+            s.max_queue = static_cast<std::size_t>(cli::whole(flag, args.value(), 0, 1u << 20));
+            s.shared_flags = true;
+        } else if (flag == "--compute-ms") {
+            s.compute_ms = cli::number_in(flag, args.value(), 0.0, inf, "ms");
+            s.shared_flags = true;
         } else if (flag == "--local-time-ms") {
             const std::string v = args.value();
             if (v == "trace") {
@@ -206,9 +233,22 @@ settings parse_args(int argc, char** argv) {
             s.values = cli::number_list("--values", s.values_text, 0.0, inf, "frames/s", cli::bound::open);
         } else if (s.sweep == "theta") {
             s.values = cli::number_list("--values", s.values_text, 0.0, 1.0, "");
+        } else if (s.sweep == "devices") {
+            s.values = cli::number_list("--values", s.values_text, 1.0, 4096.0, "devices");
+            for (const double v : s.values) {
+                if (v != std::floor(v)) {
+                    throw cli::usage_error("--values: " + std::to_string(v) + " is not a whole number of devices");
+                }
+            }
         } else {
             s.values = cli::number_list("--values", s.values_text, 0.0, inf, "ms");
         }
+    }
+    if (s.shared_flags && !s.devices && s.sweep != "devices") {
+        throw cli::usage_error("--workers, --max-queue and --compute-ms need --devices N or --sweep devices");
+    }
+    if (s.devices && !s.sweep.empty() && s.sweep != "devices") {
+        throw cli::usage_error("--devices runs one setting (or --sweep devices), not --sweep " + s.sweep);
     }
     return s;
 }
@@ -371,8 +411,114 @@ int run_theta_sweep(const settings& s, const ok::trace& tr, const Cal& cal) {
     return 0;
 }
 
+// Shared-server mode (issue 16 §5, sim/shared_server.hpp): one JSON object per policy and device
+// count; with --svg (sweep devices) the accuracy-vs-cameras figure.
+template <class Cal>
+int run_shared(const settings& s, const ok::trace& tr, const Cal& cal) {
+    if (s.policy == "threshold" || s.policy == "compress") {
+        throw cli::usage_error("--policy " + s.policy + " has no shared-server mode");
+    }
+    const bool sweep = s.sweep == "devices";
+    std::vector<ok::policy_kind> kinds;
+    if (s.policy != "all") {
+        kinds.push_back(*ok::parse_policy_kind(s.policy));
+    } else if (sweep) {
+        kinds = {ok::policy_kind::cbo, ok::policy_kind::fastva, ok::policy_kind::server, ok::policy_kind::local};
+    } else {
+        kinds.assign(ok::all_policy_kinds.begin(), ok::all_policy_kinds.end());
+    }
+    std::vector<std::size_t> counts;
+    if (!sweep) {
+        counts.push_back(*s.devices);
+    } else if (s.values.empty()) {
+        for (std::size_t n = 1; n <= 16; ++n) {
+            counts.push_back(n);
+        }
+    } else {
+        for (const double v : s.values) {
+            counts.push_back(static_cast<std::size_t>(v));
+        }
+    }
+    const ok::sim_options base = options_of(s);
+    ok::shared_server_options so;
+    so.workers = s.workers;
+    so.max_queue = s.max_queue;
+    so.compute_time = s.compute_ms < 0.0 ? -1.0 : s.compute_ms / 1000.0;
+    ok::io::svg_plot plot;
+    std::vector<double> all;
+    const auto started = std::chrono::steady_clock::now();
+    for (const auto kind : kinds) {
+        ok::io::svg_series series;
+        series.name = okx::policy_label(kind);
+        if (kind == ok::policy_kind::local) {
+            series.style = ok::io::svg_style::dashed;  // the floor every late answer falls back to
+        }
+        for (const std::size_t n : counts) {
+            const std::vector<ok::policy_kind> devices(n, kind);
+            const ok::shared_server_result r = with_estimator(s, [&](auto make) {
+                return ok::simulate_shared_server(devices, tr, cal, base, so, make(base), s.order);
+            });
+            std::vector<double> per_device;
+            double offloaded = 0.0;
+            for (const auto& d : r.devices) {
+                per_device.push_back(d.accuracy);
+                offloaded += d.offloaded / static_cast<double>(r.devices.size());
+            }
+            ok::io::json_object j;
+            if (sweep) {
+                j.add("sweep", "devices");
+            }
+            j.add("policy", ok::policy_name(kind))
+                .add("devices", n)
+                .add("workers", so.workers)
+                .add("accuracy", r.accuracy)
+                .add("offloaded", offloaded)
+                .add("deadline_misses", r.deadline_misses)
+                .add("frames", r.frames)
+                .add("requests", r.requests)
+                .add("expired", r.expired)
+                .add("overloaded", r.overloaded)
+                .add("max_queue_length", r.max_queue_length)
+                .add("mean_wait_ms", 1e3 * r.mean_wait)
+                .add("max_wait_ms", 1e3 * r.max_wait)
+                .add("device_accuracy", per_device);
+            std::puts(j.str().c_str());
+            std::fflush(stdout);
+            series.x.push_back(static_cast<double>(n));
+            series.y.push_back(r.accuracy);
+            all.push_back(r.accuracy);
+            if (sweep && !s.quiet) {
+                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+                std::fprintf(stderr, "offloadkit-sim: sweep: %s with %zu devices (%.1f s)\n",
+                             std::string(ok::policy_name(kind)).c_str(), n, secs);
+            }
+        }
+        plot.series.push_back(std::move(series));
+    }
+    if (!s.svg.empty()) {
+        plot.title = "Accuracy vs cameras per server (" + std::to_string(so.workers) + " worker" +
+                     (so.workers == 1 ? "" : "s") + ", " + num(s.bandwidth_mbps) + " Mbps each, T^o " +
+                     num(s.compute_ms < 0.0 ? s.server_ms : s.compute_ms) + " ms)";
+        plot.x_label = "Cameras sharing one edge server";
+        plot.y_label = "Accuracy (fraction of frames correct)";
+        plot.legend = ok::io::svg_legend::right;
+        okx::fit_range(all, 0.05, 0.0, 1.0, plot);
+        plot.x_min = static_cast<double>(counts.front());
+        plot.x_max = static_cast<double>(counts.back() > counts.front() ? counts.back() : counts.front() + 1);
+        std::ofstream out(s.svg, std::ios::binary);
+        if (!out) {
+            throw cli::usage_error("--svg: cannot write '" + s.svg + "'");
+        }
+        out << ok::io::render_svg(plot, 760, 480);
+    }
+    return 0;
+}
+
 template <class Cal>
 int run_with(const settings& s, const ok::trace& tr, const Cal& cal) {
+    if (s.devices || s.sweep == "devices") {
+        return run_shared(s, tr, cal);
+    }
     if (s.sweep == "theta") {
         return run_theta_sweep(s, tr, cal);
     }

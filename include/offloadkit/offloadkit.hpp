@@ -36,6 +36,7 @@
 #include "sim/simulator.hpp"
 #include "sim/sweep.hpp"
 #include "sim/threshold.hpp"
+#include "sim/shared_server.hpp"
 #include "kernels/spp.hpp"
 #include "kernels/image.hpp"
 #include "kernels/complexity.hpp"
