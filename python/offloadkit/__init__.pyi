@@ -135,9 +135,12 @@ class OffloadProblem:
     bandwidth: float
     def __init__(self, arrival: ArrayLike, local_accuracy: ArrayLike, bytes: ArrayLike, server_accuracy: ArrayLike,
                  deadline: float = 0.2, server_time: float = 0.037, network_latency: float = 0.1,
-                 bandwidth: float = 625000.0) -> None: ...
+                 bandwidth: float = 625000.0, local_time: Optional[ArrayLike] = None) -> None:
+        """local_time: the NPU's time per frame (s); a frame is sent from arrival + local_time on."""
     @property
     def server_accuracy(self) -> F64: ...
+    @property
+    def local_time(self) -> F64: ...
     @property
     def arrival(self) -> F64: ...
     @property
@@ -158,7 +161,11 @@ def evaluate_plan(problem: OffloadProblem, choice: ArrayLike, uplink_free_at: fl
 class Trace:
     """An offloading trace (docs/trace-format.md)."""
     def __init__(self, confidence: ArrayLike, npu_correct: ArrayLike, bytes: ArrayLike, server_correct: ArrayLike,
-                 resolutions: Optional[Sequence[str]] = None, arrival: Optional[ArrayLike] = None) -> None: ...
+                 resolutions: Optional[Sequence[str]] = None, arrival: Optional[ArrayLike] = None,
+                 npu_time: Optional[ArrayLike] = None, compress_correct: Optional[ArrayLike] = None,
+                 compress_time: Optional[ArrayLike] = None) -> None:
+        """npu_time: column npu_time_s; compress_correct / compress_time: the Compress baseline's columns
+        (CBO §V-A), both or neither."""
     @staticmethod
     def read_csv(path: str) -> "Trace": ...
     @staticmethod
@@ -169,26 +176,87 @@ class Trace:
     confidence: F64
     npu_correct: npt.NDArray[np.uint8]
     arrival: Optional[F64]
+    npu_time: Optional[F64]
+    compress_correct: Optional[npt.NDArray[np.uint8]]
+    compress_time: Optional[F64]
     bytes: F64
     server_correct: npt.NDArray[np.uint8]
 
 
-Calibrator = Union[None, PlattCalibrator, IsotonicCalibrator]
+class HarmonicMeanEstimator:
+    """Harmonic mean of the last `window` transfer throughputs; a bandwidth estimate B (CBO §IV-D)."""
+    def __init__(self, window: int = 5, initial: float = 0.0) -> None: ...
+    def observe(self, bytes: float, seconds: float) -> None: ...
+    def estimate(self) -> float: ...
+    @property
+    def samples(self) -> int: ...
+
+
+class DualEwmaEstimator:
+    """min(fast EWMA, slow EWMA) of duration-weighted throughput; a bandwidth estimate B (CBO §IV-D)."""
+    def __init__(self, fast_half_life: float = 2.0, slow_half_life: float = 5.0, initial: float = 0.0) -> None: ...
+    def observe(self, bytes: float, seconds: float) -> None: ...
+    def estimate(self) -> float: ...
+    @property
+    def samples(self) -> int: ...
+
+
+class WindowThroughputEstimator:
+    """sum(bytes) / sum(seconds) over the newest transfers covering `window` busy seconds (CBO §IV-D's B)."""
+    def __init__(self, window: float = 0.5, max_samples: int = 64, initial: float = 0.0) -> None: ...
+    def observe(self, bytes: float, seconds: float) -> None: ...
+    def estimate(self) -> float: ...
+    @property
+    def samples(self) -> int: ...
+
+
+Calibrator = Union[None, Literal["raw"], PlattCalibrator, IsotonicCalibrator]
 Bandwidth = Union[float, Tuple[ArrayLike, ArrayLike]]
+Estimator = Union[Literal["exact", "harmonic", "ewma", "window"], HarmonicMeanEstimator, DualEwmaEstimator,
+                  WindowThroughputEstimator]
+Policy = Literal["local", "server", "fastva", "cbo-uncalibrated", "cbo", "optimal", "oracle", "threshold",
+                 "compress"]
 
 
 def profile_trace(trace: Trace, calibration_fraction: float = 0.3) -> dict: ...
-def simulate(trace: Trace, policy: str = "cbo", calibrator: Calibrator = None, deadline: float = 0.2,
+def ready_times(trace: Trace, deadline: float = 0.2, server_time: float = 0.037, network_latency: float = 0.1,
+                fps: float = 30.0, use_trace_arrivals: bool = True, bandwidth: Bandwidth = 625000.0,
+                calibration_fraction: float = 0.3, local_time: float = 0.0,
+                use_trace_local_time: bool = False) -> F64:
+    """When each frame's local result is known: ready_i = max(a_i, ready_{i-1}) + t_i (issue 15 §2)."""
+def simulate(trace: Trace, policy: Policy = "cbo", calibrator: Calibrator = None, deadline: float = 0.2,
              server_time: float = 0.037, network_latency: float = 0.1, fps: float = 30.0,
              use_trace_arrivals: bool = True, bandwidth: Bandwidth = 625000.0, calibration_fraction: float = 0.3,
-             order: Literal["confidence", "arrival"] = "confidence", log: bool = False) -> dict:
-    """Trace-driven replay of one policy (CBO §V)."""
-def sweep(trace: Trace, axis: Literal["bandwidth", "fps", "latency"], values: ArrayLike,
-          policies: Optional[Sequence[str]] = None, calibrator: Calibrator = None, deadline: float = 0.2,
+             local_time: float = 0.0, use_trace_local_time: bool = False,
+             order: Literal["confidence", "arrival"] = "arrival", log: bool = False, estimator: Estimator = "exact",
+             theta: float = 0.5, threshold_resolution: int = -1) -> dict:
+    """Trace-driven replay of one policy (CBO §V-A); threshold = CBO §III-A's rule, compress = CBO §V-A's
+    Compress baseline. order defaults to 'arrival' as the tools do (docs/offloading.md)."""
+def sweep(trace: Trace, axis: Literal["bandwidth", "fps", "latency", "local-time"], values: ArrayLike,
+          policies: Optional[Sequence[Policy]] = None, calibrator: Calibrator = None, deadline: float = 0.2,
           server_time: float = 0.037, network_latency: float = 0.1, fps: float = 30.0,
           use_trace_arrivals: bool = True, bandwidth: Bandwidth = 625000.0, calibration_fraction: float = 0.3,
-          order: Literal["confidence", "arrival"] = "confidence") -> dict:
-    """Every policy at every value of one parameter (CBO §V-B)."""
+          local_time: float = 0.0, use_trace_local_time: bool = False,
+          order: Literal["confidence", "arrival"] = "arrival", estimator: Estimator = "exact",
+          theta: float = 0.5, threshold_resolution: int = -1) -> dict:
+    """Every policy at every value of one parameter (CBO §V-B, Fig. 5-7)."""
+
+
+def default_theta_grid() -> F64:
+    """theta = 0, 0.05, ..., 1."""
+def threshold_unconstrained(trace: Trace, thetas: Optional[ArrayLike] = None, calibrator: Calibrator = None,
+                            resolution: int = 0, first: Optional[int] = None, last: Optional[int] = None,
+                            calibration_fraction: float = 0.3) -> dict:
+    """CBO §III-A's threshold study without an uplink (Fig. 4 raw, Fig. 7a calibrated): columns theta,
+    accuracy, offloaded, deadline_misses."""
+def threshold_sweep(trace: Trace, thetas: Optional[ArrayLike] = None, calibrator: Calibrator = None,
+                    resolution: int = -1, deadline: float = 0.2, server_time: float = 0.037,
+                    network_latency: float = 0.1, fps: float = 30.0, use_trace_arrivals: bool = True,
+                    bandwidth: Bandwidth = 625000.0, calibration_fraction: float = 0.3, local_time: float = 0.0,
+                    use_trace_local_time: bool = False) -> dict:
+    """CBO §III-A's threshold rule through the simulator at every theta (Fig. 4 / 7a under the uplink model)."""
+def offload_share_for_accuracy(accuracy: ArrayLike, offloaded: ArrayLike, target: float) -> Optional[float]:
+    """The smallest offload share whose accuracy reaches target (CBO Fig. 4 against Fig. 7a), or None."""
 
 
 def spp_max_pool(x: ArrayLike, levels: Sequence[int] = (1, 2, 3),

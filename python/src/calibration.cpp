@@ -9,6 +9,20 @@
 namespace okpy {
 namespace {
 
+/// The multiclass calibrators take no weights yet: anything but None is rejected.
+void reject_sample_weight(py::handle sample_weight, std::string_view fn) {
+    if (!sample_weight.is_none()) {
+        value_error(fn, "sample_weight is not supported (pass None)");
+    }
+}
+
+/// Logits of 1 (k) or 2 (n x k) dimensions.
+void require_logits_ndim(const real_array& z, std::string_view fn) {
+    if (z.ndim() != 1 && z.ndim() != 2) {
+        value_error(fn, "logits has " + std::to_string(z.ndim()) + " dimensions, expected 1 or 2");
+    }
+}
+
 /// predict(): a Python number gives a float; any array gives a float64 array of the same shape.
 template <class C>
 py::object predict_scalar_calibrator(const C& c, py::handle scores, const char* fn) {
@@ -48,9 +62,10 @@ auto fit_binary(py::handle scores, py::handle labels, py::handle sample_weight, 
     });
 }
 
-/// Multiclass inputs: 2-D logits (n x k) and n class indices.
+/// Multiclass inputs: 2-D logits (n x k) and n class indices; no weights yet.
 template <class Fit>
-auto fit_multiclass(py::handle logits, py::handle labels, const char* fn, Fit&& fit) {
+auto fit_multiclass(py::handle logits, py::handle labels, py::handle sample_weight, const char* fn, Fit&& fit) {
+    reject_sample_weight(sample_weight, fn);
     const real_array z = as_real(logits, fn, "logits", 2);
     const int_array y = as_int(labels, fn, "labels");
     const std::size_t k = z.shape(1);
@@ -62,9 +77,7 @@ auto fit_multiclass(py::handle logits, py::handle labels, const char* fn, Fit&& 
 template <class Apply>
 py::array_t<double> multiclass_predict(py::handle logits, const char* fn, Apply&& apply) {
     const real_array z = as_real(logits, fn, "logits", -1);
-    if (z.ndim() != 1 && z.ndim() != 2) {
-        value_error(fn, "logits has " + std::to_string(z.ndim()) + " dimensions, expected 1 or 2");
-    }
+    require_logits_ndim(z, fn);
     const std::size_t k = z.shape(z.ndim() - 1);
     std::vector<py::ssize_t> shape(z.arr.shape(), z.arr.shape() + z.arr.ndim());
     py::array_t<double> out(shape);
@@ -84,20 +97,47 @@ std::string fmt(double v) {
 }
 
 ok::binning parse_strategy(const std::string& s) {
-    if (s == "uniform") return ok::binning::equal_width;
-    if (s == "quantile") return ok::binning::equal_mass;
-    value_error("calibration_error", "strategy is '" + s + "', expected 'uniform' or 'quantile'");
+    return parse_choice<ok::binning>(s, "calibration_error", "strategy",
+                                     {{"uniform", ok::binning::equal_width}, {"quantile", ok::binning::equal_mass}});
+}
+
+/// f(confidences, correct) over the (confidences, correct) pair every metric takes.
+template <class F>
+auto binary_metric(py::handle conf, py::handle correct, std::string_view fn, F&& f) {
+    const real_array c = as_real(conf, fn, "confidences");
+    const int_array y = as_int(correct, fn, "correct");
+    return c.visit([&](auto cv) { return y.visit([&](auto yv) { return f(cv, yv); }); });
+}
+
+/// predict() and __call__ (the same function), with predict's docstring.
+template <class C, class Predict>
+void def_predict(py::class_<C>& cls, Predict predict, const char* arg, const char* doc) {
+    cls.def("predict", predict, py::arg(arg), doc);
+    cls.def("__call__", predict, py::arg(arg));
+}
+
+/// A calibrator as a value: to_string() / from_string() (the text C++ reads), ==, and pickling
+/// through the same text.
+template <class C>
+void def_text_value(py::class_<C>& cls, const char* cpp_name) {
+    const std::string to_doc =
+        std::string("The versioned text C++ reads with offloadkit::") + cpp_name + "::from_string (exact round trip).";
+    cls.def("to_string", [](const C& c) { return ok::to_string(c); }, to_doc.c_str());
+    cls.def_static("from_string", [](const std::string& t) { return C::from_string(t); }, py::arg("text"),
+                   "Reads the text of to_string() (or of C++ offloadkit::to_string).");
+    cls.def("__eq__", [](const C& l, const C& r) { return l == r; });
+    cls.def(py::pickle([](const C& c) { return ok::to_string(c); }, [](const std::string& t) { return C::from_string(t); }));
 }
 
 }  // namespace
 
 void bind_calibration(py::module_& m) {
     // ---- Platt ------------------------------------------------------------------------------
-    py::class_<ok::platt_calibrator>(m, "PlattCalibrator",
-                                     "Platt scaling p = 1 / (1 + exp(a*s + b)) (CBO §III-B; Platt 1999 with the "
+    py::class_<ok::platt_calibrator> platt(m, "PlattCalibrator",
+                                           "Platt scaling p = 1 / (1 + exp(a*s + b)) (CBO §III-B; Platt 1999 with the "
                                      "Lin-Lin-Weng 2007 Newton solver). Same optimum as scikit-learn's sigmoid "
-                                     "calibration.")
-        .def(py::init<>(), "a = 0, b = 0: every score maps to 0.5 (use fit() for a fitted model).")
+                                           "calibration.");
+    platt.def(py::init<>(), "a = 0, b = 0: every score maps to 0.5 (use fit() for a fitted model).")
         .def(py::init<double, double>(), py::arg("a"), py::arg("b"),
              "A calibrator with the given parameters (a finite, b finite).")
         .def_static(
@@ -120,29 +160,18 @@ void bind_calibration(py::module_& m) {
             "sample_weight: optional non-negative weights. Releases the GIL.")
         .def_property_readonly("a", &ok::platt_calibrator::a, "slope a of p = 1 / (1 + exp(a*s + b))")
         .def_property_readonly("b", &ok::platt_calibrator::b, "intercept b of p = 1 / (1 + exp(a*s + b))")
-        .def(
-            "predict",
-            [](const ok::platt_calibrator& c, py::handle s) { return predict_scalar_calibrator(c, s, "PlattCalibrator.predict"); },
-            py::arg("scores"), "Calibrated probabilities 1 / (1 + exp(a*s + b)) (CBO §III-B), same shape as scores.")
-        .def(
-            "__call__",
-            [](const ok::platt_calibrator& c, py::handle s) { return predict_scalar_calibrator(c, s, "PlattCalibrator.predict"); },
-            py::arg("scores"))
-        .def("to_string", [](const ok::platt_calibrator& c) { return ok::to_string(c); },
-             "The versioned text C++ reads with offloadkit::platt_calibrator::from_string (exact round trip).")
-        .def_static("from_string", [](const std::string& t) { return ok::platt_calibrator::from_string(t); },
-                    py::arg("text"), "Reads the text of to_string() (or of C++ offloadkit::to_string).")
-        .def("__repr__", [](const ok::platt_calibrator& c) { return "PlattCalibrator(a=" + fmt(c.a()) + ", b=" + fmt(c.b()) + ")"; })
-        .def("__eq__", [](const ok::platt_calibrator& l, const ok::platt_calibrator& r) { return l == r; })
-        .def(py::pickle([](const ok::platt_calibrator& c) { return ok::to_string(c); },
-                        [](const std::string& t) { return ok::platt_calibrator::from_string(t); }));
+        .def("__repr__", [](const ok::platt_calibrator& c) { return "PlattCalibrator(a=" + fmt(c.a()) + ", b=" + fmt(c.b()) + ")"; });
+    def_predict(
+        platt, [](const ok::platt_calibrator& c, py::handle s) { return predict_scalar_calibrator(c, s, "PlattCalibrator.predict"); },
+        "scores", "Calibrated probabilities 1 / (1 + exp(a*s + b)) (CBO §III-B), same shape as scores.");
+    def_text_value(platt, "platt_calibrator");
 
     // ---- isotonic ---------------------------------------------------------------------------
-    py::class_<ok::isotonic_calibrator>(m, "IsotonicCalibrator",
+    py::class_<ok::isotonic_calibrator> isotonic(m, "IsotonicCalibrator",
                                         "Isotonic regression calibration (CBO §III-B's alternative to Platt; "
                                         "Zadrozny & Elkan 2002), equal to scikit-learn's IsotonicRegression(y_min=0, "
-                                        "y_max=1, out_of_bounds='clip').")
-        .def(py::init<>())
+                                        "y_max=1, out_of_bounds='clip').");
+    isotonic.def(py::init<>())
         .def(py::init([](py::handle x, py::handle y, bool increasing) {
                  return ok::isotonic_calibrator(to_vector(x, "IsotonicCalibrator", "x"),
                                                 to_vector(y, "IsotonicCalibrator", "y"), increasing);
@@ -179,86 +208,60 @@ void bind_calibration(py::module_& m) {
         .def_property_readonly("y_thresholds", [](const ok::isotonic_calibrator& c) { return to_numpy(c.thresholds_y()); },
                                "values at the kept scores (scikit-learn's y_thresholds_)")
         .def_property_readonly("increasing", &ok::isotonic_calibrator::increasing)
-        .def(
-            "predict",
-            [](const ok::isotonic_calibrator& c, py::handle s) { return predict_scalar_calibrator(c, s, "IsotonicCalibrator.predict"); },
-            py::arg("scores"), "Linear interpolation between the thresholds, input clipped to their range.")
-        .def(
-            "__call__",
-            [](const ok::isotonic_calibrator& c, py::handle s) { return predict_scalar_calibrator(c, s, "IsotonicCalibrator.predict"); },
-            py::arg("scores"))
-        .def("to_string", [](const ok::isotonic_calibrator& c) { return ok::to_string(c); })
-        .def_static("from_string", [](const std::string& t) { return ok::isotonic_calibrator::from_string(t); }, py::arg("text"))
-        .def("__repr__",
-             [](const ok::isotonic_calibrator& c) {
-                 return "IsotonicCalibrator(points=" + std::to_string(c.thresholds_x().size()) +
-                        ", increasing=" + (c.increasing() ? "True" : "False") + ")";
-             })
-        .def("__eq__", [](const ok::isotonic_calibrator& l, const ok::isotonic_calibrator& r) { return l == r; })
-        .def(py::pickle([](const ok::isotonic_calibrator& c) { return ok::to_string(c); },
-                        [](const std::string& t) { return ok::isotonic_calibrator::from_string(t); }));
+        .def("__repr__", [](const ok::isotonic_calibrator& c) {
+            return "IsotonicCalibrator(points=" + std::to_string(c.thresholds_x().size()) +
+                   ", increasing=" + (c.increasing() ? "True" : "False") + ")";
+        });
+    def_predict(
+        isotonic,
+        [](const ok::isotonic_calibrator& c, py::handle s) { return predict_scalar_calibrator(c, s, "IsotonicCalibrator.predict"); },
+        "scores", "Linear interpolation between the thresholds, input clipped to their range.");
+    def_text_value(isotonic, "isotonic_calibrator");
 
     // ---- temperature scaling ------------------------------------------------------------------
-    py::class_<ok::temperature_scaler>(m, "TemperatureScaler",
+    py::class_<ok::temperature_scaler> temperature(m, "TemperatureScaler",
                                        "Temperature scaling softmax(z / T) (Guo et al. 2017; CBO §III-B's related "
-                                       "calibrators), T fitted by minimising the NLL.")
-        .def(py::init<double>(), py::arg("temperature") = 1.0)
+                                       "calibrators), T fitted by minimising the NLL.");
+    temperature.def(py::init<double>(), py::arg("temperature") = 1.0)
         .def_static(
             "fit",
             [](py::handle logits, py::handle labels, py::handle sample_weight, double min_t, double max_t,
                std::size_t max_iterations) {
-                if (!sample_weight.is_none()) {
-                    value_error("TemperatureScaler.fit", "sample_weight is not supported (pass None)");
-                }
                 ok::temperature_options o;
                 o.min_temperature = min_t;
                 o.max_temperature = max_t;
                 o.max_iterations = max_iterations;
-                return fit_multiclass(logits, labels, "TemperatureScaler.fit",
+                return fit_multiclass(logits, labels, sample_weight, "TemperatureScaler.fit",
                                       [&](auto z, std::size_t k, auto y) { return ok::temperature_scaler::fit(z, k, y, o); });
             },
             py::arg("logits"), py::arg("labels"), py::arg("sample_weight") = py::none(),
             py::arg("min_temperature") = 1e-3, py::arg("max_temperature") = 1e3, py::arg("max_iterations") = 200,
             "Fits T on n x k logits and n class indices (NLL minimum inside [min, max]). Releases the GIL.")
         .def_property_readonly("temperature", &ok::temperature_scaler::temperature)
-        .def(
-            "predict",
-            [](const ok::temperature_scaler& c, py::handle logits) {
-                return multiclass_predict(logits, "TemperatureScaler.predict",
-                                          [&](auto z, std::size_t k, std::span<double> o) { c.transform(z, k, o); });
-            },
-            py::arg("logits"), "softmax(logits / T) row by row (k or n x k logits).")
-        .def(
-            "__call__",
-            [](const ok::temperature_scaler& c, py::handle logits) {
-                return multiclass_predict(logits, "TemperatureScaler.predict",
-                                          [&](auto z, std::size_t k, std::span<double> o) { c.transform(z, k, o); });
-            },
-            py::arg("logits"))
-        .def("to_string", [](const ok::temperature_scaler& c) { return ok::to_string(c); })
-        .def_static("from_string", [](const std::string& t) { return ok::temperature_scaler::from_string(t); }, py::arg("text"))
-        .def("__repr__", [](const ok::temperature_scaler& c) { return "TemperatureScaler(temperature=" + fmt(c.temperature()) + ")"; })
-        .def("__eq__", [](const ok::temperature_scaler& l, const ok::temperature_scaler& r) { return l == r; })
-        .def(py::pickle([](const ok::temperature_scaler& c) { return ok::to_string(c); },
-                        [](const std::string& t) { return ok::temperature_scaler::from_string(t); }));
+        .def("__repr__", [](const ok::temperature_scaler& c) { return "TemperatureScaler(temperature=" + fmt(c.temperature()) + ")"; });
+    def_predict(
+        temperature,
+        [](const ok::temperature_scaler& c, py::handle logits) {
+            return multiclass_predict(logits, "TemperatureScaler.predict",
+                                      [&](auto z, std::size_t k, std::span<double> o) { c.transform(z, k, o); });
+        },
+        "logits", "softmax(logits / T) row by row (k or n x k logits).");
+    def_text_value(temperature, "temperature_scaler");
 
     // ---- one-vs-rest --------------------------------------------------------------------------
-    py::class_<ok::one_vs_rest_calibrator>(m, "OneVsRestCalibrator",
+    py::class_<ok::one_vs_rest_calibrator> one_vs_rest(m, "OneVsRestCalibrator",
                                            "Multiclass calibration: one L2-regularised logistic model per class on "
-                                           "the logits, renormalised (Zadrozny & Elkan 2002's one-vs-rest reduction).")
-        .def(py::init<>())
+                                           "the logits, renormalised (Zadrozny & Elkan 2002's one-vs-rest reduction).");
+    one_vs_rest.def(py::init<>())
         .def_static(
             "fit",
             [](py::handle logits, py::handle labels, py::handle sample_weight, double c, bool target_smoothing,
                std::size_t max_iterations) {
-                if (!sample_weight.is_none()) {
-                    value_error("OneVsRestCalibrator.fit", "sample_weight is not supported (pass None)");
-                }
                 ok::one_vs_rest_options o;
                 o.c = c;
                 o.target_smoothing = target_smoothing;
                 o.max_iterations = max_iterations;
-                return fit_multiclass(logits, labels, "OneVsRestCalibrator.fit",
+                return fit_multiclass(logits, labels, sample_weight, "OneVsRestCalibrator.fit",
                                       [&](auto z, std::size_t k, auto y) { return ok::one_vs_rest_calibrator::fit(z, k, y, o); });
             },
             py::arg("logits"), py::arg("labels"), py::arg("sample_weight") = py::none(), py::arg("C") = 1.0,
@@ -285,35 +288,22 @@ void bind_calibration(py::module_& m) {
                                    }
                                    return out;
                                })
-        .def(
-            "predict",
-            [](const ok::one_vs_rest_calibrator& c, py::handle logits) {
-                return multiclass_predict(logits, "OneVsRestCalibrator.predict",
-                                          [&](auto z, std::size_t, std::span<double> o) { c.transform(z, o); });
-            },
-            py::arg("logits"), "Calibrated class probabilities (k or n x k logits).")
-        .def(
-            "__call__",
-            [](const ok::one_vs_rest_calibrator& c, py::handle logits) {
-                return multiclass_predict(logits, "OneVsRestCalibrator.predict",
-                                          [&](auto z, std::size_t, std::span<double> o) { c.transform(z, o); });
-            },
-            py::arg("logits"))
-        .def("to_string", [](const ok::one_vs_rest_calibrator& c) { return ok::to_string(c); })
-        .def_static("from_string", [](const std::string& t) { return ok::one_vs_rest_calibrator::from_string(t); }, py::arg("text"))
-        .def("__repr__", [](const ok::one_vs_rest_calibrator& c) { return "OneVsRestCalibrator(num_classes=" + std::to_string(c.num_classes()) + ")"; })
-        .def("__eq__", [](const ok::one_vs_rest_calibrator& l, const ok::one_vs_rest_calibrator& r) { return l == r; })
-        .def(py::pickle([](const ok::one_vs_rest_calibrator& c) { return ok::to_string(c); },
-                        [](const std::string& t) { return ok::one_vs_rest_calibrator::from_string(t); }));
+        .def("__repr__", [](const ok::one_vs_rest_calibrator& c) { return "OneVsRestCalibrator(num_classes=" + std::to_string(c.num_classes()) + ")"; });
+    def_predict(
+        one_vs_rest,
+        [](const ok::one_vs_rest_calibrator& c, py::handle logits) {
+            return multiclass_predict(logits, "OneVsRestCalibrator.predict",
+                                      [&](auto z, std::size_t, std::span<double> o) { c.transform(z, o); });
+        },
+        "logits", "Calibrated class probabilities (k or n x k logits).");
+    def_text_value(one_vs_rest, "one_vs_rest_calibrator");
 
     // ---- scores -------------------------------------------------------------------------------
     m.def(
         "softmax",
         [](py::handle logits) -> py::array {
             const real_array z = as_real(logits, "softmax", "logits", -1);
-            if (z.ndim() != 1 && z.ndim() != 2) {
-                value_error("softmax", "logits has " + std::to_string(z.ndim()) + " dimensions, expected 1 or 2");
-            }
+            require_logits_ndim(z, "softmax");
             const std::size_t k = z.shape(z.ndim() - 1);
             const std::size_t rows = k == 0 ? 0 : z.size() / k;
             if (z.size() == 0) {
@@ -341,9 +331,7 @@ void bind_calibration(py::module_& m) {
                 const ok::top1 t = z.visit([](auto zv) { return ok::top1_confidence(zv); });
                 return py::make_tuple(t.index, t.confidence);
             }
-            if (z.ndim() != 2) {
-                value_error("top1_confidence", "logits has " + std::to_string(z.ndim()) + " dimensions, expected 1 or 2");
-            }
+            require_logits_ndim(z, "top1_confidence");
             const std::size_t n = z.shape(0), k = z.shape(1);
             if (n == 0 || k == 0) {
                 value_error("top1_confidence", "logits is empty");
@@ -369,16 +357,16 @@ void bind_calibration(py::module_& m) {
         .def_readonly("ece", &ok::calibration_report::ece, "sum_b n_b/n |acc_b - conf_b|")
         .def_readonly("mce", &ok::calibration_report::mce, "max over non-empty bins of |acc_b - conf_b|")
         .def_property_readonly("lower", [](const ok::calibration_report& r) {
-            std::vector<double> v; for (const auto& b : r.bins) v.push_back(b.lower); return vec_to_numpy(v); })
+            return column<double>(r.bins.size(), [&](std::size_t i) { return r.bins[i].lower; }); })
         .def_property_readonly("upper", [](const ok::calibration_report& r) {
-            std::vector<double> v; for (const auto& b : r.bins) v.push_back(b.upper); return vec_to_numpy(v); })
+            return column<double>(r.bins.size(), [&](std::size_t i) { return r.bins[i].upper; }); })
         .def_property_readonly("count", [](const ok::calibration_report& r) {
-            std::vector<std::int64_t> v; for (const auto& b : r.bins) v.push_back(static_cast<std::int64_t>(b.count)); return vec_to_numpy(v); })
+            return column<std::int64_t>(r.bins.size(), [&](std::size_t i) { return r.bins[i].count; }); })
         .def_property_readonly("confidence", [](const ok::calibration_report& r) {
-            std::vector<double> v; for (const auto& b : r.bins) v.push_back(b.confidence); return vec_to_numpy(v); },
+            return column<double>(r.bins.size(), [&](std::size_t i) { return r.bins[i].confidence; }); },
             "mean confidence per bin (NaN if empty)")
         .def_property_readonly("accuracy", [](const ok::calibration_report& r) {
-            std::vector<double> v; for (const auto& b : r.bins) v.push_back(b.accuracy); return vec_to_numpy(v); },
+            return column<double>(r.bins.size(), [&](std::size_t i) { return r.bins[i].accuracy; }); },
             "fraction correct per bin (NaN if empty)")
         .def("__repr__", [](const ok::calibration_report& r) {
             return "CalibrationReport(ece=" + fmt(r.ece) + ", mce=" + fmt(r.mce) + ", bins=" + std::to_string(r.bins.size()) + ")"; });
@@ -386,11 +374,8 @@ void bind_calibration(py::module_& m) {
         "calibration_error",
         [](py::handle conf, py::handle correct, std::size_t n_bins, const std::string& strategy) {
             const ok::binning scheme = parse_strategy(strategy);
-            const real_array c = as_real(conf, "calibration_error", "confidences");
-            const int_array y = as_int(correct, "calibration_error", "correct");
-            return c.visit([&](auto cv) {
-                return y.visit([&](auto yv) { return ok::calibration_error(cv, yv, n_bins, scheme); });
-            });
+            return binary_metric(conf, correct, "calibration_error",
+                                 [&](auto cv, auto yv) { return ok::calibration_error(cv, yv, n_bins, scheme); });
         },
         py::arg("confidences"), py::arg("correct"), py::arg("n_bins") = 10, py::arg("strategy") = "uniform",
         "Expected and maximum calibration error (CBO §III-B): bin of c = min(floor(c*M), M-1) for 'uniform', "
@@ -398,17 +383,14 @@ void bind_calibration(py::module_& m) {
     m.def(
         "brier_score",
         [](py::handle conf, py::handle correct) {
-            const real_array c = as_real(conf, "brier_score", "confidences");
-            const int_array y = as_int(correct, "brier_score", "correct");
-            return c.visit([&](auto cv) { return y.visit([&](auto yv) { return ok::brier_score(cv, yv); }); });
+            return binary_metric(conf, correct, "brier_score", [](auto cv, auto yv) { return ok::brier_score(cv, yv); });
         },
         py::arg("confidences"), py::arg("correct"), "mean (c - correct)^2 (Brier 1950).");
     m.def(
         "nll",
         [](py::handle conf, py::handle correct) {
-            const real_array c = as_real(conf, "negative_log_likelihood", "confidences");
-            const int_array y = as_int(correct, "negative_log_likelihood", "correct");
-            return c.visit([&](auto cv) { return y.visit([&](auto yv) { return ok::negative_log_likelihood(cv, yv); }); });
+            return binary_metric(conf, correct, "negative_log_likelihood",
+                                 [](auto cv, auto yv) { return ok::negative_log_likelihood(cv, yv); });
         },
         py::arg("confidences"), py::arg("correct"), "mean negative log-likelihood of the correctness labels.");
 }

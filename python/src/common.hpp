@@ -11,7 +11,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <utility>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -149,6 +152,76 @@ inline int_array as_int(py::handle obj, std::string_view fn, std::string_view na
         }
     }
     out.arr = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(a);
+    return out;
+}
+
+/// "(a, b, ...)": a shape as the messages print it.
+inline std::string shape_text(std::initializer_list<std::size_t> dims) {
+    std::string s = "(";
+    for (const std::size_t d : dims) {
+        s += (s.size() > 1 ? ", " : "") + std::to_string(d);
+    }
+    return s + ")";
+}
+
+/// Raises ValueError("<fn>: <name> has size <got>, expected <want><note>") unless got == want.
+inline void require_size(std::size_t got, std::size_t want, std::string_view fn, std::string_view name,
+                         std::string_view note = "") {
+    if (got != want) {
+        value_error(fn, std::string(name) + " has size " + std::to_string(got) + ", expected " + std::to_string(want) +
+                            std::string(note));
+    }
+}
+
+/// Raises ValueError("<fn>: <name> has shape (..), expected (..)<note>") unless the shapes agree.
+inline void require_shape(std::initializer_list<std::size_t> got, std::initializer_list<std::size_t> want,
+                          std::string_view fn, std::string_view name, std::string_view note = "") {
+    if (!std::equal(got.begin(), got.end(), want.begin(), want.end())) {
+        value_error(fn, std::string(name) + " has shape " + shape_text(got) + ", expected " + shape_text(want) +
+                            std::string(note));
+    }
+}
+
+/// The value of a string option: `choices` pairs each accepted spelling with its value; anything
+/// else raises ValueError("<fn>: <name> is '<s>', expected 'a', 'b' or 'c'").
+template <class T>
+T parse_choice(const std::string& s, std::string_view fn, std::string_view name,
+               std::initializer_list<std::pair<std::string_view, T>> choices) {
+    for (const auto& [text, value] : choices) {
+        if (s == text) return value;
+    }
+    std::string expected;
+    std::size_t k = 0;
+    for (const auto& c : choices) {
+        expected += (k == 0 ? "'" : (k + 1 == choices.size() ? " or '" : ", '")) + std::string(c.first) + "'";
+        ++k;
+    }
+    value_error(fn, std::string(name) + " is '" + s + "', expected " + expected);
+}
+
+/// 0/1 values of an integer array as bytes; anything else raises ValueError naming name[i].
+inline std::vector<std::uint8_t> to_binary(const int_array& a, std::string_view fn, std::string_view name) {
+    return a.visit([&](auto v) {
+        std::vector<std::uint8_t> out(v.size());
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (v[i] != 0 && v[i] != 1) {
+                value_error(fn, std::string(name) + "[" + std::to_string(i) + "] is " +
+                                    std::to_string(static_cast<long long>(v[i])) + ", expected 0 or 1");
+            }
+            out[i] = static_cast<std::uint8_t>(v[i]);
+        }
+        return out;
+    });
+}
+
+/// A 1-D array of n elements, element i = get(i) (result columns built from C++ structs).
+template <class T, class Get>
+py::array_t<T> column(std::size_t n, Get&& get) {
+    py::array_t<T> out(static_cast<py::ssize_t>(n));
+    T* p = out.mutable_data();
+    for (std::size_t i = 0; i < n; ++i) {
+        p[i] = static_cast<T>(get(i));
+    }
     return out;
 }
 

@@ -6,9 +6,7 @@ namespace okpy {
 namespace {
 
 ok::spp_rule parse_rule(const std::string& s, std::string_view fn) {
-    if (s == "paper") return ok::spp_rule::paper;
-    if (s == "adaptive") return ok::spp_rule::adaptive;
-    value_error(fn, "rule is '" + s + "', expected 'paper' or 'adaptive'");
+    return parse_choice<ok::spp_rule>(s, fn, "rule", {{"paper", ok::spp_rule::paper}, {"adaptive", ok::spp_rule::adaptive}});
 }
 
 template <bool Max>
@@ -39,10 +37,10 @@ py::array spp(py::handle x, const std::vector<std::size_t>& levels, const std::s
 }
 
 ok::channel_layout parse_layout(const std::string& s) {
-    if (s == "per_tensor") return ok::channel_layout::per_tensor;
-    if (s == "chw") return ok::channel_layout::chw;
-    if (s == "hwc") return ok::channel_layout::hwc;
-    value_error("quantize", "layout is '" + s + "', expected 'per_tensor', 'chw' or 'hwc'");
+    return parse_choice<ok::channel_layout>(s, "quantize", "layout",
+                                            {{"per_tensor", ok::channel_layout::per_tensor},
+                                             {"chw", ok::channel_layout::chw},
+                                             {"hwc", ok::channel_layout::hwc}});
 }
 
 std::string layout_name(ok::channel_layout l) {
