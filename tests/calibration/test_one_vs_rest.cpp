@@ -142,7 +142,7 @@ double softmax_top1_reference(const std::vector<double>& z) {
 }  // namespace
 
 TEST_CASE("vector calibrators (CBO Fig. 6): one-vs-rest gives P(top-1 right), top1_calibrator, any_calibrator") {
-    const auto m = read_multiclass("overconfident");
+    const auto m = golden::read_multiclass("overconfident");
     const auto ovr = ok::one_vs_rest_calibrator::fit(m.z, m.k, m.y);
     std::vector<double> scores;
     std::vector<std::uint8_t> right;
