@@ -220,6 +220,12 @@ inline void shared_server_device_trace(const trace& tr, const sim_options& opt, 
             out_trace.compress_correct[dst] = tr.compress_correct[src];
             out_trace.compress_time[dst] = tr.compress_time[src];
         }
+        if (tr.has_scores()) {  // the per-class scores of CBO Fig. 6 move with their frame
+            const std::size_t kc = tr.num_classes;
+            out_trace.true_label[dst] = tr.true_label[src];
+            std::copy_n(tr.npu_logits.begin() + static_cast<std::ptrdiff_t>(src * kc), kc,
+                        out_trace.npu_logits.begin() + static_cast<std::ptrdiff_t>(dst * kc));
+        }
     }
 }
 
@@ -322,7 +328,7 @@ inline void shared_server_device_trace(const trace& tr, const sim_options& opt, 
  * @throws offloadkit::invalid_argument for no device, or as run_policy() and fifo_server().
  * O(devices x run_policy() + R log R).
  */
-template <calibrator C, bandwidth_estimator E = true_bandwidth>
+template <frame_calibrator C, bandwidth_estimator E = true_bandwidth>
 [[nodiscard]] shared_server_result simulate_shared_server(std::span<const policy_kind> policies, const trace& tr,
                                                           const C& cal, const sim_options& opt,
                                                           const shared_server_options& so, E estimator = E{},
