@@ -98,6 +98,11 @@ class OneVsRestCalibrator:
     def intercept(self) -> F64: ...
     def predict(self, logits: ArrayLike) -> F64: ...
     def __call__(self, logits: ArrayLike) -> F64: ...
+    @overload
+    def top1_probability(self, logits: Sequence[float]) -> float: ...
+    @overload
+    def top1_probability(self, logits: ArrayLike) -> F64:
+        """P(the top-1 of the logits is right) (CBO §III-B, Fig. 6): what simulate() uses as C(p_i)."""
     def to_string(self) -> str: ...
     @staticmethod
     def from_string(text: str) -> "OneVsRestCalibrator": ...
@@ -163,9 +168,11 @@ class Trace:
     def __init__(self, confidence: ArrayLike, npu_correct: ArrayLike, bytes: ArrayLike, server_correct: ArrayLike,
                  resolutions: Optional[Sequence[str]] = None, arrival: Optional[ArrayLike] = None,
                  npu_time: Optional[ArrayLike] = None, compress_correct: Optional[ArrayLike] = None,
-                 compress_time: Optional[ArrayLike] = None) -> None:
+                 compress_time: Optional[ArrayLike] = None, logits: Optional[ArrayLike] = None,
+                 true_label: Optional[ArrayLike] = None) -> None:
         """npu_time: column npu_time_s; compress_correct / compress_time: the Compress baseline's columns
-        (CBO §V-A), both or neither."""
+        (CBO §V-A), both or neither; logits (n x K) / true_label (n): columns npu_logit@k and true_label,
+        both or neither (the per-class calibrator of CBO Fig. 6 reads them)."""
     @staticmethod
     def read_csv(path: str) -> "Trace": ...
     @staticmethod
@@ -179,6 +186,8 @@ class Trace:
     npu_time: Optional[F64]
     compress_correct: Optional[npt.NDArray[np.uint8]]
     compress_time: Optional[F64]
+    logits: Optional[F64]
+    true_label: Optional[npt.NDArray[np.int32]]
     bytes: F64
     server_correct: npt.NDArray[np.uint8]
 
@@ -210,7 +219,8 @@ class WindowThroughputEstimator:
     def samples(self) -> int: ...
 
 
-Calibrator = Union[None, Literal["raw"], PlattCalibrator, IsotonicCalibrator]
+Calibrator = Union[None, Literal["platt", "isotonic", "ovr", "raw"], PlattCalibrator, IsotonicCalibrator,
+                   OneVsRestCalibrator]
 Bandwidth = Union[float, Tuple[ArrayLike, ArrayLike]]
 Estimator = Union[Literal["exact", "harmonic", "ewma", "window"], HarmonicMeanEstimator, DualEwmaEstimator,
                   WindowThroughputEstimator]

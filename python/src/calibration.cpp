@@ -296,6 +296,33 @@ void bind_calibration(py::module_& m) {
                                       [&](auto z, std::size_t, std::span<double> o) { c.transform(z, o); });
         },
         "logits", "Calibrated class probabilities (k or n x k logits).");
+    one_vs_rest.def(
+        "top1_probability",
+        [](const ok::one_vs_rest_calibrator& c, py::handle logits) -> py::object {
+            constexpr const char* fn = "OneVsRestCalibrator.top1_probability";
+            const real_array z = as_real(logits, fn, "logits", -1);
+            require_logits_ndim(z, fn);
+            const std::size_t k = z.shape(z.ndim() - 1);
+            const std::size_t rows = z.ndim() == 1 ? 1 : z.shape(0);
+            std::vector<double> out(rows);
+            {
+                py::gil_scoped_release release;
+                z.visit([&](auto zv) {
+                    std::vector<double> row(k);
+                    for (std::size_t r = 0; r < rows; ++r) {
+                        const auto src = zv.subspan(r * k, k);
+                        std::copy(src.begin(), src.end(), row.begin());
+                        out[r] = c(std::span<const double>(row));
+                    }
+                });
+            }
+            if (z.ndim() == 1) return py::float_(out[0]);
+            return vec_to_numpy(out);
+        },
+        py::arg("logits"),
+        "The probability that the NPU's top-1 answer is right (CBO §III-B, Fig. 6): the renormalised "
+        "calibrated output of the class the logits rank first. This is the C(p_i) simulate() uses with "
+        "this calibrator. A float for k logits, an array for n x k.");
     def_text_value(one_vs_rest, "one_vs_rest_calibrator");
 
     // ---- scores -------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ ok::offload_problem make_problem(py::handle arrival, py::handle local_accuracy, 
 
 ok::trace make_trace(py::handle confidence, py::handle npu_correct, py::handle bytes, py::handle server_correct,
                      py::handle resolutions, py::handle arrival, py::handle npu_time, py::handle compress_correct,
-                     py::handle compress_time) {
+                     py::handle compress_time, py::handle logits, py::handle true_label) {
     constexpr std::string_view fn = "Trace";
     ok::trace t;
     t.confidence = to_vector(confidence, fn, "confidence");
@@ -89,6 +89,26 @@ ok::trace make_trace(py::handle confidence, py::handle npu_correct, py::handle b
     if (!compress_correct.is_none()) {
         t.compress_correct = to_binary(as_int(compress_correct, fn, "compress_correct"), fn, "compress_correct");
         t.compress_time = to_vector(compress_time, fn, "compress_time");
+    }
+    if (logits.is_none() != true_label.is_none()) {
+        value_error(fn, "give logits and true_label together (both or neither)");
+    }
+    if (!logits.is_none()) {
+        const real_array z = as_real(logits, fn, "logits", 2);
+        t.num_classes = z.shape(1);
+        require_shape({z.shape(0), t.num_classes}, {n, t.num_classes}, fn, "logits", " (frames x classes)");
+        t.npu_logits = z.visit([](auto v) { return std::vector<double>(v.begin(), v.end()); });
+        const int_array labels = as_int(true_label, fn, "true_label");
+        labels.visit([&](auto v) {
+            t.true_label.reserve(v.size());
+            for (const auto label : v) {
+                if (label < 0 || static_cast<std::uint64_t>(label) >= t.num_classes) {
+                    value_error(fn, "true_label has " + std::to_string(label) + ", expected 0.." +
+                                        std::to_string(t.num_classes - 1));
+                }
+                t.true_label.push_back(static_cast<std::int32_t>(label));
+            }
+        });
     }
     ok::validate_trace(t, "Trace");
     return t;
@@ -145,17 +165,36 @@ std::string check_policy(const std::string& s, std::string_view fn) {
     value_error(fn, "policy is '" + s + "', expected one of " + names + "threshold or compress");
 }
 
-using any_calibrator = std::variant<ok::platt_calibrator, ok::isotonic_calibrator, ok::identity_calibrator>;
-
-/// None -> Platt fitted on the trace's profile part (the trace workflow); "raw" -> the identity.
-any_calibrator pick_calibrator(py::handle cal, const ok::trace& tr, double fraction, std::string_view fn) {
+/// The calibrator argument, as offloadkit-sim --calibrator takes it: None or 'platt' (Platt fitted on
+/// the trace's profile part, the trace workflow), 'isotonic', 'ovr' (one-vs-rest on the trace's
+/// logits, CBO Fig. 6), 'raw' (the identity), or a fitted PlattCalibrator, IsotonicCalibrator or
+/// OneVsRestCalibrator. One ok::any_calibrator for all: the simulator applies a scalar one to the
+/// raw confidence and a vector one to the frame's logits (calibrated_confidence()).
+ok::any_calibrator pick_calibrator(py::handle cal, const ok::trace& tr, double fraction, std::string_view fn) {
     if (cal.is_none()) {
         return ok::fit_trace_calibrator(tr, ok::profile_trace(tr, fraction).split);
     }
-    if (py::isinstance<py::str>(cal) && py::cast<std::string>(cal) == "raw") return ok::identity_calibrator{};
+    if (py::isinstance<py::str>(cal)) {
+        const auto name = py::cast<std::string>(cal);
+        if (name == "raw") return ok::identity_calibrator{};
+        if (const auto kind = ok::parse_calibration_kind(name)) {
+            return ok::fit_trace_calibrator(tr, ok::profile_trace(tr, fraction).split, *kind);
+        }
+        value_error(fn, "calibrator is '" + name + "', expected 'platt', 'isotonic', 'ovr' or 'raw'");
+    }
     if (py::isinstance<ok::platt_calibrator>(cal)) return py::cast<ok::platt_calibrator>(cal);
     if (py::isinstance<ok::isotonic_calibrator>(cal)) return py::cast<ok::isotonic_calibrator>(cal);
-    value_error(fn, "calibrator must be None, 'raw', a PlattCalibrator or an IsotonicCalibrator");
+    if (py::isinstance<ok::one_vs_rest_calibrator>(cal)) {
+        auto ovr = py::cast<ok::one_vs_rest_calibrator>(cal);
+        if (ovr.num_classes() != tr.num_classes) {
+            value_error(fn, "calibrator is a OneVsRestCalibrator of " + std::to_string(ovr.num_classes()) +
+                                " classes but the trace has " + std::to_string(tr.num_classes) +
+                                " logits per frame (Trace(logits=..., true_label=...))");
+        }
+        return ovr;
+    }
+    value_error(fn, "calibrator must be None, 'platt', 'isotonic', 'ovr', 'raw', a PlattCalibrator, an "
+                    "IsotonicCalibrator or a OneVsRestCalibrator");
 }
 
 using any_estimator = std::variant<ok::true_bandwidth, ok::harmonic_mean_estimator, ok::dual_ewma_estimator,
@@ -197,16 +236,16 @@ estimator_choice pick_estimator(py::handle e, std::string_view fn) {
 }
 
 /// One run of a named policy (check_policy()) with the given calibrator and estimator.
-ok::sim_result run_named(const std::string& policy, const ok::trace& tr, const any_calibrator& cal,
+ok::sim_result run_named(const std::string& policy, const ok::trace& tr, const ok::any_calibrator& c,
                          const ok::sim_options& o, const any_estimator& est, ok::cbo_order order, double theta,
                          int threshold_resolution) {
     return std::visit(
-        [&](const auto& c, const auto& e) -> ok::sim_result {
+        [&](const auto& e) -> ok::sim_result {
             if (policy == "threshold") return ok::run_threshold(tr, c, o, theta, threshold_resolution, e);
             if (policy == "compress") return ok::run_compress(tr, o, e, order);
             return ok::run_policy(*ok::parse_policy_kind(policy), tr, c, o, e, order);
         },
-        cal, est);
+        est);
 }
 
 py::dict totals_dict(const ok::sim_result& r) {
@@ -358,11 +397,12 @@ void bind_offload(py::module_& m) {
         .def(py::init(&make_trace), py::arg("confidence"), py::arg("npu_correct"), py::arg("bytes"),
              py::arg("server_correct"), py::arg("resolutions") = py::none(), py::arg("arrival") = py::none(),
              py::arg("npu_time") = py::none(), py::arg("compress_correct") = py::none(),
-             py::arg("compress_time") = py::none(),
+             py::arg("compress_time") = py::none(), py::arg("logits") = py::none(), py::arg("true_label") = py::none(),
              "From numpy arrays: confidence (n), npu_correct (n), bytes (n x m), server_correct (n x m), "
              "optional resolution labels (m), arrival times (n, s), NPU times per frame (n, s; column "
-             "npu_time_s) and the Compress baseline's compress_correct and compress_time (n, both or neither; "
-             "CBO §V-A).")
+             "npu_time_s), the Compress baseline's compress_correct and compress_time (n, both or neither; "
+             "CBO §V-A), and the NPU's logits (n x K) with each frame's true_label (n, both or neither; columns "
+             "npu_logit@k and true_label), which the per-class calibrator (CBO Fig. 6) reads.")
         .def_static("read_csv", &ok::read_trace, py::arg("path"), "Reads a trace CSV file (docs/trace-format.md).")
         .def_static("from_csv_text", [](const std::string& text) { return ok::parse_trace(text); }, py::arg("text"))
         .def("to_csv", [](const ok::trace& t) { return ok::to_csv(t); })
@@ -382,6 +422,13 @@ void bind_offload(py::module_& m) {
         .def_property_readonly("compress_time", [](const ok::trace& t) -> py::object {
             if (t.compress_time.empty()) return py::none();
             return vec_to_numpy(t.compress_time); })
+        .def_property_readonly("logits", [](const ok::trace& t) -> py::object {
+            if (!t.has_scores()) return py::none();
+            return vec_to_numpy(t.npu_logits).reshape({static_cast<py::ssize_t>(t.size()), static_cast<py::ssize_t>(t.num_classes)}); },
+            "n x K NPU logits (columns npu_logit@k) or None")
+        .def_property_readonly("true_label", [](const ok::trace& t) -> py::object {
+            if (!t.has_scores()) return py::none();
+            return vec_to_numpy(t.true_label); })
         .def_property_readonly("bytes", [](const ok::trace& t) {
             return vec_to_numpy(t.bytes).reshape({static_cast<py::ssize_t>(t.size()), static_cast<py::ssize_t>(t.num_resolutions())}); })
         .def_property_readonly("server_correct", [](const ok::trace& t) {
@@ -447,7 +494,7 @@ void bind_offload(py::module_& m) {
             const ok::sim_options opt = sim_args{deadline, server_time, network_latency, fps, use_trace_arrivals, bandwidth,
                                                  calibration_fraction, local_time, use_trace_local_time}.options();
             const estimator_choice est = pick_estimator(estimator, "simulate");
-            const any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, "simulate");
+            const ok::any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, "simulate");
             const any_estimator e = est.make(opt);
             ok::sim_result r;
             {
@@ -462,7 +509,8 @@ void bind_offload(py::module_& m) {
         "Replays the evaluated part of a trace through one policy (CBO §V-A): local, server, fastva, "
         "cbo-uncalibrated, cbo, optimal, oracle, threshold (CBO §III-A's rule: offload when C(p) <= theta, at "
         "threshold_resolution or Server's rule for -1) or compress (FastVA over the trace's compress columns). "
-        "calibrator None = Platt fitted on the profile part, 'raw' = the raw confidence. order 'arrival' (the "
+        "calibrator None or 'platt' = Platt fitted on the profile part, 'isotonic', 'ovr' (one-vs-rest on the "
+        "trace's logits, CBO Fig. 6), 'raw' = the raw confidence, or a fitted calibrator object. order 'arrival' (the "
         "tools' default, the exact window optimum) or 'confidence' (Algorithm 1 as written). local_time: the NPU's "
         "time per frame (s); use_trace_local_time: the trace's npu_time instead. estimator: 'exact', 'harmonic', "
         "'ewma', 'window' or an estimator object. Returns a dict (accuracy, offloaded, bytes, deadline_misses, "
@@ -489,7 +537,7 @@ void bind_offload(py::module_& m) {
                                                   bandwidth, calibration_fraction, local_time, use_trace_local_time}
                                              .options();
             const estimator_choice est = pick_estimator(estimator, "sweep");
-            const any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, "sweep");
+            const ok::any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, "sweep");
             // Every value is checked before the first run (as ok::sweep_each), so nothing is half-done.
             std::vector<ok::sim_options> points;
             for (std::size_t k = 0; k < vals.size(); ++k) {
@@ -550,13 +598,12 @@ void bind_offload(py::module_& m) {
             const std::size_t lo = index(first, ok::profile_trace(tr, calibration_fraction).split, "first");
             const std::size_t hi = index(last, tr.size(), "last");
             const std::size_t res = index(py::int_(resolution), 0, "resolution");
-            const any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, fn);
+            const ok::any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, fn);
             std::vector<ok::threshold_point> pts;
             {
                 py::gil_scoped_release release;
                 for (const double t : th) {
-                    pts.push_back(std::visit(
-                        [&](const auto& c) { return ok::threshold_unconstrained(tr, lo, hi, c, t, res); }, cal));
+                    pts.push_back(ok::threshold_unconstrained(tr, lo, hi, cal, t, res));
                 }
             }
             return threshold_columns(pts);
@@ -576,11 +623,11 @@ void bind_offload(py::module_& m) {
             const std::vector<double> th = thetas_or_grid(thetas, "threshold_sweep");
             const ok::sim_options o = sim_args{deadline, server_time, network_latency, fps, use_trace_arrivals, bandwidth,
                                                calibration_fraction, local_time, use_trace_local_time}.options();
-            const any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, "threshold_sweep");
+            const ok::any_calibrator cal = pick_calibrator(calibrator, tr, calibration_fraction, "threshold_sweep");
             std::vector<ok::threshold_point> pts;
             {
                 py::gil_scoped_release release;
-                pts = std::visit([&](const auto& c) { return ok::threshold_sweep(tr, c, o, th, resolution); }, cal);
+                pts = ok::threshold_sweep(tr, cal, o, th, resolution);
             }
             return threshold_columns(pts);
         },

@@ -9,7 +9,7 @@ from conftest import data_path
 def test_worked_example_runs(tmp_path, monkeypatch):
     with open(data_path("docs", "python.md"), encoding="utf-8") as f:
         blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     monkeypatch.chdir(tmp_path)
     scope = {}
     for block in blocks:

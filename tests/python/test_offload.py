@@ -251,3 +251,82 @@ def test_simulate_with_estimators():
         ok.sweep(tr, "x", [1.0])
     with pytest.raises(ValueError, match="resolution is -1"):
         ok.threshold_unconstrained(tr, [0.5], resolution=-1)
+
+
+# ---- per-class calibration in the simulator (CBO §III-B, Fig. 6) ------------------------------
+
+def bundled_trace():
+    return ok.Trace.read_csv(data_path("examples", "data", "fashion_mnist_trace.csv"))
+
+
+def profile_split(tr, fraction=0.3):
+    # profile_trace's split: the leading share of the frames (at least 1).
+    return max(1, int(np.floor(fraction * len(tr))))
+
+
+def test_trace_carries_logits_and_true_labels_from_csv_and_arrays():
+    tr = bundled_trace()
+    assert tr.logits is not None and tr.logits.shape == (len(tr), 10)
+    assert tr.true_label.shape == (len(tr),) and tr.true_label.min() >= 0 and tr.true_label.max() <= 9
+    # npu_correct is "the arg max of the logits is the true label" on every frame with a unique top-1.
+    top = np.argmax(tr.logits, axis=1)
+    unique = (tr.logits == tr.logits.max(axis=1, keepdims=True)).sum(axis=1) == 1
+    assert np.array_equal((top == tr.true_label)[unique], tr.npu_correct[unique].astype(bool))
+    b = ok.Trace(tr.confidence, tr.npu_correct, tr.bytes, tr.server_correct, resolutions=tr.resolutions,
+                 arrival=tr.arrival, npu_time=tr.npu_time, compress_correct=tr.compress_correct,
+                 compress_time=tr.compress_time, logits=tr.logits, true_label=tr.true_label)
+    assert np.array_equal(b.logits, tr.logits) and np.array_equal(b.true_label, tr.true_label)
+    assert ok.simulate(b, "cbo", calibrator="ovr") == ok.simulate(tr, "cbo", calibrator="ovr")
+
+
+def test_calibrator_names_fit_on_the_profile_part():
+    tr = bundled_trace()
+    k = profile_split(tr)
+    ovr = ok.OneVsRestCalibrator.fit(tr.logits[:k], tr.true_label[:k])
+    iso = ok.IsotonicCalibrator.fit(tr.confidence[:k], tr.npu_correct[:k])
+    platt = ok.PlattCalibrator.fit(tr.confidence[:k], tr.npu_correct[:k])
+    assert ok.simulate(tr, "cbo", calibrator="ovr") == ok.simulate(tr, "cbo", calibrator=ovr)
+    assert ok.simulate(tr, "cbo", calibrator="isotonic") == ok.simulate(tr, "cbo", calibrator=iso)
+    assert ok.simulate(tr, "cbo", calibrator="platt") == ok.simulate(tr, "cbo", calibrator=platt)
+    assert ok.simulate(tr, "cbo", calibrator="platt") == ok.simulate(tr, "cbo")
+    # The per-class calibrator changes which frames CBO offloads, so the run must differ from Platt's.
+    assert ok.simulate(tr, "cbo", calibrator="ovr")["offloaded"] != ok.simulate(tr, "cbo")["offloaded"]
+    sw = ok.sweep(tr, "bandwidth", [625e3], policies=["cbo"], calibrator=ovr)
+    assert sw["accuracy"][0] == ok.simulate(tr, "cbo", calibrator=ovr)["accuracy"]
+
+
+def test_one_vs_rest_top1_probability_against_numpy():
+    tr = bundled_trace()
+    z = tr.logits[:2000]
+    ovr = ok.OneVsRestCalibrator.fit(z, tr.true_label[:2000])
+    # sigma(w_i . z + b_i) per class, renormalised, read at the class the logits rank first.
+    s = 1.0 / (1.0 + np.exp(-(z @ ovr.coef.T + ovr.intercept)))
+    p = s / s.sum(axis=1, keepdims=True)
+    want = p[np.arange(len(z)), np.argmax(z, axis=1)]
+    got = ovr.top1_probability(z)
+    assert got.shape == (len(z),)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert ovr.top1_probability(z[7]) == pytest.approx(want[7], rel=1e-12)
+    assert ovr.top1_probability(z.astype(np.float32))[0] == pytest.approx(
+        ovr.top1_probability(z[0].astype(np.float32).astype(np.float64)), rel=1e-15)
+
+
+def test_per_class_calibration_rejects_what_it_cannot_use():
+    tr = bundled_trace()
+    with pytest.raises(ValueError, match="logits and true_label together"):
+        ok.Trace(tr.confidence, tr.npu_correct, tr.bytes, tr.server_correct, logits=tr.logits)
+    bad = tr.true_label.copy()
+    bad[5] = 10
+    with pytest.raises(ValueError, match="true_label has 10, expected 0..9"):
+        ok.Trace(tr.confidence, tr.npu_correct, tr.bytes, tr.server_correct, logits=tr.logits, true_label=bad)
+    with pytest.raises(ValueError, match=r"logits has shape"):
+        ok.Trace(tr.confidence, tr.npu_correct, tr.bytes, tr.server_correct, logits=tr.logits[:-1],
+                 true_label=tr.true_label)
+    three = ok.OneVsRestCalibrator.fit(np.ascontiguousarray(tr.logits[:300, :3]), tr.true_label[:300] % 3)
+    with pytest.raises(ValueError, match="OneVsRestCalibrator of 3 classes but the trace has 10"):
+        ok.simulate(tr, "cbo", calibrator=three)
+    plain = ok.Trace(tr.confidence, tr.npu_correct, tr.bytes, tr.server_correct)
+    with pytest.raises(ValueError, match="needs the trace's true_label and npu_logit"):
+        ok.simulate(plain, "cbo", calibrator="ovr")
+    with pytest.raises(ValueError, match="calibrator is 'bogus', expected 'platt', 'isotonic', 'ovr' or 'raw'"):
+        ok.simulate(tr, "cbo", calibrator="bogus")
