@@ -340,6 +340,28 @@ struct tally {
     std::vector<std::uint8_t> seen;
     std::uint64_t results = 0, duplicates = 0, correct = 0, npu_correct = 0, misses = 0;
     std::uint64_t server = 0, late = 0, failed = 0, kept = 0;
+
+    /// Counts one delivered result of a frame whose true label is `truth`; ids beyond seen.size()
+    /// are ignored and a second result for an id is counted as a duplicate.
+    void record(const ok::frame_result& r, std::uint8_t truth) {
+        const std::lock_guard lock(m);
+        if (r.id >= seen.size()) {
+            return;
+        }
+        if (seen[r.id]++ != 0) {
+            ++duplicates;
+            return;
+        }
+        ++results;
+        correct += r.label == truth ? 1 : 0;
+        misses += r.delivered_at > std::max(r.deadline, r.local_ready) ? 1 : 0;
+        switch (r.reason) {
+            case ok::result_reason::server: ++server; break;
+            case ok::result_reason::server_late: ++late; break;
+            case ok::result_reason::server_failed: ++failed; break;
+            case ok::result_reason::kept_local: ++kept; break;
+        }
+    }
 };
 
 double ratio(std::uint64_t a, std::uint64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / static_cast<double>(b); }
@@ -359,6 +381,39 @@ struct any_estimator {
     }
     [[nodiscard]] double estimate() const { return kind == "window" ? window.estimate() : harmonic.estimate(); }
 };
+
+/// What every camera's pipeline is built from: the CBO pipeline's options (the shared offload
+/// model, CBO §IV-D, and the deadline guard), its TCP client to the server and its encoder at the
+/// five CBO §V-A resolutions.
+struct camera_config {
+    ok::pipeline_options pipeline;
+    ok::tcp_client_options client;
+    ok::image_encoder_options encoder;
+};
+
+/// The encoder of every camera: PNG at the five CBO §V-A resolutions.
+ok::image_encoder_options encoder_options() {
+    ok::image_encoder_options o;
+    o.resolutions = ok::square_sizes({sides[0], sides[1], sides[2], sides[3], sides[4]});
+    return o;
+}
+
+camera_config camera_configuration(const settings& s, const ok::offload_model& model, const ok::tcp_endpoint& where,
+                                   std::size_t classes, const ok::steady_clock_source& clock) {
+    camera_config c;
+    c.pipeline.model = model;
+    c.pipeline.capacity = 256;
+    c.pipeline.deadline_guard = s.guard_ms / 1000.0;
+    c.client.host = where.host;
+    c.client.port = where.port;
+    c.client.clock = [clock] { return clock.now(); };
+    c.client.latency = model.network_latency;
+    c.client.num_classes = static_cast<std::uint32_t>(classes);
+    c.client.max_outstanding = 256;
+    c.client.max_backoff = 0.5;
+    c.encoder = encoder_options();
+    return c;
+}
 
 int run_fleet(const settings& s, const ex::idx_images& images, const std::vector<std::uint8_t>& labels,
               const ok::platt_calibrator& platt, const ok::offload_model& model, const ok::tcp_endpoint& where,
@@ -421,54 +476,22 @@ int run_main(int argc, char** argv) {
     if (s.cameras > 1) {
         return run_fleet(s, images, labels, platt, model, where, child);
     }
-    ok::pipeline_options opt;
-    opt.model = model;
-    opt.capacity = 256;
-    opt.deadline_guard = s.guard_ms / 1000.0;
     ok::steady_clock_source clock;
-    ok::tcp_client_options co;
-    co.host = where.host;
-    co.port = where.port;
-    co.clock = [clock] { return clock.now(); };
-    co.latency = model.network_latency;
-    co.num_classes = static_cast<std::uint32_t>(classes);
-    co.max_outstanding = 256;
-    co.max_backoff = 0.5;
-    auto [link, remote] = ok::make_tcp_backends(co);
+    const camera_config cfg = camera_configuration(s, model, where, classes, clock);
+    auto [link, remote] = ok::make_tcp_backends(cfg.client);
     ok::tcp_client& client = link.client();
     (void)client.wait_connected(2.0);
-
-    ok::image_encoder_options eo;
-    eo.resolutions = ok::square_sizes({sides[0], sides[1], sides[2], sides[3], sides[4]});
-    auto pipe = ok::make_cbo_pipeline<live_frame>(opt, platt, npu{npu_clf, &images},
-                                                  encoder{std::make_shared<ok::image_encoder>(eo), &images}, link,
-                                                  remote, any_estimator(s.estimator, s.initial_mbps * 1e6 / 8.0), clock);
+    auto pipe = ok::make_cbo_pipeline<live_frame>(cfg.pipeline, platt, npu{npu_clf, &images},
+                                                  encoder{std::make_shared<ok::image_encoder>(cfg.encoder), &images},
+                                                  link, remote, any_estimator(s.estimator, s.initial_mbps * 1e6 / 8.0),
+                                                  clock);
 
     const auto frames = static_cast<std::size_t>(std::llround(s.seconds * s.fps));
     const std::size_t shown = images.count - s.calibration;
     auto index_of = [&](std::size_t id) { return s.calibration + id % shown; };
     tally t;
     t.seen.assign(frames, 0);
-    auto sink = [&](const ok::frame_result& r) {
-        const std::lock_guard lock(t.m);
-        if (r.id >= frames) {
-            return;
-        }
-        if (t.seen[r.id]++ != 0) {
-            ++t.duplicates;
-            return;
-        }
-        const bool correct = r.label == labels[index_of(r.id)];
-        ++t.results;
-        t.correct += correct ? 1 : 0;
-        t.misses += r.delivered_at > std::max(r.deadline, r.local_ready) ? 1 : 0;
-        switch (r.reason) {
-            case ok::result_reason::server: ++t.server; break;
-            case ok::result_reason::server_late: ++t.late; break;
-            case ok::result_reason::server_failed: ++t.failed; break;
-            case ok::result_reason::kept_local: ++t.kept; break;
-        }
-    };
+    auto sink = [&](const ok::frame_result& r) { t.record(r, r.id < frames ? labels[index_of(r.id)] : 0); };
     // The NPU's own answers, for the local-only accuracy beside the pipeline's.
     std::uint64_t npu_correct = 0;
     for (std::size_t id = 0; id < frames && id < shown; ++id) {
@@ -600,8 +623,6 @@ int run_fleet(const settings& s, const ex::idx_images& images, const std::vector
     // Camera c shows image calibration + (k + c x frames / n) mod frames as its frame k: the rotation
     // shared_server_device_trace() applies to the trace below.
     auto index_of = [&](std::size_t c, std::size_t k) { return s.calibration + (k + c * frames / n) % frames; };
-    ok::image_encoder_options eo;
-    eo.resolutions = ok::square_sizes({sides[0], sides[1], sides[2], sides[3], sides[4]});
     std::vector<camera_run> cams(n);
     for (auto& cam : cams) {  // models loaded here, one thread, before any camera starts
         cam.npu = std::make_shared<ok::onnx_classifier>(ok::onnx_model::load(s.npu_model), fashion_preprocessing());
@@ -612,46 +633,17 @@ int run_fleet(const settings& s, const ex::idx_images& images, const std::vector
     const auto wall0 = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
     auto camera = [&](std::size_t c) {
         camera_run& cam = cams[c];
-        ok::pipeline_options opt;
-        opt.model = model;
-        opt.capacity = 256;
-        opt.deadline_guard = s.guard_ms / 1000.0;
         ok::steady_clock_source clock;
-        ok::tcp_client_options co;
-        co.host = where.host;
-        co.port = where.port;
-        co.clock = [clock] { return clock.now(); };
-        co.latency = model.network_latency;
-        co.num_classes = static_cast<std::uint32_t>(cam.npu->num_classes());
-        co.max_outstanding = 256;
-        co.max_backoff = 0.5;
-        auto [link, remote] = ok::make_tcp_backends(co);
+        const camera_config cfg = camera_configuration(s, model, where, cam.npu->num_classes(), clock);
+        auto [link, remote] = ok::make_tcp_backends(cfg.client);
         ok::tcp_client& client = link.client();
         (void)client.wait_connected(2.0);
-        auto pipe = ok::make_cbo_pipeline<live_frame>(opt, platt, npu{cam.npu, &images},
-                                                      encoder{std::make_shared<ok::image_encoder>(eo), &images}, link,
-                                                      remote, any_estimator(s.estimator, s.initial_mbps * 1e6 / 8.0),
+        auto pipe = ok::make_cbo_pipeline<live_frame>(cfg.pipeline, platt, npu{cam.npu, &images},
+                                                      encoder{std::make_shared<ok::image_encoder>(cfg.encoder), &images},
+                                                      link, remote, any_estimator(s.estimator, s.initial_mbps * 1e6 / 8.0),
                                                       clock);
         tally& t = *cam.t;
-        auto sink = [&](const ok::frame_result& r) {
-            const std::lock_guard lock(t.m);
-            if (r.id >= frames) {
-                return;
-            }
-            if (t.seen[r.id]++ != 0) {
-                ++t.duplicates;
-                return;
-            }
-            ++t.results;
-            t.correct += r.label == labels[index_of(c, r.id)] ? 1 : 0;
-            t.misses += r.delivered_at > std::max(r.deadline, r.local_ready) ? 1 : 0;
-            switch (r.reason) {
-                case ok::result_reason::server: ++t.server; break;
-                case ok::result_reason::server_late: ++t.late; break;
-                case ok::result_reason::server_failed: ++t.failed; break;
-                case ok::result_reason::kept_local: ++t.kept; break;
-            }
-        };
+        auto sink = [&](const ok::frame_result& r) { t.record(r, r.id < frames ? labels[index_of(c, r.id)] : 0); };
         {
             ok::pipeline_runner run(pipe, sink, 0.001);
             const double phase = static_cast<double>(c) / static_cast<double>(n);
@@ -746,7 +738,7 @@ int run_fleet(const settings& s, const ex::idx_images& images, const std::vector
     ok::trace tr;
     tr.resolutions = {"45", "90", "134", "179", "224"};
     ok::onnx_classifier server_clf(ok::onnx_model::load(s.server_model), fashion_preprocessing());
-    ok::image_encoder enc(eo);
+    ok::image_encoder enc(encoder_options());
     std::vector<float> logits(cams[0].npu->num_classes());
     std::array<double, sides.size()> bytes{};
     pyramid py;
