@@ -666,7 +666,8 @@ enum class calibration_kind { platt, isotonic, one_vs_rest };
  *         trace without scores, or as the calibrator's fit.
  * Complexity: that of the fit (one-vs-rest: O(K iterations split K^2)).
  */
-[[nodiscard]] inline any_calibrator fit_trace_calibrator(const trace& tr, std::size_t split, calibration_kind kind) {
+template <std::same_as<trace> Trace>  // a template: only a caller instantiates the three fits (compile cost, issue 14)
+[[nodiscard]] any_calibrator fit_trace_calibrator(const Trace& tr, std::size_t split, calibration_kind kind) {
     constexpr std::string_view fn = "fit_trace_calibrator";
     detail::require(split >= 1 && split <= tr.size(), fn, "split is ", split, ", expected 1..", tr.size());
     const auto conf = std::span<const double>(tr.confidence).first(split);
