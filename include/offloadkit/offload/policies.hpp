@@ -166,6 +166,18 @@ inline int server_resolution(const offload_model& model, double interval, const 
     return pick;
 }
 
+/// The checks every decide() of a window policy starts with (CBO §IV-D's decision protocol):
+/// `release` as long as the window, ctx.now finite, each frame valid for m resolutions
+/// (check_window_frame). Nothing is written when one fails.
+inline void check_decide_input(const decision_context& ctx, std::span<const pending_frame> window,
+                               std::span<const std::uint8_t> release, std::size_t m, std::string_view function) {
+    require_same_size(release.size(), window.size(), function, "release", "window");
+    require_finite(ctx.now, function, "ctx.now");
+    for (std::size_t w = 0; w < window.size(); ++w) {
+        check_window_frame(window[w], w, m, function);
+    }
+}
+
 /// The DP policies' common core: the window as an offload_problem with per-frame local accuracy
 /// `accuracy_of(frame)`, solved with cbo_schedule; sends plan.first at its resolution and
 /// releases frames with no positive-gain resolution that fits now.
@@ -174,12 +186,8 @@ offload_action window_decide(const offload_model& model, cbo_order order, Accura
                              offload_problem& pb, offload_workspace& ws, offload_plan& plan,
                              const decision_context& ctx, std::span<const pending_frame> window,
                              std::span<std::uint8_t> release, std::string_view function) {
-    require_same_size(release.size(), window.size(), function, "release", "window");
-    require_finite(ctx.now, function, "ctx.now");
     const std::size_t m = model.server_accuracy.size();
-    for (std::size_t w = 0; w < window.size(); ++w) {
-        check_window_frame(window[w], w, m, function);
-    }
+    check_decide_input(ctx, window, release, m, function);
     if (!(ctx.bandwidth > 0.0) || !std::isfinite(ctx.bandwidth)) {
         std::fill(release.begin(), release.end(), std::uint8_t{1});  // nothing can be sent
         return {};
@@ -251,12 +259,8 @@ public:
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         constexpr std::string_view fn = "server_policy::decide";
-        detail::require_same_size(release.size(), window.size(), fn, "release", "window");
-        detail::require_finite(ctx.now, fn, "ctx.now");
         const std::size_t m = model_.server_accuracy.size();
-        for (std::size_t w = 0; w < window.size(); ++w) {
-            detail::check_window_frame(window[w], w, m, fn);
-        }
+        detail::check_decide_input(ctx, window, release, m, fn);
         const double b = ctx.bandwidth;
         if (!(b > 0.0) || !std::isfinite(b)) {
             std::fill(release.begin(), release.end(), std::uint8_t{1});
@@ -371,12 +375,8 @@ public:
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         constexpr std::string_view fn = "threshold_policy::decide";
-        detail::require_same_size(release.size(), window.size(), fn, "release", "window");
-        detail::require_finite(ctx.now, fn, "ctx.now");
         const std::size_t m = model_.server_accuracy.size();
-        for (std::size_t w = 0; w < window.size(); ++w) {
-            detail::check_window_frame(window[w], w, m, fn);
-        }
+        detail::check_decide_input(ctx, window, release, m, fn);
         const double b = ctx.bandwidth;
         const bool can_send = b > 0.0 && std::isfinite(b);
         offload_action act;
