@@ -297,6 +297,45 @@ inline std::string read_text_file(const std::string& path, std::string_view func
     return out;
 }
 
+/**
+ * @brief Writes the transition costs of `p` (ApproxNet Fig. 14) as the CSV parse_transition_costs
+ *        reads: columns from, to, cost_s, one row per ordered pair of different branches whose
+ *        cost is not 0 (shortest round-trip numbers), so that
+ *        parse_transition_costs(format_transition_costs(p), p) == the table. Header only when
+ *        no cost is set.
+ */
+[[nodiscard]] inline std::string format_transition_costs(const branch_profiles& p) {
+    auto quoted = [](std::string& out, const std::string& s) {
+        out += '"';
+        for (const char ch : s) {
+            out += ch;
+            if (ch == '"') {
+                out += '"';
+            }
+        }
+        out += '"';
+    };
+    std::string out = "from,to,cost_s\n";
+    const std::size_t b = p.branches();
+    for (std::size_t i = 0; i < b && p.has_transition_costs(); ++i) {
+        for (std::size_t j = 0; j < b; ++j) {
+            const double c = p.transition_cost(i, j);
+            if (i == j || c == 0.0) {
+                continue;
+            }
+            quoted(out, p.name(i));
+            out += ',';
+            quoted(out, p.name(j));
+            out += ',';
+            char buf[32];
+            const auto res = std::to_chars(buf, buf + sizeof buf, c);
+            out.append(buf, res.ptr);
+            out += '\n';
+        }
+    }
+    return out;
+}
+
 }  // namespace offloadkit
 
 #endif  // OFFLOADKIT_APPROX_PROFILE_CSV_HPP
