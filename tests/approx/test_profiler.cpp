@@ -106,6 +106,7 @@ TEST_CASE("measure_latencies: interleaved rounds, warm-up outside the samples, m
             CHECK(s.table(ok::latency_statistic::mean)[m * B + b] == s.mean(m, b));
             CHECK(s.table(ok::latency_statistic::p95)[m * B + b] == sorted[32]);  // floor(0.95 * 34)
             CHECK(s.table(ok::latency_statistic::p90)[m * B + b] == sorted[30]);  // floor(0.9 * 34)
+            CHECK(s.table(ok::latency_statistic::p99)[m * B + b] == sorted[33]);  // floor(0.99 * 34)
         }
     }
     CHECK_THROWS_WITH_AS((void)s.quantile(0, 0, 1.5), doctest::Contains("q is 1.5"), ok::invalid_argument);
@@ -170,7 +171,7 @@ TEST_CASE("measure_switching_costs recovers known transition costs (Fig. 14)") {
     CHECK(ok::parse_transition_costs(csv, p) == measured);
 }
 
-TEST_CASE("branch_correctness equals a brute-force comparison; make_branch_profiles assembles the tables") {
+TEST_CASE("branch_correctness equals a brute-force comparison and make_branch_profiles assembles the tables") {
     profiler_test::fake_approx ex;
     const std::vector<int> frames{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
     std::vector<std::size_t> labels;
