@@ -81,13 +81,6 @@ const char* const usage =
 
 void progress(const std::string& s) { std::fprintf(stderr, "%s: %s\n", tool, s.c_str()); }
 
-double load_average() {
-    std::ifstream in("/proc/loadavg");
-    double v = -1.0;
-    in >> v;
-    return v;
-}
-
 struct settings {
     std::string profile = std::string(OFFLOADKIT_EXAMPLES_DIR) + "/data/approxnet_fashion_profile.csv";
     std::string branches = okx::default_approxnet_dir() + "/branches.csv";
@@ -162,15 +155,6 @@ settings parse(int argc, char** argv) {
     return s;
 }
 
-ok::contention_setting level_named(const std::string& name) {
-    for (const auto& l : ok::contention_levels()) {
-        if (l.name == name) {
-            return l;
-        }
-    }
-    return ok::contention_setting::none();
-}
-
 /// PROFILE.csv -> PROFILE_<suffix>.csv
 std::string sidecar(const std::string& profile, const std::string& suffix) {
     std::filesystem::path p(profile);
@@ -214,7 +198,7 @@ struct run_totals {
 };
 
 int run(const settings& s) {
-    const double load0 = load_average();
+    const double load0 = okx::load_average();
     progress("loading the profile, the branches and the Fashion-MNIST test frames (load average " +
              std::to_string(load0) + ")");
     ok::branch_profiles profiles = ok::read_branch_profiles(s.profile);
@@ -403,7 +387,7 @@ int run(const settings& s) {
         const std::size_t ph = c0 * P / s.frames;
         if (ph != phase) {
             phase = ph;
-            gen.set(level_named(s.phases[ph]));
+            gen.set(ok::contention_level(s.phases[ph]));
         }
         for (std::size_t j = 0; j < R; ++j) {
             const std::size_t r = (chunk + j) % R;
@@ -438,7 +422,7 @@ int run(const settings& s) {
     gen.stop();
     emit_seconds(s.frames, true);
     const double seconds = wall();
-    const double load1 = load_average();
+    const double load1 = okx::load_average();
 
     // ---- summary ----
     std::vector<run_totals> all(R), busy(R), idle(R);

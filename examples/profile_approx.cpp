@@ -69,13 +69,6 @@ const char* const usage =
 
 void progress(const std::string& s) { std::fprintf(stderr, "%s: %s\n", tool, s.c_str()); }
 
-double load_average() {
-    std::ifstream in("/proc/loadavg");
-    double v = -1.0;
-    in >> v;
-    return v;
-}
-
 struct settings {
     std::string branches = okx::default_approxnet_dir() + "/branches.csv";
     std::vector<std::string> models;
@@ -153,15 +146,6 @@ settings parse(int argc, char** argv) {
     return s;
 }
 
-ok::contention_setting level_named(const std::string& name) {
-    for (const auto& l : ok::contention_levels()) {
-        if (l.name == name) {
-            return l;
-        }
-    }
-    return ok::contention_setting::none();
-}
-
 std::string frontier_text(const std::vector<std::size_t>& f, const std::vector<std::string>& names) {
     std::string out = "[";
     for (std::size_t i = 0; i < f.size(); ++i) {
@@ -186,7 +170,7 @@ double median_seconds(F&& f, std::size_t reps) {
 }
 
 int run(const settings& s) {
-    const double load0 = load_average();
+    const double load0 = okx::load_average();
     const auto wall0 = std::chrono::steady_clock::now();
     // ---- stage 1 ----
     progress("stage 1/6: loading the branches and the Fashion-MNIST test frames (load average " +
@@ -229,13 +213,13 @@ int run(const settings& s) {
     const ok::latency_samples lat = ok::measure_latencies(
         B, M, run_branch,
         [&](std::size_t m) {
-            gen.set(level_named(s.levels[m]));
+            gen.set(ok::contention_level(s.levels[m]));
             (void)gen.wait_running();
         },
         s.lat, [&](std::size_t r) { progress("  round " + std::to_string(r + 1) + "/" + std::to_string(s.lat.rounds)); });
     gen.stop();
     for (std::size_t m = 0; m < M; ++m) {
-        const ok::contention_setting cs = level_named(s.levels[m]);
+        const ok::contention_setting cs = ok::contention_level(s.levels[m]);
         for (std::size_t b = 0; b < B; ++b) {
             std::puts(ok::io::json_object{}
                           .add("stage", "latency")
@@ -349,7 +333,7 @@ int run(const settings& s) {
     }
 
     // ---- stage 6 ----
-    const double load1 = load_average();
+    const double load1 = okx::load_average();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     progress("stage 6/6: writing " + s.out + ".csv, " + s.out + "_estimator.csv, " + s.out + "_transitions.csv, " +
              s.out + "_setup.csv");

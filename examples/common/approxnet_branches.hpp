@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -107,6 +108,14 @@ inline approx_branch_set load_approx_branches(const std::string& list_csv, const
         sizes.push_back(side);
     }
     return {std::move(names), std::move(files), std::move(sizes), onnx_approx_executor(std::move(branches))};
+}
+
+/// The 1-minute load average (/proc/loadavg), -1 when unknown: printed beside every measurement.
+inline double load_average() {
+    std::ifstream in("/proc/loadavg");
+    double v = -1.0;
+    in >> v;
+    return v;
 }
 
 /// The Fashion-MNIST test set (images and labels).

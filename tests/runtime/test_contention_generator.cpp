@@ -174,4 +174,10 @@ TEST_CASE("contention_levels: the ladder of offloadkit-profile-approx is valid a
         }
     }
     CHECK(levels[1].bytes * 100 < levels[3].bytes);  // CPU-bound bubbles below, memory-bound at the top
+    for (const auto& l : levels) {
+        CHECK(ok::contention_level(l.name) == l);
+    }
+    CHECK_THROWS_WITH_AS((void)ok::contention_level("extreme"),
+                         doctest::Contains("name is 'extreme', expected one of none, low, medium, high"),
+                         ok::invalid_argument);
 }

@@ -96,6 +96,21 @@ struct contention_setting {
 }
 
 /**
+ * @brief The level of contention_levels() called `name` ("none", "low", "medium", "high").
+ * @throws offloadkit::invalid_argument naming `name` and the known names otherwise.
+ */
+[[nodiscard]] inline contention_setting contention_level(std::string_view name) {
+    std::string known;
+    for (const auto& l : contention_levels()) {
+        if (l.name == name) {
+            return l;
+        }
+        known += (known.empty() ? "" : ", ") + l.name;
+    }
+    detail::fail("contention_level", "name is '", name, "', expected one of ", known);
+}
+
+/**
  * @brief Checks a setting. @throws offloadkit::invalid_argument naming the field and its value
  *        (threads > 256, bytes outside [64, 2^32], duty outside (0, 1] or NaN, period outside
  *        [1e-4, 1] s or NaN).
