@@ -55,6 +55,7 @@
 #include "runtime/cbo_pipeline.hpp"
 #include "runtime/runner.hpp"
 #include "runtime/approx_pipeline.hpp"
+#include "runtime/contention_generator.hpp"
 #include "runtime/split_path.hpp"
 
 #endif  // OFFLOADKIT_OFFLOADKIT_HPP

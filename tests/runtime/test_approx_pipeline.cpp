@@ -358,6 +358,42 @@ TEST_CASE("approx pipeline: image_view frames, Table 2(a)-like branches under HH
     CHECK(pipe.stats().branch_switches >= 1);
 }
 
+TEST_CASE("approx pipeline: options.estimator_latency is the table the contention estimator reads") {
+    ok::detail::rng rng(11);
+    const auto profiles = random_profiles(rng, 3, 1, 4);
+    const auto img = scene_image(0);
+    std::size_t true_level = 2;  // the device runs at the latencies of level 2 of `profiles`
+    // The estimator's table: the profile's shifted one level up, so that the latencies of true
+    // level 2 are those of estimator level 3 (level 3 gets a value far above everything).
+    std::vector<double> shifted(4 * 3);
+    for (std::size_t b = 0; b < 3; ++b) {
+        shifted[0 * 3 + b] = profiles.latency(0, b) / 4.0;
+        for (std::size_t m = 1; m < 4; ++m) {
+            shifted[m * 3 + b] = profiles.latency(m - 1, b);
+        }
+    }
+    ok::approx_pipeline_options o;
+    o.contention_window = 3;
+    o.estimator_latency = shifted;
+    ok::approx_pipeline<int, fake_dnn> pipe(profiles, ok::complexity_categories(std::vector<double>{}),
+                                            fake_dnn{&profiles, &true_level}, o);
+    ok::approx_pipeline_options plain;
+    plain.contention_window = 3;
+    ok::approx_pipeline<int, fake_dnn> ref(profiles, ok::complexity_categories(std::vector<double>{}),
+                                           fake_dnn{&profiles, &true_level}, plain);
+    std::size_t seen = 99, seen_ref = 99;
+    for (int i = 0; i < 8; ++i) {
+        seen = pipe.step(i, ok::image_view{img, side, side}, ok::approx_requirement::max_latency(1.0)).level;
+        seen_ref = ref.step(i, ok::image_view{img, side, side}, ok::approx_requirement::max_latency(1.0)).level;
+    }
+    CHECK(seen_ref == 2);
+    CHECK(seen == 3);
+    o.estimator_latency.pop_back();
+    CHECK_THROWS_WITH_AS((ok::approx_pipeline<int, fake_dnn>(profiles, ok::complexity_categories(std::vector<double>{}),
+                                                             fake_dnn{&profiles, &true_level}, o)),
+                         doctest::Contains("latency has size 11"), ok::invalid_argument);
+}
+
 TEST_CASE("approx pipeline: scene check and categorization costs are charged to the frame's budget (§4.6, §5.8)") {
     // fast 10 ms / slow 30 ms against the 1/30 s frame interval. The scene is checked on frames
     // 0, 5, 10, ... (interval 5) at 4 ms, and categorized when it changes (frame 0 and every scene

@@ -80,6 +80,25 @@ inline std::vector<std::size_t> indexed_columns(const io::csv_table& t, std::str
     return cols;
 }
 
+/// Appends v in the shortest form that reads back to the same double.
+inline void append_csv_number(std::string& out, double v) {
+    char buf[32];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, res.ptr);
+}
+
+/// Appends s as a quoted CSV field ("" for a quote).
+inline void append_csv_quoted(std::string& out, const std::string& s) {
+    out += '"';
+    for (const char ch : s) {
+        out += ch;
+        if (ch == '"') {
+            out += '"';
+        }
+    }
+    out += '"';
+}
+
 /// The whole file as text. @throws offloadkit::invalid_argument "function: cannot open 'path'".
 inline std::string read_text_file(const std::string& path, std::string_view function) {
     std::ifstream in(path, std::ios::binary);
@@ -248,21 +267,6 @@ inline std::string read_text_file(const std::string& path, std::string_view func
  *        transition costs, which live in their own file (see format_transition_costs).
  */
 [[nodiscard]] inline std::string format_branch_profiles(const branch_profiles& p) {
-    auto num = [](std::string& out, double v) {
-        char buf[32];
-        const auto res = std::to_chars(buf, buf + sizeof buf, v);
-        out.append(buf, res.ptr);
-    };
-    auto quoted = [](std::string& out, const std::string& s) {
-        out += '"';
-        for (const char ch : s) {
-            out += ch;
-            if (ch == '"') {
-                out += '"';
-            }
-        }
-        out += '"';
-    };
     const std::size_t k = p.categories(), m = p.contention_levels(), b = p.branches();
     std::string out = "branch,executor";
     for (std::size_t i = 0; i < k; ++i) {
@@ -273,16 +277,16 @@ inline std::string read_text_file(const std::string& path, std::string_view func
     }
     out += '\n';
     auto row = [&](const std::string& name, std::string_view exec, auto acc_of, auto lat_of) {
-        quoted(out, name);
+        detail::append_csv_quoted(out, name);
         out += ',';
         out += exec;
         for (std::size_t i = 0; i < k; ++i) {
             out += ',';
-            num(out, acc_of(i));
+            detail::append_csv_number(out, acc_of(i));
         }
         for (std::size_t i = 0; i < m; ++i) {
             out += ',';
-            num(out, lat_of(i));
+            detail::append_csv_number(out, lat_of(i));
         }
         out += '\n';
     };
@@ -293,6 +297,33 @@ inline std::string read_text_file(const std::string& path, std::string_view func
     if (p.has_remote()) {
         const auto& r = p.remote();
         row(r.name, "remote", [&](std::size_t i) { return r.accuracy[i]; }, [&](std::size_t i) { return r.latency[i]; });
+    }
+    return out;
+}
+
+/**
+ * @brief Writes the transition costs of `p` (ApproxNet Fig. 14) as the CSV parse_transition_costs
+ *        reads: columns from, to, cost_s, one row per ordered pair of different branches whose
+ *        cost is not 0 (shortest round-trip numbers), so that
+ *        parse_transition_costs(format_transition_costs(p), p) == the table. Header only when
+ *        no cost is set.
+ */
+[[nodiscard]] inline std::string format_transition_costs(const branch_profiles& p) {
+    std::string out = "from,to,cost_s\n";
+    const std::size_t b = p.branches();
+    for (std::size_t i = 0; i < b && p.has_transition_costs(); ++i) {
+        for (std::size_t j = 0; j < b; ++j) {
+            const double c = p.transition_cost(i, j);
+            if (i == j || c == 0.0) {
+                continue;
+            }
+            detail::append_csv_quoted(out, p.name(i));
+            out += ',';
+            detail::append_csv_quoted(out, p.name(j));
+            out += ',';
+            detail::append_csv_number(out, c);
+            out += '\n';
+        }
     }
     return out;
 }

@@ -113,6 +113,12 @@ struct approx_pipeline_options {
     std::size_t reserve_width = 0;       ///< widest frame expected (sizes the categorizer's buffer)
     double scene_check_cost = 0.0;       ///< s charged to a frame whose scene is checked (§4.2, §5.8)
     double categorize_cost = 0.0;        ///< s charged to a frame that is categorized (§4.2, §5.8)
+    /// M x B latency table (level-major, seconds) the contention estimator compares its window
+    /// mean with; empty (the default): the profile's own latency table. §4.3 compares the *mean*
+    /// latency of the last N frames with the profile, so when the profile holds a tail quantile
+    /// (offloadkit-profile-approx's default p95, which the scheduler should bound), give the
+    /// profiled means here so that the estimator compares like with like.
+    std::vector<double> estimator_latency{};
 };
 
 /**
@@ -131,13 +137,17 @@ public:
      * @param categories the complexity boundaries (categories.count() == profiles.categories()).
      * @param executor the host's DNN.
      * @throws offloadkit::invalid_argument for a category count that does not match the profiles,
-     *         a local model with 0 classes, or invalid options (as the step objects' constructors).
+     *         a local model with 0 classes, or invalid options (as the step objects' constructors;
+     *         an estimator_latency that is not empty and not M x B finite values > 0 is named
+     *         by contention_estimator).
      */
     approx_pipeline(branch_profiles profiles, complexity_categories categories, Executor executor,
                     approx_pipeline_options options = {})
         : scd_(options.scene),
           ice_(std::move(categories), options.reserve_width),
-          rce_(profiles, options.contention_window),
+          rce_(options.estimator_latency.empty() ? profiles.latency_table()
+                                                 : std::span<const double>(options.estimator_latency),
+               profiles.contention_levels(), profiles.branches(), options.contention_window),
           scheduler_(std::move(profiles), options.scheduler),
           executor_(std::move(executor)),
           scene_check_cost_(options.scene_check_cost),
