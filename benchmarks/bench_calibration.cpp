@@ -23,6 +23,7 @@
 #include <offloadkit/metrics/calibration.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <tuple>
@@ -225,6 +226,39 @@ void BM_isotonic_fit(benchmark::State& state) {
     set_items(state);
 }
 
+// The hard cases of issue 20 (benchmarks/bench_kernels.py runs scikit-learn on the same
+// distributions): 1M uniform scores with labels ~ Bernoulli(s^2) (0: PAVA merges much),
+// ~ Bernoulli(s) (1), and scores rounded to 1/1000, i.e. many ties, with Bernoulli(s^2) (2).
+const data_set& hard_data(std::int64_t mode) {
+    static const auto sets = [] {
+        std::array<data_set, 3> all;
+        for (int m = 0; m < 3; ++m) {
+            ok::detail::rng g(static_cast<std::uint64_t>(7 + m));
+            auto& s = all[static_cast<std::size_t>(m)];
+            s.score.resize(n_samples);
+            s.label.resize(n_samples);
+            for (std::size_t i = 0; i < n_samples; ++i) {
+                double v = g.uniform();
+                if (m == 2) {
+                    v = std::floor(v * 1000.0) / 1000.0;
+                }
+                s.score[i] = v;
+                s.label[i] = g.bernoulli(m == 1 ? v : v * v) ? 1 : 0;
+            }
+        }
+        return all;
+    }();
+    return sets[static_cast<std::size_t>(mode)];
+}
+
+void BM_isotonic_fit_hard(benchmark::State& state) {
+    const auto& d = hard_data(state.range(0));
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(ok::isotonic_calibrator::fit(d.score, d.label));
+    }
+    set_items(state);
+}
+
 void BM_isotonic_fit_naive(benchmark::State& state) {
     const auto& d = data();
     for (auto _ : state) {
@@ -338,6 +372,7 @@ BENCHMARK(BM_platt_fit)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_platt_fit_naive)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_isotonic_fit)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_isotonic_fit_naive)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_isotonic_fit_hard)->DenseRange(0, 2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_platt_transform)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_platt_transform_naive)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_isotonic_transform)->Unit(benchmark::kMillisecond);

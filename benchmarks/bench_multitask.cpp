@@ -76,6 +76,21 @@ void BM_quantize_to_wire_8bit(benchmark::State& state) {
     set_bytes(state, n);
 }
 
+// The forms most users call (issue 20): the allocating quantize() and a fresh output vector for
+// dequantize(), what torch's quantize_per_tensor + dequantize do (each allocates its result).
+void BM_quantize_dequantize_alloc_8bit(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto x = feature(n);
+    for (auto _ : state) {
+        const ok::quantized_tensor qt = ok::quantize(x, 8);
+        std::vector<float> y(n);
+        ok::dequantize(qt, y);
+        benchmark::DoNotOptimize(y.data());
+        benchmark::ClobberMemory();
+    }
+    set_bytes(state, n);
+}
+
 void BM_quantize_pack_8bit_scalar_reference(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto x = feature(n);
@@ -172,6 +187,7 @@ constexpr std::int64_t four_mb = 1 << 20;             // 4 MB of floats
 BENCHMARK(BM_memcpy)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_pack_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_to_wire_8bit)->Arg(amvp_feature)->Arg(four_mb);
+BENCHMARK(BM_quantize_dequantize_alloc_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_pack_8bit_scalar_reference)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_unpack_dequantize_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_dequantize_wire_8bit)->Arg(amvp_feature)->Arg(four_mb);

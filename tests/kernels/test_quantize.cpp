@@ -235,6 +235,57 @@ TEST_CASE("quantize: SIMD path == scalar reference, bit for bit (odd sizes, unal
     CHECK(checked == 16 * 14);
 }
 
+TEST_CASE("quantize: the range pass's finiteness check by lane sums (overflowing sums, NaN/inf anywhere)") {
+    // finite data whose lane sums overflow to inf must still be accepted, and coded as the reference
+    for (const std::size_t n : {std::size_t{40}, std::size_t{1000}, std::size_t{12544}}) {
+        std::vector<float> big(n, 3.0e38F);
+        big[n / 2] = -3.0e38F;
+        big[n - 1] = 1.0F;
+        for (const int bits : {4, 8, 16}) {
+            CAPTURE(n);
+            CAPTURE(bits);
+            const auto t = ok::quantize(big, bits);
+            const auto r = reference(big, bits);
+            CHECK(t.min() == r.mins[0]);
+            CHECK(t.max() == r.maxs[0]);
+            CHECK(std::equal(r.payload.begin(), r.payload.end(), t.payload().begin(), t.payload().end()));
+        }
+    }
+    // a NaN, inf or -inf at every position of a 100-element input (SIMD part and tail) is found
+    const float bad[] = {std::nanf(""), std::numeric_limits<float>::infinity(),
+                         -std::numeric_limits<float>::infinity()};
+    const char* names[] = {"NaN", "inf", "-inf"};
+    for (std::size_t k = 0; k < 3; ++k) {
+        for (std::size_t i = 0; i < 100; ++i) {
+            std::vector<float> x(100, 0.5F);
+            x[i] = bad[k];
+            CAPTURE(i);
+            CHECK_THROWS_WITH_AS((void)ok::quantize(x, 8),
+                                 ("quantize: features[" + std::to_string(i) + "] is " + names[k]).c_str(),
+                                 ok::invalid_argument);
+        }
+    }
+}
+
+TEST_CASE("quantize: 8-bit SIMD == scalar reference at AMVP's 50 KB feature and around the staging block") {
+    ok::detail::rng g(2020);
+    for (const std::size_t n : {std::size_t{255}, std::size_t{256}, std::size_t{257}, std::size_t{4099},
+                                std::size_t{12544}}) {
+        for (int kind = 0; kind < 6; ++kind) {
+            const auto x = make_data(kind, n, g, 8);
+            CAPTURE(n);
+            CAPTURE(kind);
+            const auto t = ok::quantize(x, 8);
+            const auto r = reference(x, 8);
+            CHECK(std::equal(r.payload.begin(), r.payload.end(), t.payload().begin(), t.payload().end()));
+            // a reused tensor whose old payload was longer gets the same bytes
+            ok::quantized_tensor reused = ok::quantize(std::vector<float>(2 * n + 3, 1.0F), 8);
+            ok::quantize_into(x, 8, reused);
+            CHECK(reused == t);
+        }
+    }
+}
+
 TEST_CASE("quantize: per-channel SIMD == scalar reference for CHW and HWC") {
     ok::detail::rng g(11);
     const std::size_t channel_counts[] = {1, 3, 5, 16, 17, 40};

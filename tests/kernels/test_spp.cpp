@@ -304,6 +304,53 @@ TEST_CASE_TEMPLATE("spp fast path equals the scalar reference on odd sizes and u
     }
 }
 
+TEST_CASE_TEMPLATE("spp channel-block path (small CHW maps, issue 20) equals the reference; NaN maps leave it", T,
+                   float, double) {
+    // Planes up to 256 pixels with at least four vectors of channels: the transposed block path.
+    // Channel counts that are not a multiple of the block make the last block overlap.
+    struct shape {
+        std::size_t c, h, w;
+    };
+    const shape shapes[] = {{64, 14, 14}, {64, 7, 7}, {40, 16, 16}, {37, 15, 13}, {33, 8, 9}, {100, 3, 5}};
+    ok::detail::rng g(2026);
+    for (const auto& s : shapes) {
+        for (const auto rule : {ok::spp_rule::paper, ok::spp_rule::adaptive}) {
+            const std::vector<std::size_t> levels{1, 2, 3};
+            const std::size_t total = s.c * s.h * s.w;
+            std::vector<T> storage(total + 1);
+            for (auto& x : storage) {
+                x = static_cast<T>(static_cast<double>(static_cast<std::int64_t>(g.below(4096)) - 2048) / 64.0);
+            }
+            const std::vector<T> in(storage.begin() + 1, storage.end());
+            const std::span<const T> unaligned(storage.data() + 1, total);
+            for (const bool max : {true, false}) {
+                CAPTURE(s.c);
+                CAPTURE(s.h);
+                CAPTURE(s.w);
+                CAPTURE(max);
+                std::vector<T> out(ok::spp_output_size(s.c, levels));
+                run<T>(max, unaligned, 1, s.c, s.h, s.w, levels, out, rule, ok::tensor_layout::chw);
+                std::vector<T> ref;
+                reference<T>(max, in, 1, s.c, s.h, s.w, levels, ref, rule, ok::tensor_layout::chw);
+                CHECK(out == ref);
+            }
+            // one NaN in the last channel: max pooling takes the row path, NaN reaches exactly the
+            // bins of that channel that hold its pixel
+            auto nan_in = in;
+            nan_in[total - 1 - s.w] = std::numeric_limits<T>::quiet_NaN();  // last channel, row h-2, column w-1
+            std::vector<T> out(ok::spp_output_size(s.c, levels));
+            run<T>(true, nan_in, 1, s.c, s.h, s.w, levels, out, rule, ok::tensor_layout::chw);
+            std::vector<T> ref;
+            reference<T>(true, nan_in, 1, s.c, s.h, s.w, levels, ref, rule, ok::tensor_layout::chw);
+            for (std::size_t i = 0; i < ref.size(); ++i) {
+                REQUIRE(same_value(out[i], ref[i]));
+            }
+            CHECK(std::isnan(out[s.c - 1]));  // level 1 of the last channel
+            CHECK(!std::isnan(out[s.c - 2]));
+        }
+    }
+}
+
 TEST_CASE("spp max pooling propagates NaN like torch, in the fast path of both layouts") {
     const std::size_t c = 20, h = 9, w = 10;
     ok::detail::rng g(5);

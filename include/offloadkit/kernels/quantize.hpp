@@ -69,8 +69,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <new>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../detail/simd.hpp"
@@ -104,6 +107,29 @@ namespace detail::quant {
 inline constexpr std::size_t block = 256;  // codes staged on the stack between compute and pack
 inline constexpr std::size_t max_stack_channels = 1024;  // float ranges kept on the stack
 inline constexpr std::size_t max_stack_params = 256;     // channel parameters kept on the stack
+
+/// std::allocator whose value-less construct() default-initialises: resize() of a byte vector then
+/// leaves the new bytes unwritten instead of zeroing them, for buffers the caller overwrites
+/// completely (the payload: pack_fast writes every byte, padding included).
+template <class T>
+struct default_init_allocator : std::allocator<T> {
+    using value_type = T;
+    template <class U>
+    struct rebind {
+        using other = default_init_allocator<U>;
+    };
+    default_init_allocator() = default;
+    template <class U>
+    constexpr default_init_allocator(const default_init_allocator<U>&) noexcept {}  // NOLINT: converting
+    template <class U>
+    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
 
 inline void check_bits(int bits, std::string_view fn) {
     require(bits >= 1 && bits <= 16, fn, "bits is ", bits, ", expected 1..16");
@@ -324,67 +350,90 @@ using ibatch = xsimd::batch<std::int32_t>;
 inline constexpr std::size_t flanes = fbatch::size;
 
 /// true iff every value is finite (x - x is +0 for finite x, NaN for inf and NaN).
+/// Four accumulators: one chain of dependent additions would be bound by the add latency.
 inline bool all_finite_simd(const float* x, std::size_t n) noexcept {
-    fbatch acc(0.0F);
+    fbatch acc[4] = {fbatch(0.0F), fbatch(0.0F), fbatch(0.0F), fbatch(0.0F)};
     std::size_t i = 0;
+    for (; i + 4 * flanes <= n; i += 4 * flanes) {
+        for (std::size_t k = 0; k < 4; ++k) {
+            const fbatch v = fbatch::load_unaligned(x + i + k * flanes);
+            acc[k] = acc[k] + (v - v);
+        }
+    }
     for (; i + flanes <= n; i += flanes) {
         const fbatch v = fbatch::load_unaligned(x + i);
-        acc = acc + (v - v);
+        acc[0] = acc[0] + (v - v);
     }
     float tail = 0.0F;
     for (; i < n; ++i) {
         tail = tail + (x[i] - x[i]);
     }
-    return simd::reduce_add(acc) + tail == 0.0F;
+    return simd::reduce_add((acc[0] + acc[1]) + (acc[2] + acc[3])) + tail == 0.0F;
+}
+
+/// Keeps a loaded batch in a register. Without it GCC folds the load into each of the three
+/// operations that use it (vminps/vmaxps/vaddps with a memory operand), which triples the loads
+/// and makes the range pass load-port bound (x86 only; elsewhere a no-op).
+inline void in_register([[maybe_unused]] fbatch& v) noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && defined(__AVX__)
+    asm("" : "+x"(v.data));
+#endif
 }
 
 /// min and max of n >= 1 values (zeros canonicalised to +0); returns false if any value is NaN
-/// or infinite (lo/hi are then meaningless). One pass, four independent accumulator pairs.
+/// or infinite (lo/hi are then meaningless). One pass, four independent accumulator triples.
+///
+/// Finiteness costs one addition per batch: the lanes also accumulate the plain sum, which is
+/// finite whenever every value is (NaN and inf propagate through additions); only when the sum is
+/// not finite (a NaN or inf, or finite values whose sum overflows) the exact all_finite_simd check
+/// runs. min and max are exact on NaN-free data, so lo/hi need no second look.
 inline bool min_max_simd(const float* x, std::size_t n, float& lo, float& hi) noexcept {
     std::size_t i = 0;
     float l = x[0];
     float h = x[0];
-    bool nan = false;
+    float sum = 0.0F;
     if (n >= 4 * flanes) {
-        // four independent chains each for min, max and the NaN flags
         fbatch mn[4];
         fbatch mx[4];
-        xsimd::batch_bool<float> bad[4];
+        fbatch sm[4];
         for (std::size_t k = 0; k < 4; ++k) {
             mn[k] = fbatch::load_unaligned(x + k * flanes);
             mx[k] = mn[k];
-            bad[k] = xsimd::isnan(mn[k]);  // not v != v: ordered under xsimd 8 AVX/AVX-512
+            sm[k] = mn[k];
         }
         for (i = 4 * flanes; i + 4 * flanes <= n; i += 4 * flanes) {
             for (std::size_t k = 0; k < 4; ++k) {
-                const fbatch v = fbatch::load_unaligned(x + i + k * flanes);
+                fbatch v = fbatch::load_unaligned(x + i + k * flanes);
+                in_register(v);
                 mn[k] = xsimd::min(mn[k], v);
                 mx[k] = xsimd::max(mx[k], v);
-                bad[k] = bad[k] | xsimd::isnan(v);
+                sm[k] = sm[k] + v;
             }
         }
         l = simd::reduce_min(xsimd::min(xsimd::min(mn[0], mn[1]), xsimd::min(mn[2], mn[3])));
         h = simd::reduce_max(xsimd::max(xsimd::max(mx[0], mx[1]), xsimd::max(mx[2], mx[3])));
-        nan = xsimd::any((bad[0] | bad[1]) | (bad[2] | bad[3]));
+        sum = simd::reduce_add((sm[0] + sm[1]) + (sm[2] + sm[3]));
     }
     // the tail by pointer: with an index, GCC 12 -O3 vectorises it and then warns (-Waggressive-
     // loop-optimizations) about an iteration count it invented, when n is a known constant
     for (const float* p = x + i; p != x + n; ++p) {
-        nan = nan || *p != *p;
+        sum = sum + *p;
         l = *p < l ? *p : l;
         h = *p > h ? *p : h;
     }
     lo = canonical_zero(l);
     hi = canonical_zero(h);
-    return !nan && std::isfinite(l) && std::isfinite(h);
+    if (!std::isfinite(sum) && !all_finite_simd(x, n)) {
+        return false;
+    }
+    return std::isfinite(l) && std::isfinite(h);
 }
 
-/// Codes of n values that share the parameters p, written as T (std::uint32_t for the staging
-/// block, std::uint8_t straight into an 8-bit payload).
-template <class T>
-inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels, T* out) noexcept {
+/// Codes of n values that share the parameters p, as std::uint32_t (the staging block).
+inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels,
+                       std::uint32_t* out) noexcept {
     if (p.flat) {
-        std::fill_n(out, n, T{0});
+        std::fill_n(out, n, std::uint32_t{0});
         return;
     }
     std::size_t i = 0;
@@ -393,20 +442,56 @@ inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint
         const fbatch scale(p.scale);
         const ibatch one(1);
         const ibatch li(static_cast<std::int32_t>(levels));
+        auto* dst = reinterpret_cast<std::int32_t*>(out);  // int32_t and uint32_t may alias; codes < 2^16
+        for (; i + 4 * flanes <= n; i += 4 * flanes) {
+            for (std::size_t k = 0; k < 4 * flanes; k += flanes) {
+                const fbatch d = fbatch::load_unaligned(x + i + k) - lo;
+                const ibatch twice = xsimd::to_int(d * scale);
+                xsimd::min((twice + one) >> 1, li).store_unaligned(dst + i + k);
+            }
+        }
         for (; i + flanes <= n; i += flanes) {
             const fbatch d = fbatch::load_unaligned(x + i) - lo;
             const ibatch twice = xsimd::to_int(d * scale);
-            const ibatch code = xsimd::min((twice + one) >> 1, li);
-            if constexpr (std::is_same_v<T, std::uint32_t>) {
-                // int32_t and uint32_t may alias each other; codes are < 2^16
-                code.store_unaligned(reinterpret_cast<std::int32_t*>(out) + i);
-            } else {
-                code.store_unaligned(out + i);  // converting store (codes < 256 here)
-            }
+            xsimd::min((twice + one) >> 1, li).store_unaligned(dst + i);
         }
     }
     for (; i < n; ++i) {
-        out[i] = static_cast<T>(code_of(x[i], p, levels));
+        out[i] = code_of(x[i], p, levels);
+    }
+}
+
+/// 8-bit codes of n values straight into the payload, one staging block at a time: the block's
+/// floor(t) (twice the rounded code, see code_of) are computed as 32-bit lanes, then halved and
+/// narrowed by a plain loop the compiler vectorises into pack instructions (xsimd 8 has no
+/// narrowing store; its converting store_unaligned is one scalar store per lane, which made the
+/// 8-bit path 3x slower). No min with L is needed here: for a plain (not wide) channel,
+/// t <= 2L (1 + 2^-24)^3 < 2L + 1 (d <= hi - lo after rounding, one rounding each of the range,
+/// the scale and the product), so floor(t) <= 2L and the code (floor(t) + 1) / 2 <= L.
+inline void codes_u8_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels,
+                          std::uint8_t* out) noexcept {
+    if (p.flat || p.wide) {
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = static_cast<std::uint8_t>(code_of(x[i], p, levels));
+        }
+        return;
+    }
+    alignas(64) std::int32_t twice[block];
+    const fbatch lo(p.lo);
+    const fbatch scale(p.scale);
+    for (std::size_t i = 0; i < n; i += block) {
+        const std::size_t m = std::min(block, n - i);
+        std::size_t k = 0;
+        for (; k + flanes <= m; k += flanes) {
+            xsimd::to_int((fbatch::load_unaligned(x + i + k) - lo) * scale).store_aligned(twice + k);
+        }
+        for (; k < m; ++k) {
+            twice[k] = static_cast<std::int32_t>((x[i + k] - p.lo) * p.scale);
+        }
+        for (k = 0; k < m; ++k) {
+            // 0 <= twice[k] <= 2L = 510: the halving is done on 16-bit lanes after the first pack
+            out[i + k] = static_cast<std::uint8_t>((static_cast<std::uint16_t>(twice[k]) + 1u) >> 1);
+        }
     }
 }
 
@@ -546,11 +631,11 @@ inline void pack_fast(std::span<const float> x, int bits, const quantize_options
     alignas(64) std::uint32_t codes[block];
     bit_writer w(payload);
     if (o.layout != channel_layout::hwc && bits == 8) {
-        // byte-aligned codes: straight into the payload, no staging
+        // byte-aligned codes: straight into the payload
         const std::size_t len = n / C;
         auto* dst = reinterpret_cast<std::uint8_t*>(payload);
         for (std::size_t c = 0; c < C; ++c) {
-            codes_simd(x.data() + c * len, len, make_params(mins[c], maxs[c], levels), levels, dst + c * len);
+            codes_u8_simd(x.data() + c * len, len, make_params(mins[c], maxs[c], levels), levels, dst + c * len);
         }
         return;
     }
@@ -956,7 +1041,8 @@ private:
     std::size_t size_ = 0;
     std::vector<float> mins_{0.0F};
     std::vector<float> maxs_{0.0F};
-    std::vector<std::byte> payload_;
+    // not zeroed on resize: quantize_into overwrites every byte (one pass less at 4 MB)
+    std::vector<std::byte, detail::quant::default_init_allocator<std::byte>> payload_;
 };
 
 namespace detail::quant {

@@ -41,8 +41,9 @@
  *
  * Speed: every kernel has a scalar reference beside it (detail::spp_pool_reference); the fast
  * path uses xsimd batches. CHW: the bins of all levels are computed once per call, and the band
- * boundaries of all levels cut the rows into segments. Small maps (H*W <= 128, at least one
- * vector of channels) are transposed a block of channels at a time and pooled with vectors across
+ * boundaries of all levels cut the rows into segments. Small maps (H*W <= 256, so up to
+ * ApproxNet's 14x14, with at least four vectors of channels and, for max, no NaN) are transposed
+ * four vectors of channels at a time (8x8 register tiles under AVX) and pooled with vectors across
  * channels (no horizontal work at all). Otherwise, per channel, every segment is reduced once
  * (vectors along the row, so each pooled element is read once whatever the number of levels; for
  * max the same pass looks for NaN and hands a NaN plane to the reference), each band merges its
@@ -50,7 +51,8 @@
  * band in column chunks; a level with more than 64 bins per axis uses the reference. HWC: vectors
  * run along channels, channel groups outermost so a group's slice of the map stays in cache
  * across levels; fewer channels than a vector use the reference. No allocation (stack buffers of
- * about 21 KB for float, 40 KB for double), no threads.
+ * about 21 KB for float and 40 KB for double on the row path, 32 KB on the small-map path), no
+ * threads.
  *
  * Measured (benchmarks/bench_approx.cpp, AVX-512, levels {1, 2, 3}): 64x28x28 ~8 us, 64x14x14
  * ~5 us, 64x7x7 ~2 us, 512x56x56 ~140 us (memcpy of the same bytes ~110-170 us on the same
@@ -632,33 +634,90 @@ void pool_plane_level(const T* plane, std::size_t w, std::size_t l, const spp_bi
     }
 }
 
-/// Planes up to this many elements take the channel-vectorised path (spp_chw_small).
-inline constexpr std::size_t small_plane = 128;
+/// Planes up to this many elements take the channel-vectorised path (spp_chw_small): up to
+/// 14x14, ApproxNet's smallest SPP inputs (Table 1), where the per-channel row path spends more
+/// on per-bin bookkeeping than on pooling.
+inline constexpr std::size_t small_plane = 256;
+/// Vectors of channels per block of spp_chw_small (4 measured best of 1..8 at 7x7, 10x10 and
+/// 14x14; with 1 or 2, GCC 12 keeps the accumulators in memory).
+inline constexpr std::size_t small_group = 4;
+
+/// blk[p*gc + j] = src[j*hw + p] for p < hw, j < gc (gc a multiple of the vector width): gc
+/// channel planes of hw pixels into pixel-major order. With AVX and 8-float vectors, 8x8 tiles go
+/// through registers (xsimd 8 has no portable transpose; a scalar transpose was two thirds of the
+/// time of a 64x14x14 map); elsewhere, and for the last hw % 8 pixels, element by element.
+template <class T>
+void transpose_block(const T* src, std::size_t hw, std::size_t gc, T* blk) noexcept {
+    std::size_t p0 = 0;
+#if XSIMD_WITH_AVX && !XSIMD_WITH_AVX512F
+    if constexpr (std::is_same_v<T, float> && lanes<T> == 8) {
+        for (; p0 + 8 <= hw; p0 += 8) {
+            for (std::size_t j0 = 0; j0 < gc; j0 += 8) {
+                const float* s0 = src + j0 * hw + p0;
+                __m256 r[8];
+                for (std::size_t k = 0; k < 8; ++k) {
+                    r[k] = _mm256_loadu_ps(s0 + k * hw);  // channel j0 + k, pixels p0..p0+7
+                }
+                const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]);
+                const __m256 t1 = _mm256_unpackhi_ps(r[0], r[1]);
+                const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]);
+                const __m256 t3 = _mm256_unpackhi_ps(r[2], r[3]);
+                const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]);
+                const __m256 t5 = _mm256_unpackhi_ps(r[4], r[5]);
+                const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]);
+                const __m256 t7 = _mm256_unpackhi_ps(r[6], r[7]);
+                const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44);
+                const __m256 u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+                const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44);
+                const __m256 u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+                const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44);
+                const __m256 u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+                const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44);
+                const __m256 u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+                float* d = blk + p0 * gc + j0;
+                _mm256_storeu_ps(d + 0 * gc, _mm256_permute2f128_ps(u0, u4, 0x20));  // pixel p0
+                _mm256_storeu_ps(d + 1 * gc, _mm256_permute2f128_ps(u1, u5, 0x20));
+                _mm256_storeu_ps(d + 2 * gc, _mm256_permute2f128_ps(u2, u6, 0x20));
+                _mm256_storeu_ps(d + 3 * gc, _mm256_permute2f128_ps(u3, u7, 0x20));
+                _mm256_storeu_ps(d + 4 * gc, _mm256_permute2f128_ps(u0, u4, 0x31));
+                _mm256_storeu_ps(d + 5 * gc, _mm256_permute2f128_ps(u1, u5, 0x31));
+                _mm256_storeu_ps(d + 6 * gc, _mm256_permute2f128_ps(u2, u6, 0x31));
+                _mm256_storeu_ps(d + 7 * gc, _mm256_permute2f128_ps(u3, u7, 0x31));
+            }
+        }
+    }
+#endif
+    for (std::size_t p = p0; p < hw; ++p) {
+        T* dst = blk + p * gc;
+        for (std::size_t j = 0; j < gc; ++j) {
+            dst[j] = src[j * hw + p];
+        }
+    }
+}
 
 /**
- * Small maps (H*W <= small_plane, C >= L): vectors run across L channels. A block of L channel
- * planes is transposed into blk[p*L + lane], then every bin is a vertical reduction over its
- * pixels in row-major order, as the reference does (so averages match it bit for bit), and max
- * pooling tracks NaN per lane (a lane with a NaN in the bin yields NaN, as torch). The last
- * block overlaps the previous one; overlapped channels get identical values.
+ * Small maps (H*W <= small_plane, C >= 4L, no NaN when pooling max): vectors run across
+ * channels, as in spp_hwc. A block of 4L channel planes is transposed into blk[p*4L + channel]
+ * (32 KB on the stack for float and double), then every bin is a vertical reduction over its
+ * pixels in row-major order, as the reference does (so averages match it bit for bit), with four
+ * independent accumulators per pixel visit (the loop overhead of a bin of a few pixels is shared
+ * by four vectors). The last block overlaps the previous one; overlapped channels get identical
+ * values. Maps with a NaN take the row path, which hands NaN planes to the reference.
  */
 template <pool_op Op, class T, class L>
 void spp_chw_small(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std::span<const L> levels,
                    const chw_plan& plan, T* out, spp_rule rule) noexcept {
     using B = batch<T>;
     constexpr std::size_t Ln = lanes<T>;
+    constexpr std::size_t G = small_group;
+    constexpr std::size_t gc = G * Ln;  // channels per block, <= c_count
+    constexpr std::size_t capacity = small_plane * gc;
     const std::size_t hw = h * w;
-    alignas(64) T blk[small_plane * Ln];
-    alignas(64) T tmp[Ln];
-    const B nan_b(std::numeric_limits<T>::quiet_NaN());
-    for (std::size_t c_next = 0; c_next < c_count; c_next += Ln) {
-        const std::size_t c0 = std::min(c_next, c_count - Ln);
-        for (std::size_t j = 0; j < Ln; ++j) {
-            const T* src = in + (c0 + j) * hw;
-            for (std::size_t p = 0; p < hw; ++p) {
-                blk[p * Ln + j] = src[p];
-            }
-        }
+    alignas(64) T blk[capacity];
+    alignas(64) T lanes_out[gc];
+    for (std::size_t c_next = 0; c_next < c_count; c_next += gc) {
+        const std::size_t c0 = std::min(c_next, c_count - gc);
+        transpose_block(in + c0 * hw, hw, gc, blk);
         std::size_t level_offset = 0;
         std::size_t b = 0;  // band index into the plan
         for (const L level : levels) {
@@ -667,27 +726,29 @@ void spp_chw_small(const T* in, std::size_t c_count, std::size_t h, std::size_t 
             for (std::size_t by = 0; by < l; ++by, ++b) {
                 const spp_bin rows = plan.rows[b];
                 for (std::size_t bx = 0; bx < l; ++bx) {
-                    const T* first = blk + (rows.begin * w + cols[bx].begin) * Ln;
-                    B acc = B::load_unaligned(first);
-                    auto bad = xsimd::isnan(acc);
+                    B acc[G];
+                    const T* first = blk + (rows.begin * w + cols[bx].begin) * gc;
+                    for (std::size_t v = 0; v < G; ++v) {
+                        acc[v] = B::load_aligned(first + v * Ln);
+                    }
                     for (std::size_t y = rows.begin; y < rows.end; ++y) {
+                        // the first pixel of the bin initialised the accumulators
                         const std::size_t x_first = y == rows.begin ? cols[bx].begin + 1 : cols[bx].begin;
-                        for (std::size_t x = x_first; x < cols[bx].end; ++x) {
-                            const B v = B::load_unaligned(blk + (y * w + x) * Ln);
-                            acc = combine_batch<Op>(acc, v);
-                            if constexpr (Op == pool_op::max) {
-                                bad = bad | xsimd::isnan(v);
+                        const T* px = blk + (y * w + x_first) * gc;
+                        for (std::size_t x = x_first; x < cols[bx].end; ++x, px += gc) {
+                            for (std::size_t v = 0; v < G; ++v) {
+                                acc[v] = combine_batch<Op>(acc[v], B::load_aligned(px + v * Ln));
                             }
                         }
                     }
-                    if constexpr (Op == pool_op::max) {
-                        acc = xsimd::select(bad, nan_b, acc);
+                    for (std::size_t v = 0; v < G; ++v) {
+                        acc[v].store_aligned(lanes_out + v * Ln);
                     }
-                    acc.store_unaligned(tmp);
                     T* dst = out + level_offset + by * l + bx;
                     const std::size_t nr = rows.end - rows.begin, nc = cols[bx].end - cols[bx].begin;
-                    for (std::size_t j = 0; j < Ln; ++j) {
-                        dst[(c0 + j) * l * l] = Op == pool_op::max ? tmp[j] : bin_mean(tmp[j], nr, nc, l, rule);
+                    for (std::size_t j = 0; j < G * Ln; ++j) {
+                        dst[(c0 + j) * l * l] =
+                            Op == pool_op::max ? lanes_out[j] : bin_mean(lanes_out[j], nr, nc, l, rule);
                     }
                 }
             }
@@ -703,7 +764,8 @@ void spp_chw(const T* in, std::size_t c_count, std::size_t h, std::size_t w, std
     const T* const end = in + c_count * plane_size;
     chw_plan plan;
     make_chw_plan(h, w, levels, rule, plan);
-    if (plan.fits && plane_size <= small_plane && c_count >= lanes<T>) {
+    if (plan.fits && plane_size <= small_plane && c_count >= small_group * lanes<T> &&
+        !(Op == pool_op::max && any_nan(in, c_count * plane_size))) {
         spp_chw_small<Op>(in, c_count, h, w, levels, plan, out, rule);
         return;
     }
