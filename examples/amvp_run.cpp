@@ -1045,13 +1045,7 @@ int run(const settings& s, char* self) {
             send_frame(f);
         }
         // drain: wait while answers keep coming; 3 s without progress: what is left failed (counted)
-        const auto pending_range = [&] {
-            std::size_t n = 0;
-            for (std::size_t f = from; f < to; ++f) {
-                n += pending_of(f);
-            }
-            return n;
-        };
+        const auto pending_range = [&] { return rec.pending(); };  // earlier phases were drained
         std::size_t last_left = std::numeric_limits<std::size_t>::max();
         while (!wait_for([&] { return pending_range() == 0; }, 3.0)) {
             const std::lock_guard<std::mutex> lock(st.mu);

@@ -185,7 +185,8 @@ struct amvp_task_measurement {
  *
  * Frames are marked as latency frames (sent one at a time: the answer time minus the send time is
  * the task's latency of eq. 7) or throughput frames (sent back to back: the answer rate is the
- * task's throughput of eq. 8). Not thread-safe (the caller serialises).
+ * task's throughput of eq. 8). pending() is O(tasks), so a caller waiting for the last answers under
+ * its lock does not slow down the threads that record them. Not thread-safe (the caller serialises).
  * @code
  * ok::amvp_run_recorder rec(2, 100);
  * rec.sent(0, t0, false);  rec.answered(0, 0, 3, t1);  rec.failed(1, 0, t1);
@@ -200,6 +201,7 @@ public:
     amvp_run_recorder(std::size_t tasks, std::size_t frames) : tasks_(tasks), frames_(frames) {
         detail::require(tasks >= 1, "amvp_run_recorder", "tasks is 0, expected >= 1");
         cells_.assign(tasks * frames, cell{});
+        pending_.assign(tasks, 0);
         sent_.assign(frames, std::numeric_limits<double>::quiet_NaN());
         thr_.assign(frames, false);
     }
@@ -213,6 +215,7 @@ public:
             auto& c = at(s, f);
             if (c.st == state::unsent) {
                 c.st = state::pending;
+                ++pending_[s];
             }
         }
     }
@@ -234,8 +237,9 @@ public:
 
     [[nodiscard]] state state_of(std::size_t s, std::size_t f) const { return at(s, f).st; }
     [[nodiscard]] std::size_t label_of(std::size_t s, std::size_t f) const { return at(s, f).label; }
-    [[nodiscard]] std::size_t pending(std::size_t s) const { return count(s, state::pending); }
-    /// Pairs of all tasks still pending.
+    /// Pairs of task `s` still pending. O(1).
+    [[nodiscard]] std::size_t pending(std::size_t s) const { return s < tasks_ ? pending_[s] : 0; }
+    /// Pairs of all tasks still pending. O(tasks).
     [[nodiscard]] std::size_t pending() const {
         std::size_t n = 0;
         for (std::size_t s = 0; s < tasks_; ++s) {
@@ -331,23 +335,18 @@ private:
             return false;
         }
         auto& c = at(s, f);
+        --pending_[s];
         c.st = st;
         c.label = label;
         c.done = t;
         return true;
-    }
-    [[nodiscard]] std::size_t count(std::size_t s, state st) const {
-        std::size_t n = 0;
-        for (std::size_t f = 0; f < frames_; ++f) {
-            n += at(s, f).st == st ? 1 : 0;
-        }
-        return n;
     }
     cell& at(std::size_t s, std::size_t f) { return cells_[s * frames_ + f]; }
     [[nodiscard]] const cell& at(std::size_t s, std::size_t f) const { return cells_[s * frames_ + f]; }
 
     std::size_t tasks_ = 0, frames_ = 0, duplicates_ = 0;
     std::vector<cell> cells_;
+    std::vector<std::size_t> pending_;  // per task
     std::vector<double> sent_;
     std::vector<bool> thr_;
 };

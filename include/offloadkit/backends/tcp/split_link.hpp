@@ -22,6 +22,7 @@
  */
 
 #include <algorithm>
+#include <ctime>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -213,8 +214,11 @@ private:
                 fail_queue();
             }
             pollfd p[2] = {{c.fd(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
-            const int timeout_ms = c.busy() || !c.connected() ? 1 : 20;
-            if (::poll(p, 2, timeout_ms) > 0 && (p[1].revents & POLLIN) != 0) {
+            // POLLERR wakes us when the ACK timestamp of the transfer arrives; the 0.2 ms time-out while
+            // a transfer runs covers the polled completion modes
+            const long wait_ns = c.busy() || !c.connected() ? 200000L : 20000000L;
+            timespec ts{0, wait_ns};
+            if (::ppoll(p, 2, &ts, nullptr) > 0 && (p[1].revents & POLLIN) != 0) {
                 std::uint64_t n = 0;
                 (void)!::read(wake_.get(), &n, sizeof n);
             }
