@@ -177,22 +177,11 @@ long rss_kb() {
     return 0;
 }
 
-/// Writes the split message (runtime/split_path.hpp, version 1) of `features` into `wire`.
+/// The split message (runtime/split_path.hpp) of `features` in `wire` (resized to fit).
 std::size_t encode_split(std::span<const float> features, bool quantized, int bits, std::uint64_t id,
                          std::vector<std::byte>& wire) {
-    const std::size_t n = features.size();
-    wire.resize(ok::split_header_size + std::max(ok::quantized_wire_size(n, bits), 4 * n));
-    ok::detail::split::write_header(wire.data(), quantized, id, n);
-    std::size_t body = 0;
-    if (quantized) {
-        body = ok::quantize_to_wire(features, bits, std::span<std::byte>(wire).subspan(ok::split_header_size));
-    } else {
-        for (std::size_t i = 0; i < n; ++i) {
-            ok::detail::split::put_f32(wire.data() + ok::split_header_size + 4 * i, features[i]);
-        }
-        body = 4 * n;
-    }
-    wire.resize(ok::split_header_size + body);
+    wire.resize(ok::split_message_capacity(features.size(), bits));
+    wire.resize(ok::encode_split_message(features, quantized, bits, id, wire));
     return wire.size();
 }
 
@@ -785,7 +774,6 @@ int run(const settings& s, char* self) {
         phases = {{0, s.change_at->frame}, {s.change_at->frame, F}};
     }
     ok::amvp_run_recorder rec(S, F);
-    std::size_t total_failed = 0;
     bool all_within = true;
     int exit_code = 0;
     std::vector<std::string> table;
@@ -1127,7 +1115,6 @@ int run(const settings& s, char* self) {
                 }
             }
             all_within = all_within && within;
-            total_failed += m.failed;
             ok::io::json_object j;
             j.add("event", "task").add("phase", ph).add("task", pb.tasks[t].name)
                 .add("frames", m.frames).add("answered", m.ok).add("failed", m.failed)
