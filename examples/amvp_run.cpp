@@ -74,7 +74,8 @@ const char* const usage =
     "  --frames F              Fashion-MNIST test frames to run (default 200): the first half of each\n"
     "                          phase one at a time (latency), the second back to back (throughput)\n"
     "  --shares MODE           auto (cgroup2 if usable, else duty), cgroup2, cgroup1 or duty (default auto)\n"
-    "  --netns                 run inside a new network namespace, links shaped by tc tbf (root)\n"
+    "  --netns                 run inside a new network namespace, links shaped by tc tbf (root;\n"
+    "                          exit 77 with the reason when that is not possible here)\n"
     "  --change-at F:compute:DEVICE=U | F:bandwidth:MBPS   change and re-plan before frame F\n"
     "  --kill-worker-at F:DEVICE   SIGKILL DEVICE's worker when frame F is sent\n"
     "  --check-in-process      also run the same parts in this process and compare every label\n"
@@ -322,7 +323,12 @@ int worker_main(int fd) {
         return 1;
     }
     auto answer = [&ch](std::uint32_t task, std::uint64_t frame, std::size_t label, bool good) {
-        answer_msg a{task, static_cast<std::uint32_t>(label), frame, static_cast<std::uint8_t>(good ? 1 : 0)};
+        answer_msg a;
+        std::memset(&a, 0, sizeof a);  // no uninitialised padding on the wire
+        a.task = task;
+        a.label = static_cast<std::uint32_t>(label);
+        a.frame = frame;
+        a.ok = good ? 1 : 0;
         ch.send('A', &a, sizeof a);
     };
     {
