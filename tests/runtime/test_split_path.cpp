@@ -266,3 +266,23 @@ TEST_CASE("split path: bad extractor output and refused links are reported, noth
     bad.quantizer = ok::quantize_options{ok::channel_layout::hwc, 100};  // does not divide 3136
     CHECK_THROWS_AS(sender_t(random_extractor{}, capture_link{}, bad), ok::invalid_argument);
 }
+
+TEST_CASE("split path: encode_split_message writes what split_sender sends; a short buffer is refused") {
+    for (const auto mode : {ok::compression_mode::always, ok::compression_mode::never}) {
+        ok::split_options o;
+        o.mode = mode;
+        sender_t tx(random_extractor{}, capture_link{}, o);
+        (void)tx.send(9, 4242);
+        std::vector<std::byte> out(ok::split_message_capacity(3136, o.bits));
+        const std::size_t n = ok::encode_split_message(tx.features(), mode == ok::compression_mode::always, o.bits,
+                                                       4242, out);
+        REQUIRE(n == tx.link().last.size());
+        CHECK(std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), tx.link().last.begin()));
+    }
+    std::vector<float> f(100, 1.0F);
+    std::vector<std::byte> small(ok::split_header_size + 399);
+    CHECK_THROWS_AS((void)ok::encode_split_message(f, false, 8, 1, small), ok::invalid_argument);
+    f[3] = std::numeric_limits<float>::infinity();
+    std::vector<std::byte> big(ok::split_message_capacity(100, 8));
+    CHECK_THROWS_AS((void)ok::encode_split_message(f, false, 8, 1, big), ok::invalid_argument);
+}

@@ -12,6 +12,8 @@
  *    as tcp_link (transfer_link: a transfer is complete when the peer has acknowledged its last
  *    byte) and tcp_remote (remote_executor<…, offload_request>); reconnects with back-off.
  *  - backends/tcp/endpoint.hpp: parse_tcp_endpoint, "HOST:PORT" as written on a command line.
+ *  - backends/tcp/split_link.hpp: split_link_sender, the device-to-device link of an AMVP
+ *    placement (split messages to a part-2 server, one at a time, every one answered or failed).
  *  - backends/tcp/server.hpp: tcp_server, the epoll server core (many clients, a bounded queue, N
  *    workers, deadline-aware, answers report queue and compute time) around a pluggable handler.
  *
@@ -27,5 +29,6 @@
 #include "tcp/endpoint.hpp"
 #include "tcp/protocol.hpp"
 #include "tcp/server.hpp"
+#include "tcp/split_link.hpp"
 
 #endif  // OFFLOADKIT_BACKENDS_TCP_HPP

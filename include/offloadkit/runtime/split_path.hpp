@@ -169,6 +169,38 @@ struct split_header {
     }
 };
 
+/// Bytes a split message of `count` features needs at most (raw or quantized at `bits`).
+[[nodiscard]] inline std::size_t split_message_capacity(std::size_t count, int bits,
+                                                        const quantize_options& quantizer = {}) {
+    return split_header_size + std::max(quantized_wire_size(count, bits, quantizer.channels), 4 * count);
+}
+
+/**
+ * @brief Writes the split message (file comment) of `features` into `out`: raw binary32, or
+ *        quantized at `bits` by quantize_to_wire (AMVP eq. 1). What split_sender sends; also for a
+ *        shared part 1 that encodes one feature once for several part-2 devices.
+ * @param out at least split_message_capacity(features.size(), bits) bytes.
+ * @return the message size.
+ * @throws offloadkit::invalid_argument for non-finite features, bits outside 1..16 (when
+ *         quantized) or `out` too small. O(features); no allocation (as quantize_to_wire).
+ */
+inline std::size_t encode_split_message(std::span<const float> features, bool quantized, int bits, std::uint64_t id,
+                                        std::span<std::byte> out, const quantize_options& quantizer = {}) {
+    constexpr std::string_view fn = "encode_split_message";
+    const std::size_t n = features.size();
+    detail::require(out.size() >= split_header_size + (quantized ? 0 : 4 * n), fn, "out has size ", out.size(),
+                    ", expected at least ", split_header_size + (quantized ? 0 : 4 * n));
+    detail::split::write_header(out.data(), quantized, id, n);
+    if (quantized) {
+        return split_header_size + quantize_to_wire(features, bits, out.subspan(split_header_size), quantizer);
+    }
+    detail::require_finite(features, fn, "features");
+    for (std::size_t i = 0; i < n; ++i) {
+        detail::split::put_f32(out.data() + split_header_size + 4 * i, features[i]);
+    }
+    return split_header_size + 4 * n;
+}
+
 /**
  * @brief The FE side of a split CNN (AMVP §IV-B, Fig. 6): features -> (quantized) message ->
  *        link.
@@ -193,8 +225,7 @@ public:
         detail::require(count_ >= 1, fn, "extractor.feature_count() is 0, expected >= 1");
         features_.assign(count_, 0.0F);
         detail::quant::check_options(count_, opt_.quantizer, fn);
-        const std::size_t quantized = quantized_wire_size(count_, opt_.bits, opt_.quantizer.channels);
-        wire_.assign(split_header_size + std::max(quantized, 4 * count_), std::byte{0});
+        wire_.assign(split_message_capacity(count_, opt_.bits, opt_.quantizer), std::byte{0});
     }
 
     /**
@@ -214,19 +245,7 @@ public:
                         "extractor latency is ", rep.extract_latency, ", expected a finite number >= 0");
         detail::require_finite(std::span<const float>(features_), fn, "features");
         rep.compressed = compress(rep.decision);
-        std::byte* b = wire_.data();
-        detail::split::write_header(b, rep.compressed, id, count_);
-        std::size_t body = 0;
-        if (rep.compressed) {
-            body = quantize_to_wire(features_, opt_.bits,
-                                    std::span<std::byte>(wire_).subspan(split_header_size), opt_.quantizer);
-        } else {
-            for (std::size_t i = 0; i < count_; ++i) {
-                detail::split::put_f32(b + split_header_size + 4 * i, features_[i]);
-            }
-            body = 4 * count_;
-        }
-        rep.wire_bytes = split_header_size + body;
+        rep.wire_bytes = encode_split_message(features_, rep.compressed, opt_.bits, id, wire_, opt_.quantizer);
         rep.sent = link_.send(std::span<const std::byte>(wire_).first(rep.wire_bytes));
         return rep;
     }
