@@ -151,7 +151,9 @@ struct answer_msg {
     std::uint32_t label = 0;
     std::uint64_t frame = 0;
     std::uint8_t ok = 0;
+    std::uint8_t padding[7] = {};  // explicit, so that no uninitialised byte goes on the wire
 };
+static_assert(sizeof(answer_msg) == 24);
 
 double now() {
     timespec t{};
@@ -324,7 +326,6 @@ int worker_main(int fd) {
     }
     auto answer = [&ch](std::uint32_t task, std::uint64_t frame, std::size_t label, bool good) {
         answer_msg a;
-        std::memset(&a, 0, sizeof a);  // no uninitialised padding on the wire
         a.task = task;
         a.label = static_cast<std::uint32_t>(label);
         a.frame = frame;
