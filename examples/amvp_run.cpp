@@ -1279,20 +1279,11 @@ int main(int argc, char** argv) {
     if (argc == 3 && std::string_view(argv[1]) == "--worker") {
         return worker_main(std::atoi(argv[2]));
     }
-    try {
+    return cli::guarded_main({tool, usage}, [&] {
         const settings s = parse(argc, argv);
         if (s.netns && s.netns_inner.empty()) {
             return run_in_netns(argc, argv);
         }
         return run(s, argv[0]);
-    } catch (const cli::usage_error& e) {
-        std::fprintf(stderr, "%s: %s\n%s", tool, e.what(), usage);
-        return 2;
-    } catch (const ok::invalid_argument& e) {
-        std::fprintf(stderr, "%s: %s\n", tool, e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s: %s\n", tool, e.what());
-        return 1;
-    }
+    });
 }

@@ -597,13 +597,5 @@ int run(const settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(parse(argc, argv));
-    } catch (const cli::usage_error& e) {
-        std::fprintf(stderr, "%s: %s\n%s", tool, e.what(), usage);
-        return 2;
-    } catch (const ok::invalid_argument& e) {
-        std::fprintf(stderr, "%s: %s\n", tool, e.what());
-        return 2;
-    }
+    return cli::guarded_main({tool, usage}, [&] { return run(parse(argc, argv)); });
 }

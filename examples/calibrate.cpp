@@ -627,15 +627,6 @@ int run(const options& opt) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(parse_args(argc, argv));
-    } catch (const cli::usage_error& e) {
-        std::fprintf(stderr, "offloadkit-calibrate: %s\n(offloadkit-calibrate --help lists the flags)\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        const std::string msg = e.what();
-        // Library messages name their function; the tool's own already start with its name.
-        std::fprintf(stderr, "%s%s\n", msg.rfind("offloadkit-calibrate", 0) == 0 ? "" : "offloadkit-calibrate: ", msg.c_str());
-        return 2;
-    }
+    return cli::guarded_main({tool, "(offloadkit-calibrate --help lists the flags)\n", 2},
+                             [&] { return run(parse_args(argc, argv)); });
 }

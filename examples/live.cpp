@@ -811,13 +811,5 @@ int run_fleet(const settings& s, const ex::idx_images& images, const std::vector
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run_main(argc, argv);
-    } catch (const cli::usage_error& e) {
-        std::fprintf(stderr, "offloadkit-live: %s\n%s", e.what(), usage_text);
-        return 2;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "offloadkit-live: %s\n", e.what());
-        return 2;
-    }
+    return cli::guarded_main({"offloadkit-live", usage_text, 2}, [&] { return run_main(argc, argv); });
 }

@@ -175,16 +175,5 @@ int run_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run_main(argc, argv);
-    } catch (const cli::usage_error& e) {
-        std::fprintf(stderr, "offloadkit-server: %s\n%s", e.what(), usage_text);
-        return 2;
-    } catch (const std::system_error& e) {
-        std::fprintf(stderr, "offloadkit-server: %s\n", e.what());
-        return 1;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "offloadkit-server: %s\n", e.what());
-        return 2;
-    }
+    return cli::guarded_main({"offloadkit-server", usage_text, 2}, [&] { return run_main(argc, argv); });
 }

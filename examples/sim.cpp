@@ -617,13 +617,5 @@ int run_with(const settings& s, const ok::trace& tr, const Cal& cal) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run_main(argc, argv);
-    } catch (const cli::usage_error& e) {
-        std::fprintf(stderr, "offloadkit-sim: %s\n(offloadkit-sim --help lists the flags)\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "offloadkit-sim: %s\n", e.what());
-        return 2;
-    }
+    return cli::guarded_main({tool, "(offloadkit-sim --help lists the flags)\n", 2}, [&] { return run_main(argc, argv); });
 }

@@ -3,8 +3,9 @@
 // user's units with the flag as they wrote it, comma-separated lists, warnings, and checking an
 // output path before the work instead of after it.
 //
-// Every error is a usage_error; each tool's main prints "offloadkit-<name>: <message>" on stderr and
-// exits with code 2.
+// Every command-line error is a usage_error; each tool's main runs its work through guarded_main,
+// which prints "offloadkit-<name>: <message>" on stderr and exits with code 2 for a usage error or
+// bad input, and never lets an exception escape main (no std::terminate, no core dump).
 #ifndef OFFLOADKIT_EXAMPLES_COMMON_CLI_HPP
 #define OFFLOADKIT_EXAMPLES_COMMON_CLI_HPP
 
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -250,6 +252,49 @@ inline void require_writable(std::string_view flag, const std::string& path) {
 /// Prints "tool: warning: message" on stderr.
 inline void warn(std::string_view tool, const std::string& message) {
     std::fprintf(stderr, "%.*s: warning: %s\n", static_cast<int>(tool.size()), tool.data(), message.c_str());
+}
+
+/// What a tool prints and returns when its work throws (see guarded_main).
+struct tool_errors {
+    std::string_view tool;         ///< "offloadkit-<name>", the prefix of every message
+    std::string_view usage_after;  ///< printed after a usage_error's message: the usage, or a hint
+    int failure_exit = 1;          ///< exit code for any other std::exception (a run that failed)
+};
+
+/**
+ * @brief Runs `body()` (the tool's work, returning its exit code) and turns what it throws into a
+ *        message on stderr and an exit code: usage_error -> 2 with `usage_after`; bad input
+ *        (std::invalid_argument, which offloadkit::invalid_argument is) -> 2; an operating-system
+ *        failure (std::system_error: a port in use, a socket that failed) -> 1; any other
+ *        std::exception -> `failure_exit`. Messages that already start with the tool's name are
+ *        printed as they are; others get "tool: " in front.
+ */
+template <class Body>
+int guarded_main(const tool_errors& t, Body&& body) noexcept {
+    const auto say = [&](const char* what, std::string_view after) {
+        const std::string_view msg(what);
+        const bool named = msg.substr(0, t.tool.size()) == t.tool;
+        std::fprintf(stderr, "%.*s%s%.*s\n%.*s", named ? 0 : static_cast<int>(t.tool.size()), t.tool.data(), named ? "" : ": ",
+                     static_cast<int>(msg.size()), msg.data(), static_cast<int>(after.size()), after.data());
+    };
+    try {
+        return static_cast<Body&&>(body)();
+    } catch (const usage_error& e) {
+        say(e.what(), t.usage_after);
+        return 2;
+    } catch (const std::invalid_argument& e) {
+        say(e.what(), {});
+        return 2;
+    } catch (const std::system_error& e) {
+        say(e.what(), {});
+        return 1;
+    } catch (const std::exception& e) {
+        say(e.what(), {});
+        return t.failure_exit;
+    } catch (...) {
+        say("unexpected error", {});
+        return 1;
+    }
 }
 
 }  // namespace offloadkit::examples::cli
