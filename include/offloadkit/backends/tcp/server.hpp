@@ -817,7 +817,9 @@ private:
         bool wake = false;
         {
             const std::lock_guard lk(o.m);
-            const bool gone = !o.alive.load();
+            // closed, or to be closed by the I/O thread (send error, too many unread answers): the
+            // output stays bounded, and the answer is discarded as if the client had gone
+            const bool gone = !o.alive.load() || o.failed || o.overflow;
             with_stats([&](tcp_server_stats& st) {
                 st.queue_seconds += queued;
                 st.compute_seconds += compute;
