@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/time.h>
 
 #include <array>
@@ -341,6 +342,61 @@ TEST_CASE("tcp_server: a client that never reads its answers is dropped") {
     (void)write_all(fd.get(), burst.data(), burst.size(), 10.0);  // fails once the server hangs up
     CHECK(eventually([&] { return server.stats().clients_unread == 1; }, 10.0));
     CHECK(eventually([&] { return server.clients() == 0; }));
+}
+
+TEST_CASE("tcp_server: a worker's answer joins the output the I/O thread still holds for a peer that is not reading") {
+    // The I/O thread answers 3000 requests `expired` at once while the peer reads nothing: 96 KB of
+    // answers, far more than the peer's 4 KB receive buffer and the server's 4 KB send buffer take,
+    // so most of it waits in the server's output. Then the worker, held by the gate until now,
+    // answers 8 requests: each must be appended after that output (a worker writes to the socket
+    // itself only when nothing is pending), and no answer may be cut into or interleaved.
+    gate g;
+    ok::tcp_server_options o = server_options(1, 64);
+    o.max_unread_answers = 8192;
+    o.send_buffer = 4096;
+    ok::tcp_server server(o, g.factory());
+    ts::unique_fd fd = connect_to(server.port(), 4096);
+    const std::vector<std::byte> p = pattern(3);
+    for (std::uint64_t id = 0; id < 8; ++id) {  // id 0 enters the handler, 1..7 queue behind it
+        REQUIRE(send_request(fd.get(), id, ok::tcp_no_deadline, 0, p));
+    }
+    REQUIRE(g.wait_entered(1));
+    constexpr std::uint64_t expired = 3000;
+    std::vector<std::byte> burst;
+    for (std::uint64_t id = 1000; id < 1000 + expired; ++id) {
+        std::array<std::byte, ok::tcp_message_size> h{};
+        ok::encode_tcp_request(ok::tcp_request_header{id, 0, 0, 1}, h);  // budget 0: expired at once
+        burst.insert(burst.end(), h.begin(), h.end());
+        burst.push_back(std::byte{7});
+    }
+    REQUIRE(write_all(fd.get(), burst.data(), burst.size(), 10.0));
+    REQUIRE(eventually([&] { return server.stats().requests == 8 + expired; }));
+    REQUIRE(eventually([&] { return server.stats().by_status[1] == expired; }));
+    int queued_at_peer = 0;
+    REQUIRE(::ioctl(fd.get(), FIONREAD, &queued_at_peer) == 0);
+    CHECK(queued_at_peer < 32 * 1024);  // so at least 64 KB of answers are still the server's
+    g.release();
+    // Everything arrives whole: first the I/O thread's answers in request order, then the worker's.
+    std::vector<ok::tcp_answer> got;
+    for (std::uint64_t k = 0; k < 8 + expired; ++k) {
+        const auto a = read_answer(fd.get());
+        REQUIRE(a);
+        got.push_back(*a);
+    }
+    for (std::uint64_t k = 0; k < expired; ++k) {
+        CHECK(got[k].id == 1000 + k);
+        CHECK(got[k].status == ok::tcp_status::expired);
+    }
+    for (std::uint64_t k = 0; k < 8; ++k) {
+        const ok::tcp_answer& a = got[expired + k];
+        CHECK(a.id == k);
+        CHECK(a.status == ok::tcp_status::ok);
+        CHECK(a.label == k);  // the gate's handler answers label = id
+    }
+    const ok::tcp_server_stats st = server.stats();
+    CHECK(st.answers == 8 + expired);
+    CHECK(st.clients_unread == 0);
+    CHECK(server.clients() == 1);
 }
 
 TEST_CASE("tcp_server: connections beyond max_clients are closed at once") {

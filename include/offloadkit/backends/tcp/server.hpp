@@ -33,11 +33,20 @@
  * workers signal) and `workers` worker threads, each with its own handler made by the factory (a
  * model object need not be thread-safe). The handler runs on a worker thread; it must not call
  * back into the server. stats(), port(), clients() and stop() may be called from any thread.
+ * The I/O thread accepts, reads requests and queues them; a worker writes its answer to the socket
+ * itself (non-blocking, under the connection's output lock) when the connection has no output
+ * pending, and otherwise appends it to that output. The I/O thread is woken by a worker only when
+ * it has to act: output left over (the kernel took part of it: the I/O thread writes the rest when
+ * the socket is writable), a send error, or too many unread answers (it closes the connection).
+ * Answers on one connection never interleave: every write, by either thread, is under that lock and
+ * continues the pending output before anything newer.
  * Signals: EINTR is retried everywhere; SIGPIPE is never raised (MSG_NOSIGNAL).
  */
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <array>
@@ -219,6 +228,10 @@ public:
             if (io_.joinable()) {
                 io_.join();
             }
+            for (auto& [key, c] : conns_) {  // a handler running now finishes, but its answer is not sent
+                const std::lock_guard lk(c->out->m);
+                c->out->alive.store(false);
+            }
             {
                 const std::lock_guard lk(qm_);
                 stopping_ = true;
@@ -258,10 +271,22 @@ private:
     static constexpr std::uint64_t listen_key = 0;
     static constexpr std::uint64_t wake_key = 1;
 
+    /// A connection's output, shared by the I/O thread and the workers (fields under m).
+    struct outbox {
+        std::mutex m;
+        std::atomic<bool> alive{true};  // false once the connection is closed (stored under m)
+        int fd = -1;                    // the socket; valid while alive
+        std::vector<std::byte> tx;      // answers not yet written
+        std::size_t tx_at = 0;
+        double tx_since = 0.0;          // when tx last became non-empty or made progress
+        bool failed = false;            // a worker's send failed: the I/O thread closes (peer)
+        bool overflow = false;          // a worker found too many unread answers: closes (unread)
+    };
+
     struct conn {
         detail::tcp_sock::unique_fd fd;
         std::uint64_t key = 0;
-        std::shared_ptr<std::atomic<bool>> alive;
+        std::shared_ptr<outbox> out;
         std::array<std::byte, tcp_message_size> header{};
         std::size_t header_len = 0;
         bool in_payload = false;
@@ -270,25 +295,17 @@ private:
         std::size_t payload_len = 0;
         double header_at = 0.0;
         double started = std::numeric_limits<double>::quiet_NaN();  // first byte of the current request
-        std::vector<std::byte> tx;   // answers not yet written
-        std::size_t tx_at = 0;
-        double tx_since = 0.0;       // when tx last became non-empty or made progress
-        bool want_out = false;
+        bool want_out = false;       // EPOLLOUT is armed
     };
 
     struct job {
         std::uint64_t key = 0;
-        std::shared_ptr<std::atomic<bool>> alive;
+        std::shared_ptr<outbox> out;
         std::uint64_t id = 0;
         std::uint16_t resolution = 0;
         std::vector<std::byte> payload;
         double deadline = 0.0;
         double enqueued = 0.0;
-    };
-
-    struct done {
-        std::uint64_t key = 0;
-        tcp_answer answer;
     };
 
     static std::uint32_t to_us(double seconds) noexcept {
@@ -364,7 +381,7 @@ private:
                     }
                 }
             }
-            deliver();
+            attend();
             const double now = detail::tcp_sock::mono_now();
             if (now - last_sweep >= static_cast<double>(period_ms) * 1e-3) {
                 last_sweep = now;
@@ -392,7 +409,8 @@ private:
             auto c = std::make_unique<conn>();
             c->fd = std::move(s);
             c->key = next_key_++;
-            c->alive = std::make_shared<std::atomic<bool>>(true);
+            c->out = std::make_shared<outbox>();
+            c->out->fd = c->fd.get();
             watch(c->fd.get(), c->key, EPOLLIN | EPOLLRDHUP);
             conns_.emplace(c->key, std::move(c));
             clients_.store(conns_.size());
@@ -403,7 +421,11 @@ private:
     enum class close_reason : std::uint8_t { peer, malformed, slow, unread, stopping };
 
     void close_conn(conn& c, close_reason why) {
-        c.alive->store(false);
+        {
+            const std::lock_guard lk(c.out->m);  // no worker is writing to the socket now, or will
+            c.out->alive.store(false);
+            c.out->fd = -1;
+        }
         (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.fd.get(), nullptr);
         if (c.payload.capacity() != 0) {
             give_buffer(std::move(c.payload));
@@ -422,21 +444,33 @@ private:
     }
 
     /// Reads what is there (at most ~1 MiB per call, for fairness); false if c was closed.
+    /// A read shorter than asked means the socket is drained for now (epoll is level-triggered: it
+    /// reports the rest when it comes), so no read is spent on EAGAIN after it. A payload is read
+    /// together with the header of the request after it (one recvmsg). TCP_QUICKACK is set once
+    /// per call, after the last payload byte read in it.
     bool read_conn(conn& c) {
         namespace ts = detail::tcp_sock;
+        bool ack = false;  // payload bytes were read: keep the socket in quick-ACK mode
+        const auto quickack = [&c, &ack] {
+            // The device's uplink measures a transfer by the ACK of its last byte, which a delayed
+            // ACK would hold back by up to 40 ms; setting the option also sends a pending ACK now.
+            if (ack) {
+                (void)ts::set_int_option(c.fd.get(), IPPROTO_TCP, TCP_QUICKACK, 1);
+            }
+        };
         std::size_t budget = std::size_t{1} << 20;
         while (budget > 0) {
-            std::byte* dst = nullptr;
+            long n = 0;
             std::size_t want = 0;
             if (!c.in_payload) {
-                dst = c.header.data() + c.header_len;
                 want = tcp_message_size - c.header_len;
+                n = ts::recv_some(c.fd.get(), c.header.data() + c.header_len, want);
             } else {
-                dst = c.payload.data() + c.payload_len;
                 want = c.request.payload_bytes - c.payload_len;
+                n = recv_payload(c, want);
             }
-            const long n = ts::recv_some(c.fd.get(), dst, want);
             if (n == -2) {
+                quickack();
                 return true;
             }
             if (n <= 0) {
@@ -452,108 +486,201 @@ private:
                 }
                 c.header_len += got;
                 if (c.header_len < tcp_message_size) {
-                    continue;
+                    quickack();
+                    return true;  // short read: drained
                 }
-                const tcp_request_limits limits{opt_.max_payload_bytes, opt_.resolutions};
-                const tcp_wire_error e = decode_tcp_request(c.header, c.request, limits);
-                if (e != tcp_wire_error::none) {
-                    with_stats([e](tcp_server_stats& st) { ++st.wire_errors[static_cast<std::size_t>(e)]; });
-                    close_conn(c, close_reason::malformed);
+                if (!begin_payload(c, now)) {
                     return false;
                 }
-                c.header_at = now;
-                c.in_payload = true;
-                c.payload = take_buffer(c.request.payload_bytes);
-                c.payload_len = 0;
-            } else {
-                c.payload_len += got;
-                // Keep the socket in quick-ACK mode: the device's uplink measures a transfer by
-                // the ACK of its last byte, which a delayed ACK would hold back by up to 40 ms.
-                (void)ts::set_int_option(c.fd.get(), IPPROTO_TCP, TCP_QUICKACK, 1);
-                if (c.payload_len == c.request.payload_bytes) {
-                    on_request(c, now);
-                    c.in_payload = false;
-                    c.header_len = 0;
-                    c.started = std::numeric_limits<double>::quiet_NaN();
+                continue;
+            }
+            ack = true;
+            const std::size_t body = std::min(got, want);
+            c.payload_len += body;
+            if (c.payload_len == c.request.payload_bytes) {
+                c.in_payload = false;
+                c.started = std::numeric_limits<double>::quiet_NaN();
+                c.header_len = got - body;  // bytes of the next header read with the payload
+                if (c.header_len > 0) {
+                    c.started = now;
+                }
+                if (!on_request(c, now)) {
+                    return false;
+                }
+                if (c.header_len == tcp_message_size && !begin_payload(c, now)) {
+                    return false;  // the next header, read whole with this payload, is malformed
                 }
             }
+            if (got < want + tcp_message_size) {
+                quickack();
+                return true;  // short read: drained
+            }
         }
+        quickack();
         return true;
     }
 
-    void on_request(conn& c, double now) {
+    /// recvmsg of the rest of c's payload (want bytes) and of the next request's header after it.
+    static long recv_payload(conn& c, std::size_t want) noexcept {
+        iovec iov[2];
+        iov[0].iov_base = c.payload.data() + c.payload_len;
+        iov[0].iov_len = want;
+        iov[1].iov_base = c.header.data();
+        iov[1].iov_len = tcp_message_size;
+        msghdr m{};
+        m.msg_iov = iov;
+        m.msg_iovlen = 2;
+        for (;;) {
+            const ssize_t n = ::recvmsg(c.fd.get(), &m, MSG_DONTWAIT);
+            if (n >= 0) {
+                return static_cast<long>(n);
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? -2 : -1;
+        }
+    }
+
+    /// Decodes c's complete header and gets a payload buffer; false if c was closed (malformed).
+    bool begin_payload(conn& c, double now) {
+        const tcp_request_limits limits{opt_.max_payload_bytes, opt_.resolutions};
+        const tcp_wire_error e = decode_tcp_request(c.header, c.request, limits);
+        if (e != tcp_wire_error::none) {
+            with_stats([e](tcp_server_stats& st) { ++st.wire_errors[static_cast<std::size_t>(e)]; });
+            close_conn(c, close_reason::malformed);
+            return false;
+        }
+        c.header_at = now;
+        c.in_payload = true;
+        c.payload = take_buffer(c.request.payload_bytes);
+        c.payload_len = 0;
+        return true;
+    }
+
+    /// Queues c's complete request (or answers it expired/overloaded at once); false if c was
+    /// closed.
+    bool on_request(conn& c, double now) {
         const double deadline = c.request.budget_us == tcp_no_deadline
                                     ? std::numeric_limits<double>::infinity()
                                     : c.header_at + static_cast<double>(c.request.budget_us) * 1e-6;
-        with_stats([](tcp_server_stats& st) { ++st.requests; });
         tcp_answer a;
         a.id = c.request.id;
         if (c.request.budget_us == 0 || now > deadline) {
+            with_stats([](tcp_server_stats& st) { ++st.requests; });
             give_buffer(std::move(c.payload));
             a.status = tcp_status::expired;
-            queue_answer(c, a);
-            return;
+            return queue_answer(c, a);
         }
+        std::size_t depth = 0;
         {
             const std::lock_guard lk(qm_);
             if (count_ < queue_.size()) {
                 job& j = queue_[(head_ + count_) % queue_.size()];
                 j.key = c.key;
-                j.alive = c.alive;
+                j.out = c.out;
                 j.id = c.request.id;
                 j.resolution = c.request.resolution;
                 j.payload = std::move(c.payload);
                 j.deadline = deadline;
                 j.enqueued = now;
-                ++count_;
-                const std::size_t depth = count_;
-                with_stats([depth](tcp_server_stats& st) { st.max_queue_depth = std::max(st.max_queue_depth, depth); });
-                qcv_.notify_one();
-                c.payload = {};
-                return;
+                depth = ++count_;
+                with_stats([depth](tcp_server_stats& st) {  // counted before any worker can answer
+                    ++st.requests;
+                    st.max_queue_depth = std::max(st.max_queue_depth, depth);
+                });
             }
         }
+        if (depth > 0) {
+            qcv_.notify_one();  // after unlocking: the woken worker does not block on qm_
+            c.payload = {};
+            return true;
+        }
+        with_stats([](tcp_server_stats& st) { ++st.requests; });
         give_buffer(std::move(c.payload));
         a.status = tcp_status::overloaded;
-        queue_answer(c, a);
+        return queue_answer(c, a);
     }
 
-    /// Appends an answer to c's output and writes what the socket takes; false if c was closed.
-    bool queue_answer(conn& c, const tcp_answer& a) {
-        with_stats([&a](tcp_server_stats& st) {
-            ++st.answers;
-            ++st.by_status[static_cast<std::size_t>(a.status)];
-        });
-        if (c.tx_at == c.tx.size()) {
-            c.tx.clear();
-            c.tx_at = 0;
-            c.tx_since = detail::tcp_sock::mono_now();
+    /// Appends one answer to o's output and, if the output was empty, writes what the socket takes
+    /// now (o.m held; either thread). Sets o.failed on a send error, o.overflow when more than
+    /// max_unread_answers answers are pending. Returns true if o's output was empty before.
+    bool put_locked(outbox& o, const tcp_answer& a) {
+        const bool was_empty = o.tx_at == o.tx.size();
+        if (was_empty) {
+            o.tx.clear();
+            o.tx_at = 0;
+            o.tx_since = detail::tcp_sock::mono_now();
         }
-        const std::size_t at = c.tx.size();
-        c.tx.resize(at + tcp_message_size);
-        encode_tcp_answer(a, std::span<std::byte>(c.tx).subspan(at));
-        if ((c.tx.size() - c.tx_at) / tcp_message_size > opt_.max_unread_answers) {
-            close_conn(c, close_reason::unread);
-            return false;
+        const std::size_t at = o.tx.size();
+        o.tx.resize(at + tcp_message_size);
+        encode_tcp_answer(a, std::span<std::byte>(o.tx).subspan(at));
+        if ((o.tx.size() - o.tx_at) / tcp_message_size > opt_.max_unread_answers) {
+            o.overflow = true;
+        } else if (was_empty) {
+            flush_locked(o);
         }
-        return write_conn(c);
+        return was_empty;
     }
 
-    /// Writes pending answers; false if c was closed.
-    bool write_conn(conn& c) {
-        while (c.tx_at < c.tx.size()) {
-            const long n = detail::tcp_sock::send_some(c.fd.get(), c.tx.data() + c.tx_at, c.tx.size() - c.tx_at);
+    /// Writes o's pending output until the kernel takes no more (o.m held); o.failed on an error.
+    static void flush_locked(outbox& o) {
+        while (o.tx_at < o.tx.size()) {
+            const long n = detail::tcp_sock::send_some(o.fd, o.tx.data() + o.tx_at, o.tx.size() - o.tx_at);
             if (n < 0) {
-                close_conn(c, close_reason::peer);
-                return false;
+                o.failed = true;
+                return;
             }
             if (n == 0) {
-                break;
+                return;
             }
-            c.tx_at += static_cast<std::size_t>(n);
-            c.tx_since = detail::tcp_sock::mono_now();
+            o.tx_at += static_cast<std::size_t>(n);
+            o.tx_since = detail::tcp_sock::mono_now();
         }
-        const bool want = c.tx_at < c.tx.size();
+        o.tx.clear();
+        o.tx_at = 0;
+    }
+
+    /// The I/O thread's own answer (expired, overloaded) to c; false if c was closed.
+    bool queue_answer(conn& c, const tcp_answer& a) {
+        {
+            const std::lock_guard lk(c.out->m);
+            with_stats([&a](tcp_server_stats& st) {
+                ++st.answers;
+                ++st.by_status[static_cast<std::size_t>(a.status)];
+            });
+            (void)put_locked(*c.out, a);
+        }
+        return settle(c);
+    }
+
+    /// Writes c's pending output (EPOLLOUT); false if c was closed.
+    bool write_conn(conn& c) {
+        {
+            const std::lock_guard lk(c.out->m);
+            flush_locked(*c.out);
+        }
+        return settle(c);
+    }
+
+    /// Closes c after a send error or too many unread answers, else arms EPOLLOUT exactly while
+    /// output is pending; false if c was closed.
+    bool settle(conn& c) {
+        bool failed = false;
+        bool overflow = false;
+        bool want = false;
+        {
+            const std::lock_guard lk(c.out->m);
+            failed = c.out->failed;
+            overflow = c.out->overflow;
+            want = c.out->tx_at < c.out->tx.size();
+        }
+        if (failed || overflow) {
+            close_conn(c, failed ? close_reason::peer : close_reason::unread);
+            return false;
+        }
+        // A worker may append after the lock is released: it then finds the output non-empty (and
+        // leaves it to EPOLLOUT, armed here) or empty (and writes, waking this thread if it must).
         if (want != c.want_out) {
             epoll_event ev{};
             ev.events = EPOLLIN | EPOLLRDHUP | (want ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
@@ -561,28 +688,22 @@ private:
             (void)::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c.fd.get(), &ev);
             c.want_out = want;
         }
-        if (!want) {
-            c.tx.clear();
-            c.tx_at = 0;
-        }
         return true;
     }
 
-    /// Hands the workers' answers to their connections.
-    void deliver() {
+    /// Acts on the connections the workers flagged (output left over, send error, overflow).
+    void attend() {
         {
             const std::lock_guard lk(cm_);
-            delivering_.swap(completions_);
+            attending_.swap(attention_);
         }
-        for (const done& d : delivering_) {
-            const auto it = conns_.find(d.key);
-            if (it == conns_.end()) {
-                with_stats([](tcp_server_stats& st) { ++st.discarded; });
-                continue;
+        for (const std::uint64_t key : attending_) {
+            const auto it = conns_.find(key);
+            if (it != conns_.end()) {
+                (void)settle(*it->second);
             }
-            (void)queue_answer(*it->second, d.answer);
         }
-        delivering_.clear();
+        attending_.clear();
     }
 
     /// Closes connections with a request stuck half-way or answers nobody reads.
@@ -591,7 +712,11 @@ private:
         victims.clear();
         for (auto& [key, c] : conns_) {
             const bool slow = !std::isnan(c->started) && now - c->started > opt_.request_timeout;
-            const bool unread = c->tx_at < c->tx.size() && now - c->tx_since > opt_.request_timeout;
+            bool unread = false;
+            {
+                const std::lock_guard lk(c->out->m);
+                unread = c->out->tx_at < c->out->tx.size() && now - c->out->tx_since > opt_.request_timeout;
+            }
             if (slow || unread) {
                 victims.emplace_back(c.get(), slow ? close_reason::slow : close_reason::unread);
             }
@@ -606,7 +731,7 @@ private:
     std::vector<std::byte> take_buffer(std::size_t size) {
         std::vector<std::byte> b;
         {
-            const std::lock_guard lk(qm_);
+            const std::lock_guard lk(pm_);
             if (!pool_.empty()) {
                 b = std::move(pool_.back());
                 pool_.pop_back();
@@ -617,7 +742,7 @@ private:
     }
 
     void give_buffer(std::vector<std::byte>&& b) {
-        const std::lock_guard lk(qm_);
+        const std::lock_guard lk(pm_);
         if (pool_.size() < opt_.max_queue + opt_.max_clients) {
             pool_.push_back(std::move(b));
         }
@@ -637,7 +762,7 @@ private:
                 }
                 job& slot = queue_[head_];
                 j.key = slot.key;
-                j.alive = std::move(slot.alive);
+                j.out = std::move(slot.out);
                 j.id = slot.id;
                 j.resolution = slot.resolution;
                 j.payload = std::move(slot.payload);
@@ -652,7 +777,7 @@ private:
             a.queue_us = to_us(picked - j.enqueued);
             double compute = 0.0;
             bool handler_error = false;
-            if (!j.alive->load()) {
+            if (!j.out->alive.load()) {
                 with_stats([](tcp_server_stats& st) { ++st.discarded; });
                 give_buffer(std::move(j.payload));
                 continue;
@@ -680,14 +805,44 @@ private:
                 }
             }
             give_buffer(std::move(j.payload));
+            answer(j, a, picked - j.enqueued, compute, handler_error);
+        }
+    }
+
+    /// A worker's answer to job j: written by this thread when the connection has no output
+    /// pending (no wake-up of the I/O thread), else appended to that output; the I/O thread is
+    /// signalled only when it has to act (settle(): output left over, a send error, overflow).
+    void answer(job& j, const tcp_answer& a, double queued, double compute, bool handler_error) {
+        outbox& o = *j.out;
+        bool wake = false;
+        {
+            const std::lock_guard lk(o.m);
+            // closed, or to be closed by the I/O thread (send error, too many unread answers): the
+            // output stays bounded, and the answer is discarded as if the client had gone
+            const bool gone = !o.alive.load() || o.failed || o.overflow;
             with_stats([&](tcp_server_stats& st) {
-                st.queue_seconds += picked - j.enqueued;
+                st.queue_seconds += queued;
                 st.compute_seconds += compute;
                 st.handler_errors += handler_error ? 1 : 0;
+                if (gone) {
+                    ++st.discarded;
+                } else {
+                    ++st.answers;
+                    ++st.by_status[static_cast<std::size_t>(a.status)];
+                }
             });
+            if (gone) {
+                return;
+            }
+            const bool was_empty = put_locked(o, a);
+            // Output already pending before this answer is the I/O thread's (EPOLLOUT is armed or
+            // a wake-up is on its way); an empty one the worker wrote, and hands over what is left.
+            wake = o.failed || o.overflow || (was_empty && o.tx_at < o.tx.size());
+        }
+        if (wake) {
             {
                 const std::lock_guard lk(cm_);
-                completions_.push_back(done{j.key, a});
+                attention_.push_back(j.key);
             }
             signal_io();
         }
@@ -703,23 +858,26 @@ private:
     // I/O thread only
     std::unordered_map<std::uint64_t, std::unique_ptr<conn>> conns_;
     std::uint64_t next_key_ = 2;
-    std::vector<done> delivering_;
+    std::vector<std::uint64_t> attending_;
     std::vector<std::pair<conn*, close_reason>> victims_;
     std::atomic<std::size_t> clients_{0};
     std::atomic<bool> stop_io_{false};
 
-    // the queue and the buffer pool (qm_)
+    // the queue (qm_)
     mutable std::mutex qm_;
     std::condition_variable qcv_;
     std::vector<job> queue_;
     std::size_t head_ = 0;
     std::size_t count_ = 0;
     bool stopping_ = false;
+
+    // the buffer pool (pm_)
+    std::mutex pm_;
     std::vector<std::vector<std::byte>> pool_;
 
-    // answers from the workers (cm_)
+    // connections a worker left for the I/O thread to settle (cm_)
     std::mutex cm_;
-    std::vector<done> completions_;
+    std::vector<std::uint64_t> attention_;
 
     // counters (sm_)
     mutable std::mutex sm_;
