@@ -496,15 +496,14 @@ struct points_source {
     const std::vector<double>* y;
     const std::vector<double>* w;
     std::size_t i = 0;
-    bool next(double& px, double& py, double& pw) {
-        if (i == x->size()) {
-            return false;
+    std::size_t fill(double* px, double* py, double* pw, std::size_t cap) {
+        std::size_t m = 0;
+        for (; m < cap && i < x->size(); ++m, ++i) {
+            px[m] = (*x)[i];
+            py[m] = (*y)[i];
+            pw[m] = (*w)[i];
         }
-        px = (*x)[i];
-        py = (*y)[i];
-        pw = (*w)[i];
-        ++i;
-        return true;
+        return m;
     }
 };
 

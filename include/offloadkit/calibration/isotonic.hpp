@@ -87,31 +87,41 @@ public:
     unique_stream(std::span<const Key> k0, std::span<const Key> k1, const double* w0, const double* w1) noexcept
         : k0_(k0), k1_(k1), w0_(w0), w1_(w1) {}
 
-    /// The next point (x, y, w); false when every sample has been merged.
-    bool next(double& x, double& y, double& w) noexcept {
+    /// Up to `cap` (>= 1) next points into x, y, w; returns how many (0: every sample merged).
+    /// The merge state lives in locals during the call (registers, not memory, carry the run's sums).
+    std::size_t fill(double* x, double* y, double* w, std::size_t cap) noexcept {
         constexpr double eps = 1e-15;  // numpy.finfo(numpy.float64).resolution
+        const Key* const k0 = k0_.data();
+        const Key* const k1 = k1_.data();
         const std::size_t n0 = k0_.size();
         const std::size_t n1 = k1_.size();
-        while (i_ < n0 || j_ < n1) {
+        std::size_t i = i_;
+        std::size_t j = j_;
+        bool started = started_;
+        double run_x = run_x_;
+        double run_wy = run_wy_;
+        double run_w = run_w_;
+        std::size_t m = 0;
+        while ((i < n0 || j < n1) && m < cap) {
             Key key = 0;
             bool one = false;
             std::size_t idx = 0;
-            if (i_ < n0 && j_ < n1) {
+            if (i < n0 && j < n1) {
                 // Branch-free selection (labels interleave unpredictably); ties: label 0 first.
-                const Key a = k0_[i_];
-                const Key b = k1_[j_];
+                const Key a = k0[i];
+                const Key b = k1[j];
                 one = b < a;
                 key = one ? b : a;
-                idx = one ? j_ : i_;
-                i_ += one ? 0 : 1;
-                j_ += one ? 1 : 0;
-            } else if (i_ < n0) {
-                key = k0_[i_];
-                idx = i_++;
+                idx = one ? j : i;
+                i += one ? 0 : 1;
+                j += one ? 1 : 0;
+            } else if (i < n0) {
+                key = k0[i];
+                idx = i++;
             } else {
-                key = k1_[j_];
+                key = k1[j];
                 one = true;
-                idx = j_++;
+                idx = j++;
             }
             const double xi = static_cast<double>(from_order_key(key));
             double wi = 1.0;
@@ -119,31 +129,41 @@ public:
                 wi = one ? w1_[idx] : w0_[idx];
             }
             const double yi = one ? 1.0 : 0.0;
-            if (!started_) {
-                started_ = true;
-                run_x_ = xi;
+            if (!started) {
+                started = true;
+                run_x = xi;
             }
-            if (xi - run_x_ >= eps) {
-                x = run_x_;
-                w = run_w_;
-                y = run_wy_ / run_w_;
-                run_x_ = xi;
-                run_w_ = wi;
-                run_wy_ = yi * wi;
-                return true;
+            if (xi - run_x >= eps) {
+                x[m] = run_x;
+                w[m] = run_w;
+                y[m] = run_wy / run_w;
+                ++m;
+                run_x = xi;
+                run_w = wi;
+                run_wy = yi * wi;
+            } else {
+                run_w += wi;
+                run_wy += yi * wi;
             }
-            run_w_ += wi;
-            run_wy_ += yi * wi;
         }
-        if (started_) {
-            x = run_x_;
-            w = run_w_;
-            y = run_wy_ / run_w_;
-            started_ = false;
-            return true;
+        if (i == n0 && j == n1 && started && m < cap) {
+            x[m] = run_x;
+            w[m] = run_w;
+            y[m] = run_wy / run_w;
+            ++m;
+            started = false;
         }
-        return false;
+        i_ = i;
+        j_ = j;
+        started_ = started;
+        run_x_ = run_x;
+        run_wy_ = run_wy;
+        run_w_ = run_w;
+        return m;
     }
+
+    /// The next point (x, y, w); false when every sample has been merged.
+    bool next(double& x, double& y, double& w) noexcept { return fill(&x, &y, &w, 1) == 1; }
 
 private:
     std::span<const Key> k0_;
@@ -179,24 +199,32 @@ template <class Source>
 std::vector<pava_block> pava_stream(Source& src) {
     std::vector<pava_block> blk;
     blk.reserve(256);
-    double x = 0.0;
-    double y = 0.0;
-    double w = 0.0;
-    if (!src.next(x, y, w)) {
+    // Points are read in chunks (Source::fill), so that the merge keeps its state in registers.
+    constexpr std::size_t chunk = 256;
+    double cx[chunk];
+    double cy[chunk];
+    double cw[chunk];
+    std::size_t have_n = src.fill(cx, cy, cw, chunk);
+    std::size_t at = 0;
+    if (have_n == 0) {
         return blk;
     }
-    blk.push_back({y, w, x, x});
-    bool more = true;
+    blk.push_back({cy[0], cw[0], cx[0], cx[0]});
+    at = 1;
     const auto have = [&](std::size_t k) {  // block k exists, reading a point if needed
         if (k < blk.size()) {
             return true;
         }
-        if (more && src.next(x, y, w)) {
-            blk.push_back({y, w, x, x});
-            return true;
+        if (at == have_n) {
+            have_n = have_n == 0 ? 0 : src.fill(cx, cy, cw, chunk);
+            at = 0;
+            if (have_n == 0) {
+                return false;
+            }
         }
-        more = false;
-        return false;
+        blk.push_back({cy[at], cw[at], cx[at], cx[at]});
+        ++at;
+        return true;
     };
     std::size_t b = 0;
     while (true) {
