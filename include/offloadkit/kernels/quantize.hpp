@@ -515,50 +515,25 @@ inline void pixel_codes_simd(const float* x, std::size_t channels, const float* 
     }
 }
 
-/// Whether xsimd::fma is one fused instruction in this build (x86 FMA3 / AVX-512, AArch64), which
-/// the division-free form of eq. 2 needs (an emulated a*b + c rounds twice).
-#if defined(__FMA__) || defined(__aarch64__)
-inline constexpr bool fused_fma = true;
-#else
-inline constexpr bool fused_fma = false;
-#endif
-
-/// Smallest hi - lo for the division-free form of eq. 2: every dividend code * range (code >= 1),
-/// quotient and remainder is then a normal binary32 number, where the exhaustive check holds.
-inline constexpr float division_free_min_range = 0x1p-100F;
-
-/**
- * @brief RN(a / L) without a division (AMVP eq. 2's last step), given r = RN(1 / L) and a fused
- *        multiply-add: q0 = RN(a r), e = a - q0 L (exact with a fused FMA), q = RN(q0 + e r)
- *        (Markstein's correction; Markstein 1990, and Muller et al., Handbook of Floating-Point
- *        Arithmetic, §4.8). Equal to the division bit for bit for every L = 2^bits - 1
- *        (bits 1..16) and every binary32 a whose a, a / L are normal: checked exhaustively over
- *        all 2^23 significands of a for every L (a scaling of a by 2^k scales every step
- *        exactly), benchmarks/profile/division_free_check.cpp; the unit test repeats it for 8 bits.
- */
-template <class B>
-inline B divide_by_levels(const B& a, const B& levels, const B& reciprocal) noexcept {
-    const B q0 = a * reciprocal;
-    const B e = xsimd::fma(-q0, levels, a);  // a - q0 * L, exact (B = float: std::fma)
-    return xsimd::fma(e, reciprocal, q0);
+/// Values of n 8-bit codes (one byte each) that share the parameters p (not wide), read straight
+/// from the payload: the formula of value_of in a plain loop, which GCC and clang vectorise
+/// (zero-extend, convert, multiply, divide, add) without staging the codes as 32-bit integers.
+inline void values_u8(const std::byte* codes, std::size_t n, const params& p, std::uint32_t levels,
+                      float* out) noexcept {
+    const float lo = p.lo;
+    const float range = p.range;
+    const auto lv = static_cast<float>(levels);
+    const auto* src = reinterpret_cast<const std::uint8_t*>(codes);
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = lo + (static_cast<float>(src[i]) * range) / lv;
+    }
 }
 
 /// Values of n codes that share the parameters p.
 inline void values_simd(const std::uint32_t* codes, std::size_t n, const params& p, std::uint32_t levels,
                         float* out) noexcept {
     std::size_t i = 0;
-    if (fused_fma && !p.wide && p.range >= division_free_min_range) {
-        const fbatch lo(p.lo);
-        const fbatch range(p.range);
-        const fbatch lv(static_cast<float>(levels));
-        const fbatch rv(1.0F / static_cast<float>(levels));
-        const auto* src = reinterpret_cast<const std::int32_t*>(codes);
-        for (; i + flanes <= n; i += flanes) {
-            const fbatch c = xsimd::to_float(ibatch::load_unaligned(src + i));
-            const fbatch v = divide_by_levels(c * range, lv, rv);
-            (lo + v).store_unaligned(out + i);
-        }
-    } else if (!p.wide) {
+    if (!p.wide) {
         const fbatch lo(p.lo);
         const fbatch range(p.range);
         const fbatch lv(static_cast<float>(levels));
@@ -575,21 +550,10 @@ inline void values_simd(const std::uint32_t* codes, std::size_t n, const params&
 }
 
 inline void pixel_values_simd(const std::uint32_t* codes, std::size_t channels, const float* mins,
-                              const float* maxs, const params* ps, bool plain, bool division_free,
-                              std::uint32_t levels, float* out) noexcept {
+                              const float* maxs, const params* ps, bool plain, std::uint32_t levels,
+                              float* out) noexcept {
     std::size_t c = 0;
-    if (fused_fma && division_free) {
-        const fbatch lv(static_cast<float>(levels));
-        const fbatch rv(1.0F / static_cast<float>(levels));
-        const auto* src = reinterpret_cast<const std::int32_t*>(codes);
-        for (; c + flanes <= channels; c += flanes) {
-            const fbatch lo = fbatch::load_unaligned(mins + c);
-            const fbatch range = fbatch::load_unaligned(maxs + c) - lo;
-            const fbatch code = xsimd::to_float(ibatch::load_unaligned(src + c));
-            const fbatch v = divide_by_levels(code * range, lv, rv);
-            (lo + v).store_unaligned(out + c);
-        }
-    } else if (plain) {
+    if (plain) {
         const fbatch lv(static_cast<float>(levels));
         const auto* src = reinterpret_cast<const std::int32_t*>(codes);
         for (; c + flanes <= channels; c += flanes) {
@@ -736,6 +700,13 @@ inline void unpack_fast(std::span<const std::byte> payload, int bits, const quan
         for (std::size_t c = 0; c < C; ++c) {
             const params p = make_params(mins[c], maxs[c], levels);
             float* dst = out.data() + c * len;
+            if (bits == 8 && !p.wide) {  // channel c's codes are the bytes [c len, (c + 1) len)
+                values_u8(payload.data() + c * len, len, p, levels, dst);
+                continue;
+            }
+            if (bits == 8) {
+                r = bit_reader(payload.data() + c * len);
+            }
             for (std::size_t i = 0; i < len; i += block) {
                 const std::size_t m = std::min(block, len - i);
                 r.get(codes, m, bits);
@@ -746,18 +717,15 @@ inline void unpack_fast(std::span<const std::byte> payload, int bits, const quan
         channel_scratch scratch(C);
         params* ps = scratch.data();
         bool plain = true;
-        bool division_free = true;
         for (std::size_t c = 0; c < C; ++c) {
             ps[c] = make_params(mins[c], maxs[c], levels);
             plain = plain && !ps[c].wide;
-            division_free = division_free && !ps[c].wide && ps[c].range >= division_free_min_range;
         }
         for (std::size_t p = 0; p < n; p += C) {
             for (std::size_t c0 = 0; c0 < C; c0 += block) {
                 const std::size_t m = std::min(block, C - c0);
                 r.get(codes, m, bits);
-                pixel_values_simd(codes, m, mins + c0, maxs + c0, ps + c0, plain, division_free, levels,
-                                  out.data() + p + c0);
+                pixel_values_simd(codes, m, mins + c0, maxs + c0, ps + c0, plain, levels, out.data() + p + c0);
             }
         }
     }
