@@ -197,8 +197,11 @@ struct pava_block {
  */
 template <class Source>
 std::vector<pava_block> pava_stream(Source& src) {
-    std::vector<pava_block> blk;
-    blk.reserve(256);
+    // The blocks live in `store`, whose size is only its capacity: `size` counts the blocks (the
+    // scan resizes the list on every pool; vector::resize and size() cost more than the pooling).
+    std::vector<pava_block> store(256);
+    pava_block* blk = store.data();
+    std::size_t size = 0;
     // Points are read in chunks (Source::fill), so that the merge keeps its state in registers.
     constexpr std::size_t chunk = 256;
     double cx[chunk];
@@ -206,13 +209,8 @@ std::vector<pava_block> pava_stream(Source& src) {
     double cw[chunk];
     std::size_t have_n = src.fill(cx, cy, cw, chunk);
     std::size_t at = 0;
-    if (have_n == 0) {
-        return blk;
-    }
-    blk.push_back({cy[0], cw[0], cx[0], cx[0]});
-    at = 1;
     const auto have = [&](std::size_t k) {  // block k exists, reading a point if needed
-        if (k < blk.size()) {
+        if (k < size) {
             return true;
         }
         if (at == have_n) {
@@ -222,10 +220,18 @@ std::vector<pava_block> pava_stream(Source& src) {
                 return false;
             }
         }
-        blk.push_back({cy[at], cw[at], cx[at], cx[at]});
+        if (size == store.size()) {
+            store.resize(2 * size);
+            blk = store.data();
+        }
+        blk[size++] = {cy[at], cw[at], cx[at], cx[at]};
         ++at;
         return true;
     };
+    if (!have(0)) {
+        store.clear();
+        return store;
+    }
     std::size_t b = 0;
     while (true) {
         std::size_t next = b + 1;
@@ -253,17 +259,18 @@ std::vector<pava_block> pava_stream(Source& src) {
         blk[b].y = sum_wy / sum_w;
         blk[b].w = sum_w;
         blk[b].x_last = x_last;
-        if (next < blk.size()) {
+        if (next < size) {
             blk[b + 1] = blk[next];
-            blk.resize(b + 2);
+            size = b + 2;
         } else {
-            blk.resize(b + 1);
+            size = b + 1;
         }
         if (b > 0) {
             --b;  // the previous block may violate now
         }
     }
-    return blk;
+    store.resize(size);
+    return store;
 }
 
 /**
