@@ -102,27 +102,7 @@ public:
         double run_wy = run_wy_;
         double run_w = run_w_;
         std::size_t m = 0;
-        while ((i < n0 || j < n1) && m < cap) {
-            Key key = 0;
-            bool one = false;
-            std::size_t idx = 0;
-            if (i < n0 && j < n1) {
-                // Branch-free selection (labels interleave unpredictably); ties: label 0 first.
-                const Key a = k0[i];
-                const Key b = k1[j];
-                one = b < a;
-                key = one ? b : a;
-                idx = one ? j : i;
-                i += one ? 0 : 1;
-                j += one ? 1 : 0;
-            } else if (i < n0) {
-                key = k0[i];
-                idx = i++;
-            } else {
-                key = k1[j];
-                one = true;
-                idx = j++;
-            }
+        const auto take = [&](Key key, bool one, std::size_t idx) {
             const double xi = static_cast<double>(from_order_key(key));
             double wi = 1.0;
             if constexpr (Weighted) {
@@ -144,6 +124,34 @@ public:
             } else {
                 run_w += wi;
                 run_wy += yi * wi;
+            }
+        };
+        // Each sample adds at most one point, so `steps` samples can neither exhaust a run nor
+        // overflow the chunk: one loop test per sample.
+        while (m < cap) {
+            std::size_t steps = std::min(cap - m, std::min(n0 - i, n1 - j));
+            if (steps == 0) {
+                break;
+            }
+            for (; steps > 0; --steps) {
+                // Branch-free selection (labels interleave unpredictably); ties: label 0 first.
+                const Key a = k0[i];
+                const Key b = k1[j];
+                const bool one = b < a;
+                const std::size_t idx = one ? j : i;
+                i += one ? 0 : 1;
+                j += one ? 1 : 0;
+                take(one ? b : a, one, idx);
+            }
+        }
+        while (m < cap && i < n0) {  // label 1 exhausted
+            for (std::size_t steps = std::min(cap - m, n0 - i); steps > 0; --steps, ++i) {
+                take(k0[i], false, i);
+            }
+        }
+        while (m < cap && j < n1) {  // label 0 exhausted
+            for (std::size_t steps = std::min(cap - m, n1 - j); steps > 0; --steps, ++j) {
+                take(k1[j], true, j);
             }
         }
         if (i == n0 && j == n1 && started && m < cap) {
