@@ -97,10 +97,14 @@ inline bool offsets(std::size_t* c, std::size_t n) noexcept {
 inline constexpr std::size_t msd_leaf = 32;
 /// Largest digit of the MSD sort: 4096 buckets, 16 KB of counters, within L1.
 inline constexpr unsigned msd_max_bits = 12;
-/// Counters the MSD sort needs: one level's at most 2^12, and a level removes at least 6 bits of
-/// the key range (it only recurses on more than 32 keys), so at most ceil(64 / 6) levels.
+/// Counters the MSD sort of n keys needs: one level's at most 2^min(12, bit_width(n)), and a level
+/// removes at least 6 bits of the key range (it only recurses on more than 32 keys), so at most
+/// ceil(bits of Key / 6) levels (about 200 KB for large n, 50 KB for a thousand keys).
 template <class Key>
-inline constexpr std::size_t msd_counters = ((sizeof(Key) * 8 + 5) / 6 + 1) * ((std::size_t{1} << msd_max_bits) + 1);
+[[nodiscard]] constexpr std::size_t msd_counters(std::size_t n) noexcept {
+    const auto bits = std::min(msd_max_bits, static_cast<unsigned>(std::bit_width(n)));
+    return ((sizeof(Key) * 8 + 5) / 6 + 1) * ((std::size_t{1} << bits) + 1);
+}
 
 template <class Key>
 void insertion_sort(Key* a, std::size_t n) noexcept {
@@ -126,7 +130,7 @@ void insertion_sort(Key* a, std::size_t n) noexcept {
  *        monotone in the key, so every key of a lower bucket is less than every key of a higher
  *        one, and buckets of one key value (shift 0) or of at most 32 keys need no more digits
  *        (insertion sort over the whole range then moves keys only within their bucket).
- *        `counters` has room for msd_counters<Key> - (used by callers above).
+ *        `counters` has room for msd_counters<Key>(n) (less what callers above use).
  *
  * For 500k uniform doubles this is two scatter passes (one to memory, then one within L1 per
  * bucket) and an insertion sort over nearly sorted keys, against seven 8-bit LSD passes.
@@ -209,7 +213,7 @@ void sort_keys(Key* data, Key* spare, std::size_t n) {
         std::sort(data, data + n);
         return;
     }
-    const auto counters = std::make_unique_for_overwrite<std::uint32_t[]>(radix::msd_counters<Key>);
+    const auto counters = std::make_unique_for_overwrite<std::uint32_t[]>(radix::msd_counters<Key>(n));
     radix::msd(data, spare, n, false, counters.get());
 }
 
