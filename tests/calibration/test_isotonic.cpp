@@ -487,3 +487,94 @@ TEST_CASE("isotonic: weights summing past the largest double give the same fit a
         CHECK(c.thresholds_y()[i] == doctest::Approx(ref.thresholds_y()[i]).epsilon(1e-15));
     }
 }
+
+namespace test_isotonic_stream {
+
+// A stream of given points, as the merge hands them to pava_stream.
+struct points_source {
+    const std::vector<double>* x;
+    const std::vector<double>* y;
+    const std::vector<double>* w;
+    std::size_t i = 0;
+    std::size_t fill(double* px, double* py, double* pw, std::size_t cap) {
+        std::size_t m = 0;
+        for (; m < cap && i < x->size(); ++m, ++i) {
+            px[m] = (*x)[i];
+            py[m] = (*y)[i];
+            pw[m] = (*w)[i];
+        }
+        return m;
+    }
+};
+
+}  // namespace test_isotonic_stream
+
+TEST_CASE("isotonic: the streamed PAVA gives the in-place PAVA's blocks bit for bit") {
+    ok::detail::rng g(88);
+    for (int round = 0; round < 400; ++round) {
+        const std::size_t n = 1 + g.below(round < 200 ? 12 : 3000);
+        std::vector<double> x(n);
+        std::vector<double> y(n);
+        std::vector<double> w(n);
+        const int kind = round % 4;  // 0/1 labels, means of a few labels, many ties, increasing trend
+        for (std::size_t i = 0; i < n; ++i) {
+            x[i] = static_cast<double>(i) * 0.5;
+            const double u = g.uniform();
+            y[i] = kind == 0   ? static_cast<double>(g.below(2))
+                   : kind == 1 ? static_cast<double>(g.below(4)) / 3.0
+                   : kind == 2 ? static_cast<double>(g.below(3)) / 2.0
+                               : std::min(1.0, static_cast<double>(i) / static_cast<double>(n) + 0.3 * u);
+            w[i] = round % 3 == 0 ? 1.0 : g.uniform(0.1, 3.0);
+        }
+        test_isotonic_stream::points_source src{&x, &y, &w};
+        const auto blocks = ok::detail::isotonic_fit::pava_stream(src);
+        auto ry = y;
+        auto rw = w;
+        ok::detail::isotonic_fit::pava(ry, rw);
+        // The in-place result, cut into runs of equal value: the blocks (ties are pooled, so
+        // adjacent blocks differ).
+        std::size_t b = 0;
+        std::size_t i = 0;
+        bool same = true;
+        while (i < n && b < blocks.size()) {
+            std::size_t e = i;
+            while (e + 1 < n && ry[e + 1] == ry[i]) {
+                ++e;
+            }
+            same = same && blocks[b].y == ry[i] && blocks[b].x_first == x[i] && blocks[b].x_last == x[e];
+            i = e + 1;
+            ++b;
+        }
+        CAPTURE(round);
+        CHECK(same);
+        CHECK(i == n);
+        CHECK(b == blocks.size());
+        for (std::size_t k = 1; k < blocks.size(); ++k) {
+            CHECK(blocks[k - 1].y < blocks[k].y);
+        }
+    }
+}
+
+TEST_CASE("isotonic: large fits (MSD sort, streamed PAVA) equal the textbook PAVA and keep only block ends") {
+    ok::detail::rng g(99);
+    for (int round = 0; round < 4; ++round) {
+        const std::size_t n = 20000;
+        std::vector<double> s(n);
+        std::vector<std::uint8_t> y(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double u = g.uniform();
+            s[i] = round == 1 ? std::round(u * 300) / 300 : round == 2 ? (u < 0.2 ? -0.0 : u < 0.4 ? 0.0 : u) : u;
+            y[i] = g.bernoulli(round == 3 ? u : u * u) ? 1 : 0;
+        }
+        const auto c = ok::isotonic_calibrator::fit(s, y);
+        const auto ref = reference_isotonic(s, y, std::vector<double>{}, true);
+        CAPTURE(round);
+        for (const double v : s) {
+            CHECK(c(v) == doctest::Approx(ref(v)).epsilon(1e-12));
+        }
+        const auto ty = c.thresholds_y();
+        for (std::size_t i = 1; i + 1 < ty.size(); ++i) {
+            CHECK((ty[i] != ty[i - 1] || ty[i] != ty[i + 1]));
+        }
+    }
+}

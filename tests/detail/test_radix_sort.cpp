@@ -70,3 +70,75 @@ TEST_CASE("merge_runs visits in merged order, ties from run 0 first") {
     CHECK(runs == std::vector<unsigned>{1, 0, 0, 0, 1, 0, 1, 1});
     CHECK(idx == std::vector<std::size_t>{0, 0, 1, 2, 1, 3, 2, 3});
 }
+
+namespace test_radix_sort {
+
+// The adversarial key sets of the MSD sort: uniform doubles (exponents spread, rare tiny values),
+// a narrow cluster (the digit must come from below the common prefix), ties (buckets of one key
+// value), -0.0 and +0.0 (one key), subnormals, infinities and the extremes, one outlier far from a
+// dense cluster (all keys but one in one bucket, several levels deep), and runs whose length is
+// around the leaf size.
+template <class T>
+std::vector<T> msd_case(int which, std::size_t n, ok::detail::rng& g) {
+    std::vector<T> v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double u = g.uniform();
+        double x = u;
+        switch (which) {
+            case 0: x = u; break;
+            case 1: x = 0.5 + u * 1e-9; break;
+            case 2: x = std::floor(u * 7) - 3; break;
+            case 3: x = g.below(2) == 0 ? -0.0 : 0.0; break;
+            case 4: x = static_cast<double>(std::numeric_limits<T>::denorm_min()) * static_cast<double>(g.below(50)) *
+                        (g.below(2) == 0 ? -1.0 : 1.0);
+                break;
+            case 5: {
+                const T pool[] = {-std::numeric_limits<T>::infinity(), std::numeric_limits<T>::lowest(), T(-1),
+                                  -std::numeric_limits<T>::min(), T(-0.0), T(0), std::numeric_limits<T>::min(),
+                                  T(1), std::numeric_limits<T>::max(), std::numeric_limits<T>::infinity()};
+                x = static_cast<double>(pool[g.below(10)]);
+                break;
+            }
+            case 6: x = i == n / 2 ? -1e30 : 1.0 + u * 1e-6; break;
+            default: x = g.normal() * std::pow(10.0, static_cast<double>(g.below(9)) - 4.0); break;
+        }
+        v[i] = static_cast<T>(x);
+    }
+    return v;
+}
+
+}  // namespace test_radix_sort
+
+TEST_CASE_TEMPLATE("sort_keys (MSD) equals std::sort on adversarial keys", T, float, double) {
+    using key_type = ok::detail::order_key_t<T>;
+    ok::detail::rng g(77);
+    for (int which = 0; which < 8; ++which) {
+        for (const int size : {0, 1, 33, 127, 128, 129, 1000, 4097, 60000}) {
+            const auto n = static_cast<std::size_t>(size);
+            const auto values = test_radix_sort::msd_case<T>(which, n, g);
+            std::vector<key_type> keys(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                keys[i] = ok::detail::order_key(values[i]);
+            }
+            auto expected = keys;
+            std::sort(expected.begin(), expected.end());
+            std::vector<key_type> spare(n);
+            ok::detail::sort_keys(keys.data(), spare.data(), n);
+            CAPTURE(which);
+            CAPTURE(n);
+            CHECK(keys == expected);
+        }
+    }
+    // Keys spread over all 64 (32) bits, and keys differing only in the lowest bits.
+    for (int round = 0; round < 2; ++round) {
+        std::vector<key_type> keys(20000);
+        for (auto& k : keys) {
+            k = round == 0 ? static_cast<key_type>(g()) : static_cast<key_type>(key_type{1} << (sizeof(key_type) * 8 - 1)) + static_cast<key_type>(g.below(300));
+        }
+        auto expected = keys;
+        std::sort(expected.begin(), expected.end());
+        std::vector<key_type> spare(keys.size());
+        ok::detail::sort_keys(keys.data(), spare.data(), keys.size());
+        CHECK(keys == expected);
+    }
+}

@@ -642,3 +642,39 @@ TEST_CASE("quantize_into and deserialize reuse storage") {
     CHECK(rx.payload().data() == rx_storage);
     CHECK(rx == ok::quantize(x, 8));
 }
+
+TEST_CASE("quantize: 8-bit dequantize straight from the payload bytes == scalar reference (CHW, wide channels)") {
+    // 8-bit codes are read from the payload without staging; channels whose range overflows
+    // binary32 arithmetic (wide: binary64 in eq. 2) keep the staged path, between direct ones.
+    ok::detail::rng g(12);
+    for (const std::size_t C : {std::size_t{1}, std::size_t{3}, std::size_t{6}}) {
+        for (const std::size_t len : {std::size_t{1}, std::size_t{31}, std::size_t{300}, std::size_t{1000}}) {
+            const std::size_t n = C * len;
+            std::vector<float> x(n);
+            for (std::size_t c = 0; c < C; ++c) {
+                const bool wide = c % 2 == 1;
+                for (std::size_t i = 0; i < len; ++i) {
+                    const double u = g.uniform(-1.0, 1.0);
+                    x[c * len + i] = static_cast<float>(wide ? u * 3.0e38 : u * 5.0 + static_cast<double>(c));
+                }
+            }
+            const ok::quantize_options o{ok::channel_layout::chw, C};
+            const auto t = ok::quantize(x, 8, o);
+            const auto r = reference(x, 8, o);
+            std::vector<float> fast(n);
+            std::vector<float> slow(n);
+            ok::dequantize(t, fast);
+            q::decode_reference(t.payload(), 8, o, r.mins.data(), r.maxs.data(), slow);
+            CAPTURE(C);
+            CAPTURE(len);
+            CHECK(same_bits(fast, slow));
+            // And per tensor, through the wire form.
+            const auto whole = ok::quantize(std::span<const float>(x.data(), len), 8);
+            std::vector<float> a(len);
+            std::vector<float> b(len);
+            ok::dequantize(whole, a);
+            ok::dequantize_wire(whole.serialize(), b);
+            CHECK(same_bits(a, b));
+        }
+    }
+}

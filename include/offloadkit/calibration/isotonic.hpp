@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,6 +73,213 @@ struct unique_points {
     std::vector<double> y;
     std::vector<double> w;
 };
+
+/**
+ * @brief Step 3 as a stream: walks the two label runs (sorted keys, label 0 first on ties) in
+ *        merged order and hands out one merged point at a time (scikit-learn's `_make_unique`:
+ *        a score joins the current point while it is less than 1e-15 above the point's first
+ *        score; y is the weighted mean label, w the summed weight, in the same order of
+ *        operations). `Weighted` false: every weight is 1.
+ */
+template <class Key, bool Weighted>
+class unique_stream {
+public:
+    unique_stream(std::span<const Key> k0, std::span<const Key> k1, const double* w0, const double* w1) noexcept
+        : k0_(k0), k1_(k1), w0_(w0), w1_(w1) {}
+
+    /// Up to `cap` (>= 1) next points into x, y, w; returns how many (0: every sample merged).
+    /// The merge state lives in locals during the call (registers, not memory, carry the run's sums).
+    std::size_t fill(double* x, double* y, double* w, std::size_t cap) noexcept {
+        constexpr double eps = 1e-15;  // numpy.finfo(numpy.float64).resolution
+        const Key* const k0 = k0_.data();
+        const Key* const k1 = k1_.data();
+        const std::size_t n0 = k0_.size();
+        const std::size_t n1 = k1_.size();
+        std::size_t i = i_;
+        std::size_t j = j_;
+        bool started = started_;
+        double run_x = run_x_;
+        double run_wy = run_wy_;
+        double run_w = run_w_;
+        std::size_t m = 0;
+        const auto take = [&](Key key, bool one, std::size_t idx) {
+            const double xi = static_cast<double>(from_order_key(key));
+            double wi = 1.0;
+            if constexpr (Weighted) {
+                wi = one ? w1_[idx] : w0_[idx];
+            }
+            const double yi = one ? 1.0 : 0.0;
+            if (!started) {
+                started = true;
+                run_x = xi;
+            }
+            if (xi - run_x >= eps) {
+                x[m] = run_x;
+                w[m] = run_w;
+                y[m] = run_wy / run_w;
+                ++m;
+                run_x = xi;
+                run_w = wi;
+                run_wy = yi * wi;
+            } else {
+                run_w += wi;
+                run_wy += yi * wi;
+            }
+        };
+        // Each sample adds at most one point, so `steps` samples can neither exhaust a run nor
+        // overflow the chunk: one loop test per sample.
+        while (m < cap) {
+            std::size_t steps = std::min(cap - m, std::min(n0 - i, n1 - j));
+            if (steps == 0) {
+                break;
+            }
+            for (; steps > 0; --steps) {
+                // Branch-free selection (labels interleave unpredictably); ties: label 0 first.
+                const Key a = k0[i];
+                const Key b = k1[j];
+                const bool one = b < a;
+                const std::size_t idx = one ? j : i;
+                i += one ? 0 : 1;
+                j += one ? 1 : 0;
+                take(one ? b : a, one, idx);
+            }
+        }
+        while (m < cap && i < n0) {  // label 1 exhausted
+            for (std::size_t steps = std::min(cap - m, n0 - i); steps > 0; --steps, ++i) {
+                take(k0[i], false, i);
+            }
+        }
+        while (m < cap && j < n1) {  // label 0 exhausted
+            for (std::size_t steps = std::min(cap - m, n1 - j); steps > 0; --steps, ++j) {
+                take(k1[j], true, j);
+            }
+        }
+        if (i == n0 && j == n1 && started && m < cap) {
+            x[m] = run_x;
+            w[m] = run_w;
+            y[m] = run_wy / run_w;
+            ++m;
+            started = false;
+        }
+        i_ = i;
+        j_ = j;
+        started_ = started;
+        run_x_ = run_x;
+        run_wy_ = run_wy;
+        run_w_ = run_w;
+        return m;
+    }
+
+    /// The next point (x, y, w); false when every sample has been merged.
+    bool next(double& x, double& y, double& w) noexcept { return fill(&x, &y, &w, 1) == 1; }
+
+private:
+    std::span<const Key> k0_;
+    std::span<const Key> k1_;
+    const double* w0_;
+    const double* w1_;
+    std::size_t i_ = 0;
+    std::size_t j_ = 0;
+    bool started_ = false;
+    double run_x_ = 0.0;
+    double run_wy_ = 0.0;
+    double run_w_ = 0.0;
+};
+
+/// A block of pooled points of pava_stream: value, summed weight, first and last point's score.
+struct pava_block {
+    double y;
+    double w;
+    double x_first;
+    double x_last;
+};
+
+/**
+ * @brief pava_with (below) on the points of a stream, keeping only the blocks: the same
+ *        algorithm, with the same arithmetic in the same order, bit for bit, in O(blocks) memory
+ *        instead of O(points). The blocks left of the cursor b are kept compacted (block k at
+ *        index k), and a point is read from the stream, as a block of its own, only when the
+ *        scan reaches past the last block; pooling b with the blocks after it removes those
+ *        (the one block past the pooled run, already read for the comparison, moves down).
+ * @return the blocks, values strictly increasing (ties are pooled).
+ */
+template <class Source>
+std::vector<pava_block> pava_stream(Source& src) {
+    // The blocks live in `store`, whose size is only its capacity: `size` counts the blocks (the
+    // scan resizes the list on every pool; vector::resize and size() cost more than the pooling).
+    std::vector<pava_block> store(256);
+    pava_block* blk = store.data();
+    std::size_t size = 0;
+    // Points are read in chunks (Source::fill), so that the merge keeps its state in registers.
+    constexpr std::size_t chunk = 256;
+    double cx[chunk];
+    double cy[chunk];
+    double cw[chunk];
+    std::size_t have_n = src.fill(cx, cy, cw, chunk);
+    std::size_t at = 0;
+    const auto have = [&](std::size_t k) {  // block k exists, reading a point if needed
+        if (k < size) {
+            return true;
+        }
+        if (at == have_n) {
+            have_n = have_n == 0 ? 0 : src.fill(cx, cy, cw, chunk);
+            at = 0;
+            if (have_n == 0) {
+                return false;
+            }
+        }
+        if (size == store.size()) {
+            store.resize(2 * size);
+            blk = store.data();
+        }
+        blk[size++] = {cy[at], cw[at], cx[at], cx[at]};
+        ++at;
+        return true;
+    };
+    if (!have(0)) {
+        store.clear();
+        return store;
+    }
+    std::size_t b = 0;
+    while (true) {
+        std::size_t next = b + 1;
+        if (!have(next)) {
+            break;
+        }
+        if (blk[b].y < blk[next].y) {
+            b = next;  // increasing step: no violation here
+            continue;
+        }
+        // Pool block b with the non-increasing run of blocks that follows it.
+        double sum_wy = blk[b].w * blk[b].y;
+        double sum_w = blk[b].w;
+        double x_last = blk[b].x_last;
+        while (true) {
+            const double run_value = blk[next].y;
+            sum_wy += blk[next].w * blk[next].y;
+            sum_w += blk[next].w;
+            x_last = blk[next].x_last;
+            ++next;
+            if (!have(next) || run_value < blk[next].y) {
+                break;
+            }
+        }
+        blk[b].y = sum_wy / sum_w;
+        blk[b].w = sum_w;
+        blk[b].x_last = x_last;
+        if (next < size) {
+            blk[b + 1] = blk[next];
+            size = b + 2;
+        } else {
+            size = b + 1;
+        }
+        if (b > 0) {
+            --b;  // the previous block may violate now
+        }
+    }
+    store.resize(size);
+    return store;
+}
 
 /**
  * @brief Weighted pool-adjacent-violators in place (non-decreasing result), O(n).
@@ -150,7 +358,7 @@ inline void pava(std::span<double> y, std::span<double> w) {
  * (one class, one distinct score).
  */
 template <class Key>
-[[nodiscard]] bool spearman_non_negative(const std::vector<Key>& k0, const std::vector<Key>& k1) {
+[[nodiscard]] bool spearman_non_negative(std::span<const Key> k0, std::span<const Key> k1) {
     const std::uint64_t n = k0.size() + k1.size();
     std::uint64_t twice_rank_sum = 0;
     std::uint64_t pos = 0;        // samples before the current run
@@ -174,8 +382,8 @@ template <class Key>
 }
 
 /**
- * @brief Steps 1-3: drop zero weights, sort by (score, label), merge equal scores; and, when
- *        asked, the direction from Spearman's rho over all samples (zero weights included, as
+ * @brief Steps 1-3: drop zero weights, sort by (score, label), and hand `consume` a
+ *        unique_stream of the merged points (valid during the call); and, when asked, the direction from Spearman's rho over all samples (zero weights included, as
  *        scikit-learn's check_increasing).
  *
  * Each label's scores are radix-sorted on their own (keys only, or with their weights), then the
@@ -183,53 +391,73 @@ template <class Key>
  * no index payload and no gather. A zero score of either sign is kept as +0.
  * @param weights empty = all 1.
  */
-template <class T, class L>
+template <class T, class L, class Consume>
 void sort_and_merge(std::span<const T> scores, std::span<const L> labels, std::span<const double> weights,
-                    unique_points& out, bool want_direction, bool& increasing) {
+                    bool want_direction, bool& increasing, Consume&& consume) {
     using key_type = order_key_t<T>;
     const std::size_t n = scores.size();
     const bool weighted = !weights.empty();
-    std::size_t ones = 0;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const bool keep = !weighted || weights[i] > 0.0;
-        ones += (keep && labels[i] != 0) ? 1 : 0;
-        kept += keep ? 1 : 0;
-    }
-    std::vector<key_type> k0;
-    std::vector<key_type> k1;
+    // Unweighted: label-0 keys from the front of one buffer, label-1 keys from its back, in one
+    // branch-free pass (both slots are written; the one not taken is free space). Keys only, so
+    // their order before the sort does not matter.
+    std::unique_ptr<key_type[]> keys;
+    std::span<const key_type> k0;
+    std::span<const key_type> k1;
+    // Weighted: each label's keys with their weights, in sample order (the sort is stable).
+    std::vector<key_type> wk0;
+    std::vector<key_type> wk1;
     std::vector<double> w0;
     std::vector<double> w1;
-    k0.reserve(kept - ones);
-    k1.reserve(ones);
-    if (weighted) {
+    std::size_t kept = n;
+    if (!weighted) {
+        keys = std::make_unique_for_overwrite<key_type[]>(n);
+        key_type* const kp = keys.get();
+        std::size_t front = 0;
+        std::size_t back = n;
+        for (std::size_t i = 0; i < n; ++i) {
+            const key_type key = order_key(scores[i]);
+            const std::size_t one = labels[i] != 0 ? 1 : 0;
+            kp[front] = key;
+            kp[back - 1] = key;
+            front += 1 - one;
+            back -= one;
+        }
+        {
+            const auto spare = std::make_unique_for_overwrite<key_type[]>(std::max(front, n - front));
+            sort_keys(kp, spare.get(), front);
+            sort_keys(kp + front, spare.get(), n - front);
+        }
+        k0 = std::span<const key_type>(kp, front);
+        k1 = std::span<const key_type>(kp + front, n - front);
+    } else {
+        std::size_t ones = 0;
+        kept = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const bool keep = weights[i] > 0.0;
+            ones += (keep && labels[i] != 0) ? 1 : 0;
+            kept += keep ? 1 : 0;
+        }
+        wk0.reserve(kept - ones);
+        wk1.reserve(ones);
         w0.reserve(kept - ones);
         w1.reserve(ones);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-        if (weighted && !(weights[i] > 0.0)) {
-            continue;
-        }
-        const key_type key = order_key(scores[i]);
-        if (labels[i] != 0) {
-            k1.push_back(key);
-            if (weighted) {
-                w1.push_back(weights[i]);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!(weights[i] > 0.0)) {
+                continue;
             }
-        } else {
-            k0.push_back(key);
-            if (weighted) {
+            const key_type key = order_key(scores[i]);
+            if (labels[i] != 0) {
+                wk1.push_back(key);
+                w1.push_back(weights[i]);
+            } else {
+                wk0.push_back(key);
                 w0.push_back(weights[i]);
             }
         }
-    }
-    if (weighted) {
-        radix_sort_pairs(k0, w0);
-        radix_sort_pairs(k1, w1);
-    } else {
-        std::vector<key_type> scratch;
-        radix_sort(k0, scratch);
-        radix_sort(k1, scratch);
+        radix_sort_pairs(wk0, w0);
+        radix_sort_pairs(wk1, w1);
+        k0 = wk0;
+        k1 = wk1;
     }
     if (want_direction) {
         if (kept == n) {
@@ -242,45 +470,17 @@ void sort_and_merge(std::span<const T> scores, std::span<const L> labels, std::s
             }
             radix_sort(a0);
             radix_sort(a1);
-            increasing = spearman_non_negative(a0, a1);
+            increasing = spearman_non_negative(std::span<const key_type>(a0), std::span<const key_type>(a1));
         }
     }
 
-    // Merge (scikit-learn's _make_unique).
-    constexpr double eps = 1e-15;  // numpy.finfo(numpy.float64).resolution
-    out.x.clear();
-    out.y.clear();
-    out.w.clear();
-    out.x.reserve(kept);
-    out.y.reserve(kept);
-    out.w.reserve(kept);
-    bool started = false;
-    double run_x = 0.0;
-    double run_wy = 0.0;
-    double run_w = 0.0;
-    merge_runs(k0, k1, [&](key_type key, unsigned run, std::size_t idx) {
-        const double xi = static_cast<double>(from_order_key(key));
-        const double wi = weighted ? (run != 0 ? w1[idx] : w0[idx]) : 1.0;
-        const double yi = run != 0 ? 1.0 : 0.0;
-        if (!started) {
-            started = true;
-            run_x = xi;
-        }
-        if (xi - run_x >= eps) {
-            out.x.push_back(run_x);
-            out.w.push_back(run_w);
-            out.y.push_back(run_wy / run_w);
-            run_x = xi;
-            run_w = wi;
-            run_wy = yi * wi;
-        } else {
-            run_w += wi;
-            run_wy += yi * wi;
-        }
-    });
-    out.x.push_back(run_x);
-    out.w.push_back(run_w);
-    out.y.push_back(run_wy / run_w);
+    if (weighted) {
+        unique_stream<key_type, true> points(k0, k1, w0.data(), w1.data());
+        consume(points);
+    } else {
+        unique_stream<key_type, false> points(k0, k1, nullptr, nullptr);
+        consume(points);
+    }
 }
 
 }  // namespace detail::isotonic_fit
@@ -472,31 +672,58 @@ private:
     template <class T, class U>
     static isotonic_calibrator fit_validated(std::span<const T> s, std::span<const U> labels,
                                              std::span<const double> w, const isotonic_options& options) {
-        detail::isotonic_fit::unique_points u;
         bool increasing = options.direction != isotonic_direction::decreasing;
         const bool want_direction = options.direction == isotonic_direction::automatic;
-        detail::isotonic_fit::sort_and_merge<T, U>(s, labels, w, u, want_direction, increasing);
-        if (increasing) {
-            detail::isotonic_fit::pava(u.y, u.w);
-        } else {
+        // The fitted values before clipping, one per merged point, as (score, value) pairs that
+        // step 5 needs: every merged point when decreasing; when increasing, each PAVA block's
+        // first and last point only (the points inside a block have the block's value on both
+        // sides, so step 5 never keeps them, and the endpoints' neighbours are the same).
+        std::vector<double> px;
+        std::vector<double> py;
+        detail::isotonic_fit::sort_and_merge<T, U>(s, labels, w, want_direction, increasing, [&](auto& points) {
+            if (increasing) {
+                const auto blocks = detail::isotonic_fit::pava_stream(points);
+                px.reserve(2 * blocks.size());
+                py.reserve(2 * blocks.size());
+                for (const auto& blk : blocks) {
+                    px.push_back(blk.x_first);
+                    py.push_back(blk.y);
+                    if (blk.x_last != blk.x_first) {
+                        px.push_back(blk.x_last);
+                        py.push_back(blk.y);
+                    }
+                }
+                return;
+            }
             // Decreasing: the increasing fit of the reversed sequence, reversed back.
+            detail::isotonic_fit::unique_points u;
+            double x = 0.0;
+            double y = 0.0;
+            double wt = 0.0;
+            while (points.next(x, y, wt)) {
+                u.x.push_back(x);
+                u.y.push_back(y);
+                u.w.push_back(wt);
+            }
             std::reverse(u.y.begin(), u.y.end());
             std::reverse(u.w.begin(), u.w.end());
             detail::isotonic_fit::pava(u.y, u.w);
             std::reverse(u.y.begin(), u.y.end());
-        }
-        const std::size_t m = u.x.size();
-        for (auto& v : u.y) {
+            px = std::move(u.x);
+            py = std::move(u.y);
+        });
+        const std::size_t m = px.size();
+        for (auto& v : py) {
             v = std::min(std::max(v, 0.0), 1.0);
         }
         isotonic_calibrator c;
         c.x_.clear();
         c.y_.clear();
         for (std::size_t i = 0; i < m; ++i) {
-            const bool keep = i == 0 || i + 1 == m || u.y[i] != u.y[i - 1] || u.y[i] != u.y[i + 1];
+            const bool keep = i == 0 || i + 1 == m || py[i] != py[i - 1] || py[i] != py[i + 1];
             if (keep) {
-                c.x_.push_back(u.x[i]);
-                c.y_.push_back(u.y[i]);
+                c.x_.push_back(px[i]);
+                c.y_.push_back(py[i]);
             }
         }
         c.increasing_ = increasing;
