@@ -305,6 +305,7 @@ public:
      * @brief Reads the text written by to_string(const one_vs_rest_calibrator&).
      * @throws offloadkit::invalid_argument for malformed text, naming the line.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static one_vs_rest_calibrator from_string(std::string_view text) {
         detail::model_text::reader r(text, "one_vs_rest_calibrator::from_string");
         r.header("one_vs_rest_calibrator", 1);

@@ -398,6 +398,7 @@ public:
      * @throws offloadkit::invalid_argument for any malformed text (wrong header or version,
      *         missing or extra lines, a number that is not finite), naming the line.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static platt_calibrator from_string(std::string_view text) {
         detail::model_text::reader r(text, "platt_calibrator::from_string");
         r.header("platt_calibrator", 1);
