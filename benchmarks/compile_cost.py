@@ -12,6 +12,10 @@ Run (from the repository root; about 4 minutes on two cores at --repeats 3):
 
     /usr/bin/python3 benchmarks/compile_cost.py               # every header, g++
     /usr/bin/python3 benchmarks/compile_cost.py --cxx clang++-14 --only offloadkit.hpp
+
+Before/after in one run: `--baseline DIR` takes the `include` directory of another checkout (e.g.
+`git worktree add /tmp/base <commit>` or `git archive <commit> include | tar -x -C /tmp/base`)
+and measures its headers too, each beside its own dependencies, alternating with the current ones.
 """
 
 import argparse
@@ -29,7 +33,7 @@ ANGLE = re.compile(r'^\s*#\s*include\s*<([^>]+)>', re.M)
 QUOTE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 
 
-def outside_includes(header, seen=None, found=None):
+def outside_includes(header, seen=None, found=None, include=INCLUDE):
     """The `<...>` includes reached from `header` through quoted (in-repository) includes."""
     seen = set() if seen is None else seen
     found = [] if found is None else found
@@ -40,11 +44,11 @@ def outside_includes(header, seen=None, found=None):
     text = header.read_text()
     for name in ANGLE.findall(text):
         if name.startswith("offloadkit/"):
-            outside_includes(INCLUDE / name, seen, found)
+            outside_includes(include / name, seen, found, include)
         elif name not in found:
             found.append(name)
     for name in QUOTE.findall(text):
-        outside_includes(header.parent / name, seen, found)
+        outside_includes(header.parent / name, seen, found, include)
     return found
 
 
@@ -63,6 +67,8 @@ def main():
                     help="header path under include/offloadkit (repeatable); default: all")
     ap.add_argument("--flags", default="-std=c++20 -O0",
                     help="extra compiler flags (default: %(default)s)")
+    ap.add_argument("--baseline", type=pathlib.Path,
+                    help="the include directory of another checkout, measured in the same run")
     args = ap.parse_args()
     if args.repeats < 1:
         print("compile_cost: --repeats must be >= 1, got %d" % args.repeats, file=sys.stderr)
@@ -80,30 +86,53 @@ def main():
         headers = wanted
 
     eigen = "/usr/include/eigen3"
-    cmd = [args.cxx] + args.flags.split() + ["-fsyntax-only", "-I", str(INCLUDE), "-I", eigen]
+    base_cmd = [args.cxx] + args.flags.split() + ["-fsyntax-only", "-I", eigen]
+    trees = [("", INCLUDE)]
+    if args.baseline is not None:
+        if not (args.baseline / "offloadkit" / "offloadkit.hpp").is_file():
+            print("compile_cost: --baseline %s has no offloadkit/offloadkit.hpp" % args.baseline,
+                  file=sys.stderr)
+            sys.exit(2)
+        trees.insert(0, ("baseline ", args.baseline.resolve()))
     print("compiler: %s; flags: %s -fsyntax-only; best of %d, CPU seconds"
           % (args.cxx, args.flags, args.repeats))
-    print("%-36s %8s %8s %7s" % ("header", "header", "deps", "ratio"))
+    head = "  ".join("%8s %8s %7s" % ("header", "deps", "ratio") for _ in trees)
+    print("%-36s %s%s" % ("header", head, "   (baseline, then current)" if len(trees) > 1 else ""))
     worst = {}
     with tempfile.TemporaryDirectory() as tmp:
         for h in headers:
             rel = h.relative_to(INCLUDE).as_posix()
-            deps = outside_includes(h)
-            tu_h = os.path.join(tmp, "h.cpp")
-            tu_d = os.path.join(tmp, "d.cpp")
-            with open(tu_h, "w") as f:
-                f.write("#include <%s>\n" % rel)
-            with open(tu_d, "w") as f:
-                f.write("".join("#include <%s>\n" % d for d in deps))
-            th, td = [], []
+            row = []
+            for k, (_, inc) in enumerate(trees):
+                hh = inc / rel
+                if not hh.is_file():
+                    row.append(None)
+                    continue
+                deps = outside_includes(hh, include=inc)
+                tu_h = os.path.join(tmp, "h%d.cpp" % k)
+                tu_d = os.path.join(tmp, "d%d.cpp" % k)
+                with open(tu_h, "w") as f:
+                    f.write("#include <%s>\n" % rel)
+                with open(tu_d, "w") as f:
+                    f.write("".join("#include <%s>\n" % d for d in deps))
+                row.append((inc, tu_h, tu_d, [], []))
             for _ in range(args.repeats):
-                th.append(cpu_seconds(cmd + [tu_h]))
-                td.append(cpu_seconds(cmd + [tu_d]))
-            bh, bd = min(th), min(td)
-            ratio = bh / bd if bd > 0 else float("inf")
-            worst[rel] = ratio
-            print("%-36s %8.2f %8.2f %6.2fx" % (rel[len("offloadkit/"):], bh, bd, ratio),
-                  flush=True)
+                for cell in row:
+                    if cell is not None:
+                        inc, tu_h, tu_d, th, td = cell
+                        cmd = base_cmd + ["-I", str(inc)]
+                        th.append(cpu_seconds(cmd + [tu_h]))
+                        td.append(cpu_seconds(cmd + [tu_d]))
+            out = []
+            for cell in row:
+                if cell is None:
+                    out.append("%8s %8s %7s" % ("-", "-", "-"))
+                    continue
+                bh, bd = min(cell[3]), min(cell[4])
+                ratio = bh / bd if bd > 0 else float("inf")
+                out.append("%8.2f %8.2f %6.2fx" % (bh, bd, ratio))
+            worst[rel] = ratio  # the current tree's ratio (last column)
+            print("%-36s %s" % (rel[len("offloadkit/"):], "  ".join(out)), flush=True)
     umbrella = worst.get("offloadkit/offloadkit.hpp")
     modules = {k: v for k, v in worst.items() if k != "offloadkit/offloadkit.hpp"}
     if umbrella is not None:

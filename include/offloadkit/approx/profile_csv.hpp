@@ -47,6 +47,7 @@ namespace detail {
 
 /// Columns `base` (one) or `base[0]`, ..., `base[n-1]` (all of them, in index order); empty if
 /// neither exists. Fails on a malformed index, a gap, or both forms at once.
+template <class = void>
 inline std::vector<std::size_t> indexed_columns(const io::csv_table& t, std::string_view base) {
     const auto plain = t.find_column(base);
     std::vector<std::optional<std::size_t>> slots;
@@ -100,6 +101,7 @@ inline void append_csv_quoted(std::string& out, const std::string& s) {
 }
 
 /// The whole file as text. @throws offloadkit::invalid_argument "function: cannot open 'path'".
+template <class = void>
 inline std::string read_text_file(const std::string& path, std::string_view function) {
     std::ifstream in(path, std::ios::binary);
     require(in.good(), function, "cannot open '", path, "'");
@@ -124,6 +126,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
  *         column, a non-number, an accuracy outside [0, 1], a latency <= 0, an unknown executor,
  *         a duplicate name, more than one remote row, or no local branch.
  */
+template <class = void>
 [[nodiscard]] inline branch_profiles parse_branch_profiles(std::string_view text,
                                                            std::string_view function = "parse_branch_profiles") {
     const io::csv_table t = io::parse_csv(text, function);
@@ -206,6 +209,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
 }
 
 /// Reads and parses a profile CSV file. @throws as parse_branch_profiles, or if the file cannot be opened.
+template <class = void>
 [[nodiscard]] inline branch_profiles read_branch_profiles(const std::string& path) {
     return parse_branch_profiles(detail::read_text_file(path, "read_branch_profiles"), "read_branch_profiles");
 }
@@ -216,6 +220,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
  * @throws offloadkit::invalid_argument naming the line and column for an unknown branch, a
  *         repeated pair, a negative or non-number cost, or a non-zero cost from a branch to itself.
  */
+template <class = void>
 [[nodiscard]] inline std::vector<double> parse_transition_costs(std::string_view text, const branch_profiles& profiles,
                                                                 std::string_view function = "parse_transition_costs") {
     const io::csv_table t = io::parse_csv(text, function);
@@ -255,6 +260,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
 }
 
 /// Reads and parses a transition cost CSV file (see parse_transition_costs).
+template <class = void>
 [[nodiscard]] inline std::vector<double> read_transition_costs(const std::string& path,
                                                                const branch_profiles& profiles) {
     return parse_transition_costs(detail::read_text_file(path, "read_transition_costs"), profiles,
@@ -266,6 +272,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
  *        round-trip form), so parse_branch_profiles(format_branch_profiles(p)) == p except for
  *        transition costs, which live in their own file (see format_transition_costs).
  */
+template <class = void>
 [[nodiscard]] inline std::string format_branch_profiles(const branch_profiles& p) {
     const std::size_t k = p.categories(), m = p.contention_levels(), b = p.branches();
     std::string out = "branch,executor";
@@ -308,6 +315,7 @@ inline std::string read_text_file(const std::string& path, std::string_view func
  *        parse_transition_costs(format_transition_costs(p), p) == the table. Header only when
  *        no cost is set.
  */
+template <class = void>
 [[nodiscard]] inline std::string format_transition_costs(const branch_profiles& p) {
     std::string out = "from,to,cost_s\n";
     const std::size_t b = p.branches();

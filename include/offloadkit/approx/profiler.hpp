@@ -267,6 +267,7 @@ template <class Frame, class Executor>
  * @throws offloadkit::invalid_argument when the branch counts differ (names, learned.branches,
  *         latency.branches()), or as branch_profiles' constructor.
  */
+template <class = void>
 [[nodiscard]] inline branch_profiles make_branch_profiles(std::vector<std::string> names,
                                                           const learned_categories& learned,
                                                           const latency_samples& latency,

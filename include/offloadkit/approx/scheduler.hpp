@@ -121,6 +121,7 @@ public:
      * @throws offloadkit::invalid_argument for a frame interval that is not finite and > 0, a
      *         max_transition_cost that is NaN or negative.
      */
+    template <class = void>  // a template: only a caller instantiates the frontiers (compile cost, issue 14)
     explicit branch_scheduler(branch_profiles profiles, scheduler_options options = {})
         : p_(std::move(profiles)), opt_(options) {
         constexpr std::string_view fn = "branch_scheduler";

@@ -618,6 +618,7 @@ public:
      *         number that is not finite, scores not strictly increasing, values outside [0, 1] or
      *         not monotone in the stated direction, extra lines), naming the line.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static isotonic_calibrator from_string(std::string_view text) {
         constexpr std::string_view fn = "isotonic_calibrator::from_string";
         detail::model_text::reader r(text, fn);

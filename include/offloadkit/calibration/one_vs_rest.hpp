@@ -58,11 +58,11 @@ Vector fit_class(const Matrix& xa, const Vector& t, double inv_c, std::size_t ma
     const auto n = xa.rows();
     const auto d = xa.cols();  // k + 1, the last column is the constant 1
     const double mean_t = t.mean();
-    Eigen::VectorXd theta = Eigen::VectorXd::Zero(d);
+    Vector theta = Vector::Zero(d);
     theta(d - 1) = std::log(mean_t / (1.0 - mean_t));
-    Eigen::VectorXd penalty = Eigen::VectorXd::Constant(d, inv_c);
+    Vector penalty = Vector::Constant(d, inv_c);
     penalty(d - 1) = 0.0;
-    auto objective = [&](const Eigen::VectorXd& th, Eigen::VectorXd& z) {
+    auto objective = [&](const Vector& th, Vector& z) {
         z = xa * th;
         double f = 0.0;
         for (Eigen::Index i = 0; i < n; ++i) {
@@ -72,20 +72,20 @@ Vector fit_class(const Matrix& xa, const Vector& t, double inv_c, std::size_t ma
         }
         return f + 0.5 * th.cwiseProduct(penalty).dot(th);
     };
-    Eigen::VectorXd z;
+    Vector z;
     double f = objective(theta, z);
     const double tiny = 1e-14 * static_cast<double>(n);
-    Eigen::VectorXd p(n);
-    Eigen::VectorXd h(n);
+    Vector p(n);
+    Vector h(n);
     for (std::size_t it = 0; it < max_iterations; ++it) {
         for (Eigen::Index i = 0; i < n; ++i) {
             p(i) = 1.0 / (1.0 + std::exp(-z(i)));
             h(i) = p(i) * (1.0 - p(i));
         }
-        const Eigen::VectorXd g = xa.transpose() * (p - t) + penalty.cwiseProduct(theta);
-        Eigen::MatrixXd hess = xa.transpose() * h.asDiagonal() * xa;
-        hess.diagonal() += penalty + Eigen::VectorXd::Constant(d, 1e-12);
-        const Eigen::VectorXd step = -hess.ldlt().solve(g);
+        const Vector g = xa.transpose() * (p - t) + penalty.cwiseProduct(theta);
+        Matrix hess = xa.transpose() * h.asDiagonal() * xa;
+        hess.diagonal() += penalty + Vector::Constant(d, 1e-12);
+        const Vector step = -hess.ldlt().solve(g);
         const double gd = g.dot(step);
         if (!(gd < 0.0) || !step.allFinite()) {
             break;
@@ -96,9 +96,9 @@ Vector fit_class(const Matrix& xa, const Vector& t, double inv_c, std::size_t ma
         }
         double s = 1.0;
         bool accepted = false;
-        Eigen::VectorXd z_new;
+        Vector z_new;
         while (s >= 1e-10) {
-            const Eigen::VectorXd cand = theta + s * step;
+            const Vector cand = theta + s * step;
             const double f_new = objective(cand, z_new);
             if (f_new < f + 1e-4 * s * gd) {
                 theta = cand;
@@ -305,6 +305,7 @@ public:
      * @brief Reads the text written by to_string(const one_vs_rest_calibrator&).
      * @throws offloadkit::invalid_argument for malformed text, naming the line.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static one_vs_rest_calibrator from_string(std::string_view text) {
         detail::model_text::reader r(text, "one_vs_rest_calibrator::from_string");
         r.header("one_vs_rest_calibrator", 1);

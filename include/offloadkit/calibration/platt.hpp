@@ -89,6 +89,7 @@ inline void accumulate(eval_result& r, double x, double t, double w, double a, d
 }
 
 /// Scalar reference: objective, gradient and Hessian in one pass.
+template <class = void>
 [[nodiscard]] inline eval_result evaluate_scalar(const problem& pb, double a, double b) noexcept {
     eval_result r;
     const std::size_t n = pb.x.size();
@@ -153,6 +154,7 @@ void accumulate_segment_simd(eval_result& r, const double* x, const double* w, s
 }
 
 /// The pass the solver uses: objective, gradient and Hessian at (a, b), SIMD.
+template <class = void>
 [[nodiscard]] inline eval_result evaluate(const problem& pb, double a, double b) noexcept {
     eval_result r;
     const std::size_t n = pb.x.size();
@@ -169,6 +171,7 @@ void accumulate_segment_simd(eval_result& r, const double* x, const double* w, s
 }
 
 /// Every stride-th sample of each target segment (same targets; weights carried along).
+template <class = void>
 [[nodiscard]] inline problem subsample(const problem& pb, std::size_t stride) {
     problem sub;
     sub.t_pos = pb.t_pos;
@@ -203,6 +206,7 @@ struct solution {
  *        tiny step is then taken without a line search), when the line search cannot make
  *        progress, or after max_iterations.
  */
+template <class = void>
 [[nodiscard]] inline solution newton(const problem& pb, double a0, double b0, double total_weight,
                                      const platt_options& opt) {
     constexpr double sigma = 1e-12;  // Lin, Lin & Weng: keeps the Hessian positive definite
@@ -394,6 +398,7 @@ public:
      * @throws offloadkit::invalid_argument for any malformed text (wrong header or version,
      *         missing or extra lines, a number that is not finite), naming the line.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static platt_calibrator from_string(std::string_view text) {
         detail::model_text::reader r(text, "platt_calibrator::from_string");
         r.header("platt_calibrator", 1);

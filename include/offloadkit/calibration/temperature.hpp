@@ -227,6 +227,7 @@ public:
      * @brief Reads "offloadkit.temperature_scaler 1\ntemperature <T>\n".
      * @throws offloadkit::invalid_argument for malformed text or T not finite and > 0.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static temperature_scaler from_string(std::string_view text) {
         detail::model_text::reader r(text, "temperature_scaler::from_string");
         r.header("temperature_scaler", 1);

@@ -237,6 +237,7 @@ public:
      * @throws offloadkit::invalid_argument for an unknown kind (naming it), or as that
      *         calibrator's from_string.
      */
+    template <class = void>  // a template: only a caller instantiates the readers (compile cost, issue 14)
     [[nodiscard]] static any_calibrator from_string(std::string_view text) {
         const std::string_view first = text.substr(0, text.find('\n'));
         const auto is = [&](std::string_view kind) {

@@ -48,6 +48,7 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
  *        bytes, each costing 1), for "did you mean" hints on misspelt column names and flags.
  * @return the distance. O(|a| |b|) time, O(|b|) memory (allocates one row).
  */
+template <class = void>
 [[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);
     for (std::size_t j = 0; j <= b.size(); ++j) {
@@ -71,6 +72,7 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
  *        a column (or flag) when the one asked for is missing.
  * @return its index in `candidates`, or nullopt. O(sum of |name| |candidate|).
  */
+template <class = void>
 [[nodiscard]] inline std::optional<std::size_t> closest_match(std::string_view name,
                                                              const std::vector<std::string>& candidates) {
     std::optional<std::size_t> best;
@@ -85,10 +87,18 @@ inline constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
     return best;
 }
 
+class csv_table;
+
+// Declared here with its defaults (defined below): csv_table befriends it. A template only so that
+// its body is compiled where it is called (compile cost, issue 14).
+template <class = void>
+[[nodiscard]] csv_table parse_csv(std::string_view text, std::string_view function = "parse_csv");
+
 /**
  * @brief The clause missing-column messages end with: "; columns read: 'a', 'b'" plus
  *        "; closest: 'x'" when closest_match() finds one.
  */
+template <class = void>
 [[nodiscard]] inline std::string columns_hint(std::string_view name, const std::vector<std::string>& header) {
     std::string out = "; columns read: ";
     for (std::size_t c = 0; c < header.size(); ++c) {
@@ -187,6 +197,7 @@ public:
     [[nodiscard]] const std::string& function() const noexcept { return function_; }
 
 private:
+    template <class>
     friend csv_table parse_csv(std::string_view text, std::string_view function);
     std::vector<std::string> header_;
     std::vector<std::string> cells_;
@@ -206,6 +217,7 @@ inline std::string_view trim(std::string_view s) noexcept {
 }
 
 /// Splits one line into fields; returns false (with `error` set) on a malformed quoted field.
+template <class = void>
 inline bool split_line(std::string_view line, std::vector<std::string>& fields, std::string& error) {
     fields.clear();
     std::size_t i = 0;
@@ -269,7 +281,8 @@ inline bool split_line(std::string_view line, std::vector<std::string>& fields, 
  * @throws offloadkit::invalid_argument for a missing header, an empty or duplicate column name,
  *         a row with the wrong field count or a malformed quoted field, naming the line.
  */
-[[nodiscard]] inline csv_table parse_csv(std::string_view text, std::string_view function = "parse_csv") {
+template <class>
+[[nodiscard]] inline csv_table parse_csv(std::string_view text, std::string_view function) {
     text = strip_utf8_bom(text);
     csv_table t;
     t.function_ = std::string(function);
@@ -324,6 +337,7 @@ inline bool split_line(std::string_view line, std::vector<std::string>& fields, 
  * @brief Reads a whole file and parses it with parse_csv().
  * @throws offloadkit::invalid_argument if the file cannot be opened, or as parse_csv().
  */
+template <class = void>
 [[nodiscard]] inline csv_table read_csv_file(const std::string& path, std::string_view function = "read_csv_file") {
     std::ifstream in(path, std::ios::binary);
     detail::require(in.good(), function, "cannot open '", path, "'");

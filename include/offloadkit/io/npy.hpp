@@ -87,6 +87,7 @@ struct npy_array {
 };
 
 /// The shape as NumPy prints it: "(3,)", "(2, 4)", "()".
+template <class = void>
 [[nodiscard]] inline std::string npy_shape_text(const std::vector<std::size_t>& shape) {
     std::string s = "(";
     for (std::size_t k = 0; k < shape.size(); ++k) {
@@ -207,6 +208,7 @@ struct dtype_info {
     bool big_endian;
 };
 
+template <class = void>
 inline dtype_info parse_descr(std::string_view d, std::string_view fn) {
     constexpr std::array<std::pair<std::string_view, npy_dtype>, 11> known{{{"b1", npy_dtype::b1},
                                                                              {"i1", npy_dtype::i1},
@@ -245,6 +247,7 @@ inline dtype_info parse_descr(std::string_view d, std::string_view fn) {
 }
 
 /// Element k (0-based, file order) of `data` as a double; checks bool bytes and 2^53.
+template <class = void>
 inline double element(std::span<const std::byte> data, std::size_t k, const dtype_info& dt, std::string_view fn) {
     std::array<unsigned char, 8> b{};
     for (std::size_t j = 0; j < dt.size; ++j) {
@@ -314,6 +317,7 @@ inline double element(std::span<const std::byte> data, std::size_t k, const dtyp
  * @throws offloadkit::invalid_argument for anything not fully understood, naming the part.
  * O(file size + elements x ndim for a Fortran-ordered array); allocates the result.
  */
+template <class = void>
 [[nodiscard]] inline npy_array parse_npy(std::span<const std::byte> bytes, std::string_view function = "parse_npy") {
     const std::string_view fn = function;
     const std::size_t n = bytes.size();
@@ -455,6 +459,7 @@ inline std::uint32_t crc32(std::span<const std::byte> data) noexcept {
  *         name), or as parse_npy() for a member, naming the member.
  * O(archive size); allocates the arrays.
  */
+template <class = void>
 [[nodiscard]] inline std::vector<std::pair<std::string, npy_array>> parse_npz(std::span<const std::byte> bytes,
                                                                                 std::string_view function = "parse_npz") {
     const std::string_view fn = function;
@@ -554,6 +559,7 @@ inline std::uint32_t crc32(std::span<const std::byte> data) noexcept {
  * @brief Reads a whole file into bytes (for parse_npy()/parse_npz()).
  * @throws offloadkit::invalid_argument "<function>: cannot open 'path'".
  */
+template <class = void>
 [[nodiscard]] inline std::vector<std::byte> read_binary_file(const std::string& path, std::string_view function) {
     std::ifstream in(path, std::ios::binary);
     detail::require(in.good(), function, "cannot open '", path, "'");
@@ -568,11 +574,13 @@ inline std::uint32_t crc32(std::span<const std::byte> data) noexcept {
 }
 
 /// Reads and parses a `.npy` file (see parse_npy()).
+template <class = void>
 [[nodiscard]] inline npy_array read_npy_file(const std::string& path, std::string_view function = "read_npy_file") {
     return parse_npy(read_binary_file(path, function), function);
 }
 
 /// Reads and parses an `.npz` archive (see parse_npz()).
+template <class = void>
 [[nodiscard]] inline std::vector<std::pair<std::string, npy_array>> read_npz_file(const std::string& path,
                                                                                     std::string_view function = "read_npz_file") {
     return parse_npz(read_binary_file(path, function), function);

@@ -373,6 +373,7 @@ struct learned_categories {
 
 namespace detail {
 
+template <class = void>
 struct category_learner {
     std::span<const double> edge;
     std::span<const std::uint8_t> correct;
@@ -459,6 +460,7 @@ struct category_learner {
  *
  * O(n B max_depth + frontiers). Offline; allocates.
  */
+template <class = void>
 [[nodiscard]] inline learned_categories learn_complexity_categories(std::span<const double> edge_values,
                                                                     std::span<const std::uint8_t> correct,
                                                                     std::span<const double> latencies,
@@ -490,7 +492,7 @@ struct category_learner {
     }
     detail::require(options.min_samples >= 1, fn, "options.min_samples is 0, expected >= 1");
 
-    detail::category_learner learner{edge_values, correct, latencies, nb, options, lo, hi, {}};
+    detail::category_learner<> learner{edge_values, correct, latencies, nb, options, lo, hi, {}};
     std::vector<std::size_t> all(n);
     for (std::size_t i = 0; i < n; ++i) {
         all[i] = i;

@@ -72,6 +72,7 @@ struct amvp_deployment {
     std::vector<double> share_used;            ///< compute share per device (sum of its instances' u)
     std::vector<std::string> over_budget;      ///< one message per device whose memory exceeds R_k
     /// The devices that host at least one instance, ascending.
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     [[nodiscard]] std::vector<std::size_t> devices_used() const {
         std::vector<std::size_t> d;
         for (const auto& p : parts) {
@@ -92,6 +93,7 @@ struct amvp_deployment {
  * @throws offloadkit::invalid_argument for an invalid problem or choices (as amvp_evaluate).
  * O(tasks^2 + problem size).
  */
+template <class = void>
 [[nodiscard]] inline amvp_deployment amvp_deploy(const amvp_problem& problem, std::span<const amvp_task_choice> choices) {
     const auto ev = amvp_evaluate(problem, choices);
     amvp_deployment d;
@@ -266,6 +268,7 @@ public:
      * @param goal the task's goals, for eq. 6's cost from the measured figures.
      * @throws offloadkit::invalid_argument for a bad range or truth too short.
      */
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     [[nodiscard]] amvp_task_measurement measure(std::size_t s, std::span<const std::size_t> truth, const task_goal& goal,
                                                 std::size_t from = 0,
                                                 std::size_t to = std::numeric_limits<std::size_t>::max()) const {

@@ -111,6 +111,7 @@ struct gene {
 };
 
 /// Algorithm 2 for one model selection (the candidate of every task fixed).
+template <class = void>
 class task_assigner {
 public:
     /// Max cost first, then the sum of the costs (tie-break).
@@ -726,6 +727,7 @@ private:
 /// are kept once, the most accurate candidate first; a depth-first search over tasks then finds
 /// one that fits. Exhaustive up to `budget` search nodes (far more than any instance the exact
 /// solver handles needs). Returns false when none fits (or the budget ran out).
+template <class = void>
 class feasibility_search {
 public:
     explicit feasibility_search(const model& m) : m_(m), S_(m.pb->tasks.size()), K_(m.devices) {}
@@ -837,6 +839,7 @@ private:
     std::size_t budget_ = 0;
 };
 
+template <class = void>
 inline void check_options(const minmax_cost_options& o, std::string_view fn) {
     require(o.population >= 2, fn, "options.population is ", o.population, ", expected >= 2");
     require(o.generations >= 0, fn, "options.generations is ", o.generations, ", expected >= 0");
@@ -846,6 +849,7 @@ inline void check_options(const minmax_cost_options& o, std::string_view fn) {
             ", expected >= 1");
 }
 
+template <class = void>
 inline std::vector<amvp_task_choice> to_choices(const std::vector<std::size_t>& cand, const std::vector<gene>& x) {
     std::vector<amvp_task_choice> out(x.size());
     for (std::size_t s = 0; s < x.size(); ++s) {
@@ -854,6 +858,7 @@ inline std::vector<amvp_task_choice> to_choices(const std::vector<std::size_t>& 
     return out;
 }
 
+template <class = void>
 inline void finish(const model& m, minmax_cost_result& r) {
     if (r.choices.empty()) {
         r.feasible = false;
@@ -884,6 +889,7 @@ inline void finish(const model& m, minmax_cost_result& r) {
  *         (population < 2, generations < 0, mutation_rate outside [0, 1], recombination_period < 1).
  * Complexity: O(sum_s |M_s|) selections x population x generations x O(tasks^2 + devices).
  */
+template <class = void>
 [[nodiscard]] inline minmax_cost_result minmax_cost_solve(const amvp_problem& problem,
                                                           const minmax_cost_options& options = {}) {
     constexpr std::string_view fn = "minmax_cost_solve";
@@ -892,10 +898,10 @@ inline void finish(const model& m, minmax_cost_result& r) {
     using genes = std::vector<detail::amvp::gene>;
     const std::size_t S = problem.tasks.size();
     detail::rng g(options.seed);
-    detail::amvp::task_assigner ga(m, options, g);
+    detail::amvp::task_assigner<> ga(m, options, g);
     minmax_cost_result result;
     double min_max_cost = std::numeric_limits<double>::infinity();  // line 2 (see the file comment)
-    auto best_fit = detail::amvp::task_assigner::worst_fitness();
+    auto best_fit = detail::amvp::task_assigner<>::worst_fitness();
     genes best_genes;
     std::vector<std::size_t> best_cand;
     std::vector<std::vector<std::size_t>> tried;
@@ -989,7 +995,7 @@ inline void finish(const model& m, minmax_cost_result& r) {
     if (best_genes.empty()) {
         std::vector<std::size_t> fcand;
         genes fx;
-        detail::amvp::feasibility_search search(m);
+        detail::amvp::feasibility_search<> search(m);
         if (search.run(fcand, fx, std::size_t{1} << 24)) {
             assign(fcand, fx);
         }
@@ -1039,6 +1045,7 @@ struct option {
 
 /// Exhaustive search over the share grid: binary search on the max cost, each threshold decided
 /// by a depth-first search over tasks using only minimal-resource options.
+template <class = void>
 class exact_search {
 public:
     explicit exact_search(const model& m) : m_(m), S_(m.pb->tasks.size()), K_(m.devices) {}
@@ -1324,9 +1331,10 @@ private:
  * Complexity: options per task O(|M_s| x splits x (K x share_steps)^2), and a search exponential in
  * the number of tasks in the worst case: meant for a handful of tasks, devices and candidates.
  */
+template <class = void>
 [[nodiscard]] inline minmax_cost_result minmax_cost_exact(const amvp_problem& problem) {
     const auto m = detail::amvp::compile(problem, "minmax_cost_exact");
-    detail::amvp::exact_search search(m);
+    detail::amvp::exact_search<> search(m);
     auto r = search.solve();
     detail::amvp::finish(m, r);
     return r;

@@ -51,7 +51,7 @@
 #include <vector>
 
 #include "../error.hpp"
-#include "../metrics/compression.hpp"
+#include "../detail/compression_eq5.hpp"
 #include "cost.hpp"
 
 namespace offloadkit {
@@ -255,6 +255,7 @@ inline task_metrics eval_task(const model& m, std::size_t s, std::size_t c, std:
     return r;
 }
 
+template <class = void>
 inline void check_profile(const amvp_part_profile& p, std::size_t devices, std::string_view fn, const std::string& name,
                           bool first) {
     require(p.latency.size() == devices, fn, name, ".latency has size ", p.latency.size(), ", expected ", devices,
@@ -282,6 +283,7 @@ inline void check_profile(const amvp_part_profile& p, std::size_t devices, std::
 }
 
 /// Validates the whole problem (throws invalid_argument naming the field) and compiles it.
+template <class = void>
 inline model compile(const amvp_problem& pb, std::string_view fn) {
     require(!pb.tasks.empty(), fn, "problem.tasks is empty");
     require(!pb.devices.empty(), fn, "problem.devices is empty");
@@ -389,6 +391,7 @@ inline model compile(const amvp_problem& pb, std::string_view fn) {
 
 /// Scratch-free evaluation core shared by amvp_evaluate and the solvers: fills `out` (tasks,
 /// steps_used, memory_used sized already) and returns feasibility. `choices` are in range.
+template <class = void>
 inline bool evaluate_into(const model& m, std::span<const amvp_task_choice> choices, amvp_evaluation& out) {
     const std::size_t S = choices.size();
     const std::size_t K = m.devices;
@@ -467,6 +470,7 @@ inline bool evaluate_into(const model& m, std::span<const amvp_task_choice> choi
 }
 
 /// Throws unless every index and step count of `choices` is in range.
+template <class = void>
 inline void check_choices(const model& m, std::span<const amvp_task_choice> choices, std::string_view fn) {
     require(choices.size() == m.pb->tasks.size(), fn, "choices has size ", choices.size(), ", expected ",
             m.pb->tasks.size(), " (one per task)");
@@ -502,6 +506,7 @@ inline void check_choices(const model& m, std::span<const amvp_task_choice> choi
  *         host anything); an instance where nothing fits is reported infeasible by the solvers.
  * O(size of the problem).
  */
+template <class = void>
 inline void amvp_validate(const amvp_problem& problem) { (void)detail::amvp::compile(problem, "amvp_validate"); }
 
 /**
@@ -513,6 +518,7 @@ inline void amvp_validate(const amvp_problem& problem) { (void)detail::amvp::com
  * @throws offloadkit::invalid_argument for an invalid problem or out-of-range indices/steps.
  * O(tasks^2 + devices + problem size for validation).
  */
+template <class = void>
 [[nodiscard]] inline amvp_evaluation amvp_evaluate(const amvp_problem& problem, std::span<const amvp_task_choice> choices) {
     const auto m = detail::amvp::compile(problem, "amvp_evaluate");
     detail::amvp::check_choices(m, choices, "amvp_evaluate");

@@ -36,6 +36,7 @@ inline constexpr const char* tables[] = {"tasks", "devices", "links", "models", 
 
 /// Sections of a sectioned file: name -> text with every line outside the section blanked, so the
 /// CSV parser reports the line numbers of the original file.
+template <class = void>
 inline std::map<std::string, std::string> split_sections(std::string_view text) {
     std::map<std::string, std::string> out;
     std::vector<std::string_view> lines;
@@ -84,6 +85,7 @@ inline std::map<std::string, std::string> split_sections(std::string_view text) 
     return out;
 }
 
+template <class = void>
 inline std::string read_file(const std::filesystem::path& p) {
     std::ifstream in(p, std::ios::binary);
     require(in.good(), fn, "cannot open '", p.string(), "'");
@@ -93,6 +95,7 @@ inline std::string read_file(const std::filesystem::path& p) {
 }
 
 /// Index of `name` in `names`, or an error naming the table, line and column.
+template <class = void>
 inline std::size_t lookup(const std::vector<std::string>& names, const std::string& name, const io::csv_table& t,
                           std::size_t row, std::string_view what) {
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -103,6 +106,7 @@ inline std::size_t lookup(const std::vector<std::string>& names, const std::stri
     fail(t.function(), "line ", t.line_of(row), ": unknown ", what, " '", name, "'");
 }
 
+template <class = void>
 inline int integer(const io::csv_table& t, std::size_t row, std::size_t col) {
     const double v = t.number(row, col);
     require(v == std::floor(v) && std::fabs(v) < 1e9, t.function(), "line ", t.line_of(row), ", column ", col + 1,
@@ -111,6 +115,7 @@ inline int integer(const io::csv_table& t, std::size_t row, std::size_t col) {
 }
 
 /// Builds the problem from parsed tables (name -> csv_table).
+template <class = void>
 inline amvp_problem build(const std::map<std::string, io::csv_table>& tabs) {
     for (const char* t : {"tasks", "devices", "links", "models", "splits", "candidates"}) {
         require(tabs.find(t) != tabs.end(), fn, "missing table [", t, "]");
@@ -334,6 +339,7 @@ inline amvp_problem build(const std::map<std::string, io::csv_table>& tabs) {
     return pb;
 }
 
+template <class = void>
 inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::string, std::string>& texts,
                                                            const std::string& where) {
     std::map<std::string, io::csv_table> tabs;
@@ -351,6 +357,7 @@ inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::s
  *         names or settings, missing tables, columns or device profiles, non-numbers; and
  *         whatever amvp_validate rejects (every message starts "read_amvp_problem: ").
  */
+template <class = void>
 [[nodiscard]] inline amvp_problem parse_amvp_problem(std::string_view text) {
     return detail::amvp_csv::build(detail::amvp_csv::parse_sections(detail::amvp_csv::split_sections(text), ""));
 }
@@ -360,6 +367,7 @@ inline std::map<std::string, io::csv_table> parse_sections(const std::map<std::s
  *        devices.csv, links.csv, models.csv, splits.csv, candidates.csv (and optionally settings.csv).
  * @throws offloadkit::invalid_argument as parse_amvp_problem, or if a file cannot be read.
  */
+template <class = void>
 [[nodiscard]] inline amvp_problem read_amvp_problem(const std::string& path) {
     namespace fs = std::filesystem;
     const fs::path p(path);

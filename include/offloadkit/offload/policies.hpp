@@ -446,6 +446,7 @@ public:
     }
 
     /// One decision (protocol in the file comment). No allocation after warm-up.
+    template <class = void>  // a template: only a caller instantiates the DP (compile cost, issue 14)
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         return detail::window_decide(

@@ -114,6 +114,7 @@ inline void validate_offload_parameters(double deadline, double server_time, dou
 }
 
 /// Validates one frame of `m` resolutions; `index` names it in messages ("frames[3].bytes[1] ...").
+template <class = void>
 inline void validate_offload_frame(const offload_frame& f, std::size_t index, std::size_t m,
                                    std::string_view function) {
     require(std::isfinite(f.arrival) && f.arrival >= 0.0, function, "frames[", index, "].arrival is ", f.arrival,
@@ -131,6 +132,7 @@ inline void validate_offload_frame(const offload_frame& f, std::size_t index, st
 }
 
 /// Validates a whole problem (bandwidth > 0). O(n m), no allocation.
+template <class = void>
 inline void validate_offload_problem(const offload_problem& pb, std::string_view function) {
     validate_offload_parameters(pb.deadline, pb.server_time, pb.network_latency, pb.server_accuracy, function);
     require_positive(pb.bandwidth, function, "bandwidth");
@@ -146,6 +148,7 @@ inline void validate_offload_problem(const offload_problem& pb, std::string_view
 /// is the arrival when local_time is 0), ties by arrival, then by lower index.
 /// O(n log n); std::sort with the index tie-break is stable in effect and never allocates beyond
 /// `order` (std::stable_sort may).
+template <class = void>
 inline void sort_by_arrival(const offload_problem& pb, std::vector<std::size_t>& order) {
     order.resize(pb.frames.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -213,6 +216,7 @@ struct plan_evaluation {
  *         of range ("evaluate_plan: choice[2] is 7, expected -1..4").
  * Complexity O(n log n) (a sort of the frames by arrival); allocates.
  */
+template <class = void>
 [[nodiscard]] inline plan_evaluation evaluate_plan(const offload_problem& pb, std::span<const int> choice,
                                                    double uplink_free_at = 0.0) {
     constexpr std::string_view fn = "evaluate_plan";

@@ -228,6 +228,7 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
 
 namespace detail {
 
+template <class = void>
 inline void sort_by_confidence(const offload_problem& pb, std::vector<std::size_t>& order) {
     order.resize(pb.frames.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -241,6 +242,7 @@ inline void sort_by_confidence(const offload_problem& pb, std::vector<std::size_
 }
 
 /// Runs the DP on `pb` in `order_kind` and fills `out` (value summed in index order, θ, r_o, first).
+template <class = void>
 inline void solve_into(const offload_problem& pb, double uplink_free_at, offload_workspace& ws, offload_plan& out,
                        cbo_order order_kind) {
     auto& order = offload_workspace_access::order(ws);
@@ -321,6 +323,7 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
  * for (std::size_t i = 0; i < pb.frames.size(); ++i) use(opt.choice[i]);   // -1 local, r offload
  * @endcode
  */
+template <class = void>
 [[nodiscard]] inline offload_plan solve_optimal(const offload_problem& pb, double uplink_free_at = 0.0) {
     detail::validate_offload_problem(pb, "solve_optimal");
     detail::require_finite(uplink_free_at, "solve_optimal", "uplink_free_at");
@@ -335,6 +338,7 @@ inline void solve_into(const offload_problem& pb, double uplink_free_at, offload
  *        workspace and `out.choice` have grown to the problem's size.
  * @throws offloadkit::invalid_argument as solve_optimal(); `out` is untouched on error.
  */
+template <class = void>
 inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offload_workspace& ws, offload_plan& out) {
     detail::validate_offload_problem(pb, "solve_optimal");
     detail::require_finite(uplink_free_at, "solve_optimal", "uplink_free_at");
@@ -386,6 +390,7 @@ inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offl
  * Complexity O(k log k + k m L) (CBO: O(k^2 m)); allocates: use the workspace overload in
  * a loop.
  */
+template <class = void>
 [[nodiscard]] inline offload_plan cbo_schedule(const offload_problem& pb, double uplink_free_at,
                                                cbo_order order = cbo_order::confidence) {
     detail::validate_offload_problem(pb, "cbo_schedule");
@@ -404,6 +409,7 @@ inline void solve_optimal(const offload_problem& pb, double uplink_free_at, offl
  * restricted to the pending window, equal to solve_optimal(pb, uplink_free_at).
  * @throws offloadkit::invalid_argument as solve_optimal(); `out` is untouched on error.
  */
+template <class = void>
 inline void cbo_schedule(const offload_problem& pb, double uplink_free_at, offload_workspace& ws, offload_plan& out,
                          cbo_order order = cbo_order::confidence) {
     detail::validate_offload_problem(pb, "cbo_schedule");

@@ -169,6 +169,7 @@ void pareto_merge(std::type_identity_t<std::span<const T>> a, std::type_identity
  * @throws offloadkit::invalid_argument if a cost or value is NaN
  *         ("pareto_frontier: points[2].cost is NaN").
  */
+template <class = void>
 [[nodiscard]] inline std::vector<std::size_t> pareto_frontier(std::span<const tradeoff_point> points) {
     for (std::size_t i = 0; i < points.size(); ++i) {
         detail::require(!std::isnan(points[i].cost), "pareto_frontier", detail::arg_at{"points", i},

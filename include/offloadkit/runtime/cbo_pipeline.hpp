@@ -220,6 +220,7 @@ struct pipeline_options {
 };
 
 namespace detail {
+template <class = void>
 inline void validate_pipeline_options(const pipeline_options& o, std::string_view fn) {
     validate_offload_model(o.model, fn);
     require(o.capacity >= 1 && o.capacity <= (std::size_t{1} << 30), fn, "capacity is ", o.capacity,

@@ -89,6 +89,7 @@ struct contention_setting {
  *        at duty 0.4: two cores), 3 "high" (5 x 64 MiB at duty 1: five cores of memory-bound
  *        demand).
  */
+template <class = void>
 [[nodiscard]] inline std::vector<contention_setting> contention_levels() {
     return {contention_setting::none(), contention_setting::bubbles(5, 10 * 1024, 0.2, "low"),
             contention_setting::bubbles(5, 10 * 1024, 0.4, "medium"),
@@ -99,6 +100,7 @@ struct contention_setting {
  * @brief The level of contention_levels() called `name` ("none", "low", "medium", "high").
  * @throws offloadkit::invalid_argument naming `name` and the known names otherwise.
  */
+template <class = void>
 [[nodiscard]] inline contention_setting contention_level(std::string_view name) {
     std::string known;
     for (const auto& l : contention_levels()) {
@@ -115,6 +117,7 @@ struct contention_setting {
  *        (threads > 256, bytes outside [64, 2^32], duty outside (0, 1] or NaN, period outside
  *        [1e-4, 1] s or NaN).
  */
+template <class = void>
 inline void validate(const contention_setting& s, std::string_view fn = "contention_setting") {
     detail::require(s.threads <= 256, fn, "threads is ", s.threads, ", expected <= 256");
     detail::require(s.bytes >= 64 && s.bytes <= (std::size_t{1} << 32), fn, "bytes is ", s.bytes,

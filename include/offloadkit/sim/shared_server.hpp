@@ -92,6 +92,7 @@ struct server_outcome {
  *         finite and >= 0, or a NaN deadline (naming the request).
  * O(n log n + n log K); allocates the result and O(n + K) scratch.
  */
+template <class = void>
 [[nodiscard]] inline std::vector<server_outcome> fifo_server(std::span<const server_request> requests,
                                                              std::size_t workers, std::size_t max_queue = 0) {
     constexpr std::string_view fn = "fifo_server";
@@ -183,6 +184,7 @@ struct shared_server_result {
  * @throws offloadkit::invalid_argument for devices == 0, d >= devices, or as profile_trace().
  * O(n m).
  */
+template <class = void>
 inline void shared_server_device_trace(const trace& tr, const sim_options& opt, std::size_t d, std::size_t devices,
                                        trace& out_trace, sim_options& out_opt) {
     constexpr std::string_view fn = "shared_server_device_trace";
@@ -241,6 +243,7 @@ inline void shared_server_device_trace(const trace& tr, const sim_options& opt, 
  *         fifo_server().
  * O(R log R) for R requests.
  */
+template <class = void>
 [[nodiscard]] inline shared_server_result settle_on_shared_server(std::vector<sim_result> devices,
                                                                   std::span<const trace> traces,
                                                                   const sim_options& opt,

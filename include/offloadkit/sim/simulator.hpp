@@ -174,6 +174,7 @@ struct sim_result {
 };
 
 namespace detail {
+template <class = void>
 inline void validate_sim_options(const sim_options& o, std::string_view fn) {
     require_positive(o.deadline, fn, "deadline");
     require_non_negative(o.server_time, fn, "server_time");
@@ -214,6 +215,7 @@ inline double local_time_of(const trace& t, std::size_t i, const sim_options& o)
  * @throws offloadkit::invalid_argument for an invalid trace or options or a bad range.
  * O(last - first); allocates the result.
  */
+template <class = void>
 [[nodiscard]] inline std::vector<double> ready_times(const trace& tr, std::size_t first, std::size_t last,
                                                      const sim_options& opt) {
     constexpr std::string_view fn = "ready_times";
@@ -450,6 +452,7 @@ struct trace_profile {
  * @brief Splits a trace at floor(n x fraction) and profiles the first part.
  * @throws offloadkit::invalid_argument if either part would be empty, or for an invalid trace.
  */
+template <class = void>
 [[nodiscard]] inline trace_profile profile_trace(const trace& tr, double calibration_fraction) {
     constexpr std::string_view fn = "profile_trace";
     validate_trace(tr, fn);
@@ -626,6 +629,7 @@ template <bandwidth_estimator E = true_bandwidth>
  *         platt_calibrator::fit.
  * O(split) per Newton iteration.
  */
+template <class = void>
 [[nodiscard]] inline platt_calibrator fit_trace_calibrator(const trace& tr, std::size_t split) {
     detail::require(split >= 1 && split <= tr.size(), "fit_trace_calibrator", "split is ", split,
                     ", expected 1..", tr.size());

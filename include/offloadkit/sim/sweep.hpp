@@ -69,6 +69,7 @@ enum class sweep_axis { bandwidth, fps, latency, local_time };
  *         `axis` that is not a sweep_axis value (it used to return `base` unchanged).
  * O(1) besides copying `base`.
  */
+template <class = void>
 [[nodiscard]] inline sim_options at_sweep_point(const sim_options& base, sweep_axis axis, double value) {
     constexpr std::string_view fn = "at_sweep_point";
     detail::require(static_cast<unsigned>(axis) <= static_cast<unsigned>(sweep_axis::local_time), fn, "axis is ",

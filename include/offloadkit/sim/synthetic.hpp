@@ -66,6 +66,7 @@ struct synthetic_trace_options {
  * ok::trace t = ok::make_synthetic_trace(o);
  * @endcode
  */
+template <class = void>
 [[nodiscard]] inline trace make_synthetic_trace(const synthetic_trace_options& o) {
     constexpr const char* fn = "make_synthetic_trace";
     const std::size_t m = o.resolutions.size();

@@ -87,6 +87,7 @@ struct trace {
  *         "validate_trace: bytes[7] is 0, expected a finite number > 0".
  * O(n m).
  */
+template <class = void>
 inline void validate_trace(const trace& t, std::string_view function = "validate_trace") {
     const std::size_t n = t.size();
     const std::size_t m = t.num_resolutions();
@@ -149,6 +150,7 @@ inline void validate_trace(const trace& t, std::string_view function = "validate
 }
 
 namespace detail {
+template <class = void>
 inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::size_t col, double v,
                              std::string_view expected) {
     fail(tab.function(), "line ", tab.line_of(row), ", column ", col + 1, " ('", tab.header()[col], "'): ", v,
@@ -167,6 +169,7 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
  *         naming the line and column ("parse_trace: line 5, column 3 ('bytes@90'): 0, expected > 0").
  * O(size of text).
  */
+template <class = void>
 [[nodiscard]] inline trace parse_trace(std::string_view text, std::string_view function = "parse_trace") {
     const io::csv_table tab = io::parse_csv(text, function);
     const std::size_t conf_col = tab.column("npu_confidence");
@@ -329,6 +332,7 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
  * @brief Reads a trace CSV file (see parse_trace()).
  * @throws offloadkit::invalid_argument if the file cannot be opened, or as parse_trace().
  */
+template <class = void>
 [[nodiscard]] inline trace read_trace(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     detail::require(in.good(), "read_trace", "cannot open '", path, "'");
@@ -344,6 +348,7 @@ inline void trace_cell_error(const io::csv_table& tab, std::size_t row, std::siz
  *        true_label, npu_logit@0..K-1 (if present).
  * @throws offloadkit::invalid_argument if the trace is invalid (validate_trace()).
  */
+template <class = void>
 [[nodiscard]] inline std::string to_csv(const trace& t) {
     validate_trace(t, "to_csv");
     const std::size_t m = t.num_resolutions();
