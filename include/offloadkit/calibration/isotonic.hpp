@@ -102,6 +102,12 @@ public:
         double run_wy = run_wy_;
         double run_w = run_w_;
         std::size_t m = 0;
+        const auto emit = [&] {  // closes the current run of equal x as one point
+            x[m] = run_x;
+            w[m] = run_w;
+            y[m] = run_wy / run_w;
+            ++m;
+        };
         const auto take = [&](Key key, bool one, std::size_t idx) {
             const double xi = static_cast<double>(from_order_key(key));
             double wi = 1.0;
@@ -114,10 +120,7 @@ public:
                 run_x = xi;
             }
             if (xi - run_x >= eps) {
-                x[m] = run_x;
-                w[m] = run_w;
-                y[m] = run_wy / run_w;
-                ++m;
+                emit();
                 run_x = xi;
                 run_w = wi;
                 run_wy = yi * wi;
@@ -155,10 +158,7 @@ public:
             }
         }
         if (i == n0 && j == n1 && started && m < cap) {
-            x[m] = run_x;
-            w[m] = run_w;
-            y[m] = run_wy / run_w;
-            ++m;
+            emit();
             started = false;
         }
         i_ = i;
