@@ -10,17 +10,7 @@
 #   frames, and every latency_sla_met / accuracy (overall, per part, per second) in [0, 1];
 # - the adaptive run's branch counts ("adaptive_branches") sum to the frames;
 # - the goals are booleans.
-set(cmd "")
-set(in_cmd FALSE)
-math(EXPR last "${CMAKE_ARGC} - 1")
-foreach(k RANGE ${last})
-  set(a "${CMAKE_ARGV${k}}")
-  if(in_cmd)
-    list(APPEND cmd "${a}")
-  elseif(a STREQUAL "--")
-    set(in_cmd TRUE)
-  endif()
-endforeach()
+include("${CMAKE_CURRENT_LIST_DIR}/command_after_dashes.cmake")
 execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "exit code ${rc}\n${err}")
