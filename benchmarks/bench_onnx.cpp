@@ -66,7 +66,24 @@ double thread_cpu_us() {
     return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) * 1e-3;
 }
 
-void report_pair(benchmark::State& state, double bare_total, double ok_total, std::int64_t calls) {
+/// Times `bare` and `ours` alternately, once each per iteration, in thread CPU time, and
+/// reports both per call, their difference and their ratio. `sink` is what `ours` writes.
+template <class Bare, class Ours>
+void time_pair(benchmark::State& state, Bare&& bare, Ours&& ours, const void* sink) {
+    double bare_total = 0.0;
+    double ok_total = 0.0;
+    std::int64_t calls = 0;
+    for (auto _ : state) {
+        const double t0 = thread_cpu_us();
+        bare();
+        const double t1 = thread_cpu_us();
+        ours();
+        const double t2 = thread_cpu_us();
+        bare_total += t1 - t0;
+        ok_total += t2 - t1;
+        ++calls;
+        benchmark::DoNotOptimize(sink);
+    }
     const double n = static_cast<double>(calls);
     state.counters["bare_us"] = bare_total / n;
     state.counters["ok_us"] = ok_total / n;
@@ -93,24 +110,10 @@ void BM_run_vs_bare(benchmark::State& state) {
     };
     bare();
     m.run(in, out);
-    double bare_total = 0.0;
-    double ok_total = 0.0;
-    std::int64_t calls = 0;
-    for (auto _ : state) {
-        const double t0 = thread_cpu_us();
-        bare();
-        const double t1 = thread_cpu_us();
-        m.run(in, out);
-        const double t2 = thread_cpu_us();
-        bare_total += t1 - t0;
-        ok_total += t2 - t1;
-        ++calls;
-        benchmark::DoNotOptimize(out.data());
-    }
+    time_pair(state, bare, [&] { m.run(in, out); }, out.data());
     if (out != bare_out) {
         state.SkipWithError("onnx_model::run and the bare forward disagree");
     }
-    report_pair(state, bare_total, ok_total, calls);
 }
 
 /// Arg 0: tiny_gray on a 20 x 17 RGB frame (gray conversion + INTER_AREA resize to 12 x 12);
@@ -170,24 +173,10 @@ void BM_infer_vs_bare(benchmark::State& state) {
     cv::setNumThreads(1);
     bare();
     clf.infer(frame, logits);
-    double bare_total = 0.0;
-    double ok_total = 0.0;
-    std::int64_t calls = 0;
-    for (auto _ : state) {
-        const double t0 = thread_cpu_us();
-        bare();
-        const double t1 = thread_cpu_us();
-        clf.infer(frame, logits);
-        const double t2 = thread_cpu_us();
-        bare_total += t1 - t0;
-        ok_total += t2 - t1;
-        ++calls;
-        benchmark::DoNotOptimize(logits.data());
-    }
+    time_pair(state, bare, [&] { clf.infer(frame, logits); }, logits.data());
     if (logits != bare_logits) {
         state.SkipWithError("onnx_classifier::infer and the bare pipeline disagree");
     }
-    report_pair(state, bare_total, ok_total, calls);
 }
 
 /// The 224 x 224 frame of the encoder benchmarks: frame 100 of vtest.avi (a street scene)
