@@ -29,11 +29,12 @@
 #include <offloadkit/backends/tcp.hpp>
 #include <offloadkit/calibration/scores.hpp>
 
+#include "raw_tcp_client.hpp"
+
 #include <benchmark/benchmark.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <poll.h>
-#include <sys/uio.h>
 #include <time.h>
 
 #include <array>
@@ -142,34 +143,6 @@ void BM_standalone(benchmark::State& state) {
     }
 }
 
-/// Blocking write of header + payload (loopback: the kernel takes it at once unless the server lags).
-bool send_request(int fd, std::uint64_t id, std::span<const std::byte> payload) {
-    std::array<std::byte, ok::tcp_message_size> header{};
-    ok::encode_tcp_request(ok::tcp_request_header{id, ok::tcp_no_deadline, 0, static_cast<std::uint32_t>(payload.size())},
-                           header);
-    iovec iov[2] = {{header.data(), header.size()}, {const_cast<std::byte*>(payload.data()), payload.size()}};
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = 2;
-    while (m.msg_iovlen > 0) {
-        const ssize_t n = ::sendmsg(fd, &m, MSG_NOSIGNAL);
-        if (n <= 0) {
-            return false;
-        }
-        std::size_t skip = static_cast<std::size_t>(n);
-        while (m.msg_iovlen > 0 && skip >= m.msg_iov[0].iov_len) {
-            skip -= m.msg_iov[0].iov_len;
-            ++m.msg_iov;
-            --m.msg_iovlen;
-        }
-        if (m.msg_iovlen > 0) {
-            m.msg_iov[0].iov_base = static_cast<char*>(m.msg_iov[0].iov_base) + skip;
-            m.msg_iov[0].iov_len -= skip;
-        }
-    }
-    return true;
-}
-
 constexpr std::size_t client_window = 4;  ///< requests in flight per connection
 
 struct connection {
@@ -221,7 +194,7 @@ void BM_server(benchmark::State& state) {
         std::size_t answered = 0;
         for (connection& c : conns) {  // fill every window
             for (; c.in_flight < window && sent < batch; ++c.in_flight, ++sent, ++next_id) {
-                if (!send_request(c.fd.get(), next_id, f.png[next_id % f.png.size()])) {
+                if (!offloadkit_bench::send_request(c.fd.get(), next_id, 0, f.png[next_id % f.png.size()])) {
                     state.SkipWithError("send failed");
                     return;
                 }
@@ -260,7 +233,7 @@ void BM_server(benchmark::State& state) {
                     --c.in_flight;
                     ++answered;
                     if (sent < batch) {
-                        if (!send_request(c.fd.get(), next_id, f.png[next_id % f.png.size()])) {
+                        if (!offloadkit_bench::send_request(c.fd.get(), next_id, 0, f.png[next_id % f.png.size()])) {
                             state.SkipWithError("send failed");
                             return;
                         }

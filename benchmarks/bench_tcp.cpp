@@ -16,9 +16,10 @@
 // Frame sizes: 1500 and 37000 bytes (CBO's smallest and largest resolution in the demo trace).
 #include <offloadkit/backends/tcp.hpp>
 
+#include "raw_tcp_client.hpp"
+
 #include <benchmark/benchmark.h>
 #include <poll.h>
-#include <sys/uio.h>
 
 #include <array>
 #include <cstddef>
@@ -57,34 +58,12 @@ void BM_raw_blocking(benchmark::State& state) {
         state.SkipWithError("connect failed");
         return;
     }
-    std::array<std::byte, ok::tcp_message_size> header{};
     std::array<std::byte, ok::tcp_message_size> answer{};
     std::uint64_t id = 0;
     for (auto _ : state) {
-        ok::encode_tcp_request(ok::tcp_request_header{id, ok::tcp_no_deadline, 1, static_cast<std::uint32_t>(payload.size())},
-                               header);
-        iovec iov[2] = {{header.data(), header.size()}, {const_cast<std::byte*>(payload.data()), payload.size()}};
-        std::size_t left = header.size() + payload.size();
-        msghdr m{};
-        m.msg_iov = iov;
-        m.msg_iovlen = 2;
-        while (left > 0) {  // blocking: returns once the kernel has taken everything (loopback: at once)
-            const ssize_t n = ::sendmsg(fd.get(), &m, MSG_NOSIGNAL);
-            if (n <= 0) {
-                state.SkipWithError("send failed");
-                return;
-            }
-            left -= static_cast<std::size_t>(n);
-            std::size_t skip = static_cast<std::size_t>(n);
-            while (m.msg_iovlen > 0 && skip >= m.msg_iov[0].iov_len) {
-                skip -= m.msg_iov[0].iov_len;
-                ++m.msg_iov;
-                --m.msg_iovlen;
-            }
-            if (m.msg_iovlen > 0) {
-                m.msg_iov[0].iov_base = static_cast<char*>(m.msg_iov[0].iov_base) + skip;
-                m.msg_iov[0].iov_len -= skip;
-            }
+        if (!offloadkit_bench::send_request(fd.get(), id, 1, payload)) {
+            state.SkipWithError("send failed");
+            return;
         }
         std::size_t got = 0;
         while (got < answer.size()) {
