@@ -56,24 +56,35 @@ TEST_CASE("find_cgroup_cpu: a usable directory, or the reason") {
     }
 }
 
+// cgroup v2 runs where the cpu controller is in the v2 hierarchy (a unified host, or a hybrid one
+// whose v1 cpu hierarchy was unmounted); v1 where a cpu hierarchy is mounted and writable. Each
+// reports itself skipped, with the reason, where it cannot run.
 TEST_CASE("cgroup_cpu_limits: quota / period is the share, a thread joins, the groups go away") {
-    const auto root = ok::find_cgroup_cpu(ok::cpu_share_mechanism::cgroup1);
-    if (!root.available()) {
-        MESSAGE("skipped: cgroup v1 cpu unusable here: " << root.why);
-        return;
+    for (const auto m : {ok::cpu_share_mechanism::cgroup2, ok::cpu_share_mechanism::cgroup1}) {
+        const std::string mechanism(ok::mechanism_name(m));
+        CAPTURE(mechanism);
+        const auto root = ok::find_cgroup_cpu(m);
+        if (!root.available()) {
+            MESSAGE("skipped: " << ok::mechanism_name(m) << " unusable here: " << root.why);
+            continue;
+        }
+        std::string dir;
+        {
+            ok::cgroup_cpu_limits limits(root, "offloadkit-test");
+            const std::size_t g = limits.add(0.3);
+            const std::size_t h = limits.add(0.05);  // period stretched so that the quota is >= 1 ms
+            dir = limits.path(g);
+            CHECK(std::filesystem::is_directory(dir));
+            CHECK(limits.read_share(g) == doctest::Approx(0.3));
+            CHECK(limits.read_share(h) == doctest::Approx(0.05));
+            std::thread t([&] { limits.add_current_thread(g); });
+            t.join();
+            CHECK_THROWS_AS(limits.add(0.0), ok::invalid_argument);
+        }
+        CHECK_FALSE(std::filesystem::exists(dir));
+        // nothing of ours is left beside the process's cgroup
+        for (const auto& e : std::filesystem::directory_iterator(root.path)) {
+            CHECK(e.path().filename().string().rfind("offloadkit-test-", 0) != 0);
+        }
     }
-    std::string dir;
-    {
-        ok::cgroup_cpu_limits limits(root, "offloadkit-test");
-        const std::size_t g = limits.add(0.3);
-        const std::size_t h = limits.add(0.05);  // period stretched so that the quota is >= 1 ms
-        dir = limits.path(g);
-        CHECK(std::filesystem::is_directory(dir));
-        CHECK(limits.read_share(g) == doctest::Approx(0.3));
-        CHECK(limits.read_share(h) == doctest::Approx(0.05));
-        std::thread t([&] { limits.add_current_thread(g); });
-        t.join();
-        CHECK_THROWS_AS(limits.add(0.0), ok::invalid_argument);
-    }
-    CHECK_FALSE(std::filesystem::exists(dir));
 }

@@ -341,9 +341,10 @@ namespace detail::cpu_share {
  * cgroup v2: a fresh child of the process's cgroup; each share is a threaded grandchild
  * (`cgroup.type = threaded`, which makes the child "domain threaded"); with the first one the child
  * gets `+cpu` in its cgroup.subtree_control and the process moves into it (`cgroup.procs`); thread
- * ids are written to `cgroup.threads`. This path follows the kernel's cgroup-v2 rules but is not
- * exercised by the test machine (a hybrid hierarchy without cpu in v2); a host whose own cgroup
- * holds processes and is not the root needs a delegated subtree for it (systemd `Delegate=yes`).
+ * ids are written to `cgroup.threads`. The test machine is a hybrid host (cpu bound to v1), where
+ * ctest runs the v1 path only; scripts/check-cgroup2 (root) moves cpu to v2 for the time of a run
+ * and checks this path. A host whose own cgroup holds processes and is not the root needs a
+ * delegated subtree for it (systemd `Delegate=yes`).
  *
  * The kernel's smallest quota is 1 ms, so period = max(min_period, 1 ms / share).
  * @code
@@ -385,8 +386,10 @@ public:
                         ", expected (0, 1]");
         const std::lock_guard<std::mutex> lock(mu_);
         const std::size_t i = groups_.size();
-        const std::string dir = (root_.mechanism == cpu_share_mechanism::cgroup2 ? base_ : root_.path + "/" +
-                                 base_.substr(base_.rfind('/') + 1)) + "-" + std::to_string(i);
+        // v2: a threaded child of the domain base_ ("<prefix>-<pid>/<i>"); v1: a sibling of the
+        // process's cgroup named like base_ ("<prefix>-<pid>-<i>")
+        const std::string dir = root_.mechanism == cpu_share_mechanism::cgroup2 ? base_ + "/" + std::to_string(i)
+                                                                                : base_ + "-" + std::to_string(i);
         const double period = std::max(min_period_, 0.001 / share);
         const long period_us = std::lround(period * 1e6);
         const long quota_us = std::max(1000L, std::lround(share * period * 1e6));
