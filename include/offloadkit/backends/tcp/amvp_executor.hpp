@@ -33,7 +33,10 @@
  * pending (`if_pending`: a pair its part 2 answered before the link broke stays answered). A worker
  * whose control stream ends without 'D' fails every pending pair of the tasks whose part 1 ran
  * there, and their later frames. What is still pending after `drain_idle` seconds without progress
- * fails. The recorder counts a second ending as a duplicate and ignores it.
+ * fails. The recorder counts a second ending as a duplicate and ignores it. (Answers and link
+ * failures reach the coordinator on different workers' streams: when a connection drops right
+ * after a part 2 answered, the link's failure can be read first and the answer then counts as a
+ * duplicate; the pair still ends once.)
  *
  * Linux only (fork, socketpair, tc). Threads: see amvp_execute_phase.
  */
