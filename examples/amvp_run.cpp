@@ -207,15 +207,6 @@ std::size_t device_index(const ok::amvp_problem& pb, const std::string& name, st
     return 0;
 }
 
-void set_bandwidth(ok::amvp_problem& pb, double mbps) {
-    const std::size_t K = pb.devices.size();
-    for (std::size_t a = 0; a < K; ++a) {
-        for (std::size_t b = 0; b < K; ++b) {
-            pb.bandwidth[a * K + b] = a == b ? 0.0 : mbps * 1e6 / 8.0;
-        }
-    }
-}
-
 /// (candidate, split layer) -> part 1 / part 2 (or whole) ONNX files, from profile/parts.csv.
 std::map<std::pair<std::string, int>, std::pair<std::string, std::string>> read_parts(const std::string& models) {
     const auto t = ok::io::read_csv_file(models + "/profile/parts.csv", "parts.csv");
@@ -256,7 +247,7 @@ int run(const settings& s, char* self) {
         if (s.throughput) t.goal.throughput = *s.throughput;
     }
     if (s.bandwidth_mbps) {
-        set_bandwidth(pb, *s.bandwidth_mbps);
+        ok::amvp_set_bandwidth(pb, *s.bandwidth_mbps);
     }
     for (const auto& [name, u] : s.compute) {
         pb.devices[device_index(pb, name, "--compute")].compute = u;
@@ -326,16 +317,13 @@ int run(const settings& s, char* self) {
     for (std::size_t ph = 0; ph < phases.size(); ++ph) {
         if (ph > 0) {
             const auto& c = *s.change_at;
-            if (c.what == "compute") {
-                pb.devices[device_index(pb, c.device, "--change-at")].compute = c.value;
-            } else {
-                set_bandwidth(pb, c.value);
-                if (shaped) {
-                    const std::string err = ok::amvp_shape_links(pb, false);
-                    if (!err.empty()) {
-                        throw std::runtime_error("cannot re-shape the links: " + err);
-                    }
-                }
+            ok::amvp_change ch;
+            ch.what = c.what == "compute" ? ok::amvp_change::kind::compute : ok::amvp_change::kind::bandwidth;
+            ch.device = c.what == "compute" ? device_index(pb, c.device, "--change-at") : 0;
+            ch.value = c.value;
+            const std::string err = ok::amvp_apply_change(pb, ch, shaped);
+            if (!err.empty()) {
+                throw std::runtime_error("cannot re-shape the links: " + err);
             }
             std::puts(ok::io::json_object{}
                           .add("event", "change")
@@ -429,9 +417,9 @@ int run(const settings& s, char* self) {
         for (std::size_t t = 0; t < S; ++t) {
             const auto m = rec.measure(t, truth[t], pb.tasks[t].goal, from, to);
             const auto& o = plan.evaluation.tasks[t];
-            const double lat_err = o.latency > 0.0 ? (m.latency_mean - o.latency) / o.latency : 0.0;
-            const double thr_err = o.throughput > 0.0 ? (m.throughput - o.throughput) / o.throughput : 0.0;
-            const bool within = std::fabs(lat_err) <= 0.25 && std::fabs(thr_err) <= 0.25;
+            const auto cmp = ok::amvp_compare(m, o);
+            const double lat_err = cmp.latency_error, thr_err = cmp.throughput_error;
+            const bool within = cmp.within;
             // eq. 7 and 8 again with the CPU time each part took in this run instead of the profile's l:
             // separates the execution (shares, links, processes) from the profile's drift under load
             const auto re = ok::amvp_repredict(dep, t, part_cpu, o.transfer_time);

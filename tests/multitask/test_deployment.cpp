@@ -180,3 +180,22 @@ TEST_CASE("amvp_repredict: eq. 7 and 8 with given per-call costs, by hand") {
     CHECK_THROWS_AS((void)ok::amvp_repredict(d, 2, cpu, 0.0), ok::invalid_argument);
     CHECK_THROWS_AS((void)ok::amvp_repredict(d, 0, wcpu, 0.0), ok::invalid_argument);
 }
+
+TEST_CASE("amvp_compare: relative errors of eq. 7 / 8 and the 25% band, by hand") {
+    ok::amvp_task_measurement m;
+    m.latency_mean = 0.0125;
+    m.throughput = 60.0;
+    ok::amvp_task_outcome o;
+    o.latency = 0.01;
+    o.throughput = 80.0;
+    auto c = ok::amvp_compare(m, o);
+    CHECK(c.latency_error == doctest::Approx(0.25));
+    CHECK(c.throughput_error == doctest::Approx(-0.25));
+    CHECK(c.within);  // both exactly at the band's edge
+    m.throughput = 59.0;
+    CHECK_FALSE(ok::amvp_compare(m, o).within);
+    CHECK(ok::amvp_compare(m, o, 0.3).within);
+    o.latency = 0.0;  // nothing predicted: no error
+    CHECK(ok::amvp_compare(m, o).latency_error == 0.0);
+    CHECK_THROWS_AS((void)ok::amvp_compare(m, o, -0.1), ok::invalid_argument);
+}

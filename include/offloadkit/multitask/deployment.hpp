@@ -215,6 +215,29 @@ struct amvp_task_measurement {
     double cost = 0.0;           ///< eq. 6 with the measured accuracy, mean latency and throughput
 };
 
+/// A task's measured figures against the planner's (issue 18's goal: within 25%).
+struct amvp_task_comparison {
+    double latency_error = 0.0;     ///< (measured - predicted) / predicted mean latency; 0 when predicted is 0
+    double throughput_error = 0.0;  ///< the same for throughput
+    bool within = false;            ///< both |errors| <= the tolerance
+};
+
+/**
+ * @brief Compares a measured phase with the prediction of eq. 7 (latency) and eq. 8 (throughput)
+ *        for the same task (AMVP §IV-B; the planner's figures in `predicted`).
+ * @throws offloadkit::invalid_argument unless tolerance >= 0.
+ */
+[[nodiscard]] inline amvp_task_comparison amvp_compare(const amvp_task_measurement& m,
+                                                       const amvp_task_outcome& predicted, double tolerance = 0.25) {
+    detail::require(tolerance >= 0.0, "amvp_compare", "tolerance is ", tolerance, ", expected >= 0");
+    amvp_task_comparison c;
+    c.latency_error = predicted.latency > 0.0 ? (m.latency_mean - predicted.latency) / predicted.latency : 0.0;
+    c.throughput_error =
+        predicted.throughput > 0.0 ? (m.throughput - predicted.throughput) / predicted.throughput : 0.0;
+    c.within = std::fabs(c.latency_error) <= tolerance && std::fabs(c.throughput_error) <= tolerance;
+    return c;
+}
+
 /**
  * @brief Accounts the frames of a run: each (frame, task) is sent once and must end exactly once,
  *        answered (with a label) or failed. Results for an unknown or already finished pair are

@@ -187,3 +187,23 @@ TEST_CASE("amvp_worker_main: one message per frame reaches both part 2s; every p
     }
     CHECK(parts == 3);
 }
+
+TEST_CASE("amvp_apply_change: a device's share or every link's bandwidth, checked") {
+    auto pb = amvp_executor_test::exec_instance();
+    ok::amvp_change c;
+    c.what = ok::amvp_change::kind::compute;
+    c.device = 1;
+    c.value = 0.4;
+    CHECK(ok::amvp_apply_change(pb, c, false).empty());
+    CHECK(pb.devices[1].compute == 0.4);
+    c.what = ok::amvp_change::kind::bandwidth;
+    c.value = 10.0;  // Mbit/s -> 1.25e6 bytes/s between distinct devices
+    CHECK(ok::amvp_apply_change(pb, c, false).empty());
+    CHECK(pb.bandwidth == std::vector<double>{0.0, 1.25e6, 1.25e6, 0.0});
+    c.value = 0.0;
+    CHECK_THROWS_AS((void)ok::amvp_apply_change(pb, c, false), ok::invalid_argument);
+    c.what = ok::amvp_change::kind::compute;
+    c.device = 2;
+    c.value = 0.5;
+    CHECK_THROWS_AS((void)ok::amvp_apply_change(pb, c, false), ok::invalid_argument);
+}

@@ -1048,6 +1048,46 @@ inline std::string amvp_shape_links(const amvp_problem& pb, bool first_time) {
     return {};
 }
 
+/// Sets every link between distinct devices to `mbps` Mbit/s (b of eq. 7; 0 on the diagonal).
+/// @throws offloadkit::invalid_argument unless mbps > 0.
+inline void amvp_set_bandwidth(amvp_problem& pb, double mbps) {
+    detail::require(mbps > 0.0, "amvp_set_bandwidth", "mbps is ", mbps, ", expected > 0");
+    const std::size_t K = pb.devices.size();
+    pb.bandwidth.assign(K * K, 0.0);
+    for (std::size_t a = 0; a < K; ++a) {
+        for (std::size_t b = 0; b < K; ++b) {
+            pb.bandwidth[a * K + b] = a == b ? 0.0 : mbps * 1e6 / 8.0;
+        }
+    }
+}
+
+/// A change during a run (AMVP §IV-C's adaptation: the placement is re-planned after it).
+struct amvp_change {
+    enum class kind : std::uint8_t { compute, bandwidth };
+    kind what = kind::compute;
+    std::size_t device = 0;  ///< compute: the device whose available share U_k changes
+    double value = 0.0;      ///< compute: the new U_k; bandwidth: every link's Mbit/s
+};
+
+/**
+ * @brief Applies a change to the problem the next plan is made from and, when `shaped`, re-rates
+ *        the tbf of amvp_shape_links for a bandwidth change.
+ * @return "" on success, else what failed while re-shaping.
+ * @throws offloadkit::invalid_argument for a device out of range, U_k outside [0, 1] or a
+ *         bandwidth not > 0.
+ */
+inline std::string amvp_apply_change(amvp_problem& pb, const amvp_change& c, bool shaped) {
+    constexpr std::string_view fn = "amvp_apply_change";
+    if (c.what == amvp_change::kind::compute) {
+        detail::require(c.device < pb.devices.size(), fn, "device is ", c.device, ", expected < ", pb.devices.size());
+        detail::require(c.value >= 0.0 && c.value <= 1.0, fn, "value is ", c.value, ", expected a share in [0, 1]");
+        pb.devices[c.device].compute = c.value;
+        return {};
+    }
+    amvp_set_bandwidth(pb, c.value);
+    return shaped ? amvp_shape_links(pb, false) : std::string();
+}
+
 /// What amvp_run_in_netns did.
 struct amvp_netns_result {
     int exit_code = 77;  ///< the command's exit code; 77 when the namespace could not be set up
