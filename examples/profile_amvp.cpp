@@ -22,6 +22,7 @@
 #include <offloadkit/io/json.hpp>
 #include <offloadkit/kernels/quantize.hpp>
 #include <offloadkit/metrics/compression.hpp>
+#include <offloadkit/runtime/cpu_share.hpp>
 
 #include "common/cli.hpp"
 #include "common/idx.hpp"
@@ -50,6 +51,8 @@ const char* const usage =
     "  --data-dir DIR        Fashion-MNIST files (default /usr/share/datasets/fashion-mnist)\n"
     "  --frames N            test frames for the accuracy stage (default 1000)\n"
     "  --reps N              timed calls per part (default 50)\n"
+    "  --share U             time each part under a duty-cycle throttle at share U of a core (default 1:\n"
+    "                        back to back); l is then the CPU time per call of a part throttled to U\n"
     "  --bits LIST           quantizer widths for stages 3-4 (default 2,3,...,16)\n"
     "  --codec-bits N        the width written to the problem's settings (default 8; 0 = raw only)\n"
     "  --candidates LIST     only these candidates (default: all)\n"
@@ -83,6 +86,7 @@ struct settings {
     std::string data_dir = okx::default_fashion_mnist_dir;
     std::size_t frames = 1000;
     std::size_t reps = 50;
+    double share = 1.0;
     std::vector<int> bits{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     int codec_bits = 8;
     std::vector<std::string> candidates;
@@ -96,7 +100,7 @@ struct settings {
 settings parse(int argc, char** argv) {
     settings s;
     cli::arg_reader args(argc, argv);
-    const std::vector<std::string> known{"--models", "--data-dir", "--frames", "--reps", "--bits", "--codec-bits",
+    const std::vector<std::string> known{"--models", "--data-dir", "--frames", "--reps", "--share", "--bits", "--codec-bits",
                                          "--candidates", "--devices", "--device-memory-mb", "--bandwidth-mbps",
                                          "--accuracy-goal", "--latency-goal-ms", "--throughput-goal", "--out"};
     while (args.next()) {
@@ -112,6 +116,8 @@ settings parse(int argc, char** argv) {
             s.frames = cli::whole(f, args.value(), 1, 10000);
         } else if (f == "--reps") {
             s.reps = cli::whole(f, args.value(), 1, 100000);
+        } else if (f == "--share") {
+            s.share = cli::number_in(f, args.value(), 0.0, 1.0, "", cli::bound::open);
         } else if (f == "--bits") {
             s.bits.clear();
             for (const auto& item : cli::split_list(args.value())) {
@@ -228,6 +234,8 @@ int run(const settings& s) {
     for (auto& [file, tm] : parts) {
         const std::string path = s.models + "/" + file;
         std::vector<double> cpu, wall;
+        // --share: each call idles c (1 - u) / u after it, as the runtime's duty cycle does (eq. 7)
+        ok::duty_cycle_throttle throttle(s.share);
         if (input_of.count(file)) {  // a part 2: fed with its part 1's features of frame 0
             ok::onnx_feature_extractor fe(ok::onnx_model::load(s.models + "/" + input_of[file]), gray28());
             features.resize(fe.feature_count());
@@ -236,12 +244,14 @@ int run(const settings& s) {
             logits.resize(fi.num_classes());
             tm.memory_bytes = memory_of(path, ok::onnx_model::load(path));
             for (std::size_t k = 0; k < s.reps + 3; ++k) {
-                const double c0 = cpu_now(), w0 = wall_now();
-                (void)fi.infer(features, logits);
-                if (k >= 3) {
-                    cpu.push_back(cpu_now() - c0);
-                    wall.push_back(wall_now() - w0);
-                }
+                throttle.run([&] {
+                    const double c0 = cpu_now(), w0 = wall_now();
+                    (void)fi.infer(features, logits);
+                    if (k >= 3) {
+                        cpu.push_back(cpu_now() - c0);
+                        wall.push_back(wall_now() - w0);
+                    }
+                });
             }
         } else {  // a part 1 or an unsplit model: frame -> output
             auto model = ok::onnx_model::load(path);
@@ -249,12 +259,14 @@ int run(const settings& s) {
             ok::onnx_feature_extractor fe(std::move(model), gray28());
             features.resize(fe.feature_count());
             for (std::size_t k = 0; k < s.reps + 3; ++k) {
-                const double c0 = cpu_now(), w0 = wall_now();
-                (void)fe.extract(frame(k % N), features);
-                if (k >= 3) {
-                    cpu.push_back(cpu_now() - c0);
-                    wall.push_back(wall_now() - w0);
-                }
+                throttle.run([&] {
+                    const double c0 = cpu_now(), w0 = wall_now();
+                    (void)fe.extract(frame(k % N), features);
+                    if (k >= 3) {
+                        cpu.push_back(cpu_now() - c0);
+                        wall.push_back(wall_now() - w0);
+                    }
+                });
             }
         }
         tm.cpu_ms = 1e3 * median(cpu);
@@ -264,6 +276,7 @@ int run(const settings& s) {
                       .add("part", file)
                       .add("cpu_ms", tm.cpu_ms)
                       .add("wall_ms", tm.wall_ms)
+                      .add("share", s.share)
                       .add("memory_bytes", tm.memory_bytes)
                       .str()
                       .c_str());
@@ -413,7 +426,8 @@ int run(const settings& s) {
     }
     std::ostringstream o;
     o << "# AMVP problem measured by offloadkit-profile-amvp on this machine (" << N << " frames, " << s.reps
-      << " timed calls per part; latencies: median thread CPU time, one OpenCV thread)\n";
+      << " timed calls per part; latencies: median thread CPU time, one OpenCV thread, timed at share " << s.share
+      << ")\n";
     o << "[tasks]\ntask,accuracy_goal,latency_goal_ms,throughput_goal_fps,alpha,beta,gamma\n";
     std::set<std::string> tasks;
     for (const auto& p : rows) {

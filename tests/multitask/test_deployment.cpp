@@ -155,3 +155,47 @@ TEST_CASE("amvp_run_recorder::measure: latency, throughput, accuracy and eq. 6 b
     CHECK(part.throughput == 0.0);
     CHECK_THROWS_AS((void)rec.measure(0, std::vector<std::size_t>{1, 1}, g), ok::invalid_argument);
 }
+
+TEST_CASE("amvp_repredict: eq. 7 and 8 with given per-call costs, by hand") {
+    const auto pb = deployment_test::instance();
+    // shared part 1 at u = 0.3 on D0, part 2s at u = 0.2 each on D1
+    const auto d = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 3, 1, 2}});
+    const std::vector<double> cpu{0.003, 0.002, 0.004};
+    // task A: 0.003 / 0.3 + 0.002 / 0.2 + 0.001 = 0.021 s; min(0.3 / 0.003, 0.2 / 0.002, 1 / 0.001) = 100 fps
+    auto p = ok::amvp_repredict(d, 0, cpu, 0.001);
+    CHECK(p.latency == doctest::Approx(0.021));
+    CHECK(p.throughput == doctest::Approx(100.0));
+    // task B: 0.01 + 0.004 / 0.2 + 0.001 = 0.031 s; its part 2 bounds it: 0.2 / 0.004 = 50 fps
+    p = ok::amvp_repredict(d, 1, cpu, 0.001);
+    CHECK(p.latency == doctest::Approx(0.031));
+    CHECK(p.throughput == doctest::Approx(50.0));
+    // a slow link: 1 / D = 20 fps is the bound
+    CHECK(ok::amvp_repredict(d, 0, cpu, 0.05).throughput == doctest::Approx(20.0));
+    // unsplit at u = 0.5: l / u and u / l
+    const auto w = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 1, 0, 5, 0, 1}, {0, 1, 1, 5, 0, 1}});
+    const std::vector<double> wcpu{0.01, 0.02};
+    p = ok::amvp_repredict(w, 1, wcpu, 0.0);
+    CHECK(p.latency == doctest::Approx(0.04));
+    CHECK(p.throughput == doctest::Approx(25.0));
+    CHECK_THROWS_AS((void)ok::amvp_repredict(d, 2, cpu, 0.0), ok::invalid_argument);
+    CHECK_THROWS_AS((void)ok::amvp_repredict(d, 0, wcpu, 0.0), ok::invalid_argument);
+}
+
+TEST_CASE("amvp_compare: relative errors of eq. 7 / 8 and the 25% band, by hand") {
+    ok::amvp_task_measurement m;
+    m.latency_mean = 0.625;  // binary-exact values: the band's edge is hit exactly
+    m.throughput = 60.0;
+    ok::amvp_task_outcome o;
+    o.latency = 0.5;
+    o.throughput = 80.0;
+    auto c = ok::amvp_compare(m, o);
+    CHECK(c.latency_error == doctest::Approx(0.25));
+    CHECK(c.throughput_error == doctest::Approx(-0.25));
+    CHECK(c.within);  // both exactly at the band's edge
+    m.throughput = 59.0;
+    CHECK_FALSE(ok::amvp_compare(m, o).within);
+    CHECK(ok::amvp_compare(m, o, 0.3).within);
+    o.latency = 0.0;  // nothing predicted: no error
+    CHECK(ok::amvp_compare(m, o).latency_error == 0.0);
+    CHECK_THROWS_AS((void)ok::amvp_compare(m, o, -0.1), ok::invalid_argument);
+}

@@ -25,6 +25,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../error.hpp"
@@ -166,6 +167,40 @@ template <class = void>
     return d;
 }
 
+/// A task's latency and throughput as eq. 7 and 8 give them for given per-call part costs.
+struct amvp_predicted_rates {
+    double latency = 0.0;     ///< seconds (eq. 7)
+    double throughput = 0.0;  ///< frames/s (eq. 8)
+};
+
+/**
+ * @brief Eq. 7 and 8 (AMVP §IV-B) for task `s` of a deployment with the CPU seconds per call each
+ *        part took (`part_cpu`, indexed like d.parts) instead of the profile's l: latency
+ *        l1 / u1 + D + l2 / u2 and throughput min(u1 / l1, 1 / D, u2 / l2) (unsplit: l / u and
+ *        u / l; D = `transfer_time`, 0 means no 1 / D term). Run with measured costs, it separates
+ *        the execution (shares, links, processes) from the profile's drift.
+ * @throws offloadkit::invalid_argument for s out of range or part_cpu not one value per part.
+ */
+[[nodiscard]] inline amvp_predicted_rates amvp_repredict(const amvp_deployment& d, std::size_t s,
+                                                         std::span<const double> part_cpu, double transfer_time) {
+    constexpr std::string_view fn = "amvp_repredict";
+    detail::require(s < d.tasks.size(), fn, "task is ", s, ", expected < ", d.tasks.size());
+    detail::require(part_cpu.size() == d.parts.size(), fn, "part_cpu has size ", part_cpu.size(), ", expected ",
+                    d.parts.size(), " (one per part)");
+    const auto& r = d.tasks[s];
+    const double u1 = d.parts[r.first].share;
+    amvp_predicted_rates p{part_cpu[r.first] / u1, u1 / part_cpu[r.first]};
+    if (r.split()) {
+        const double u2 = d.parts[r.second].share;
+        p.latency += part_cpu[r.second] / u2 + transfer_time;
+        p.throughput = std::min(p.throughput, u2 / part_cpu[r.second]);
+        if (transfer_time > 0.0) {
+            p.throughput = std::min(p.throughput, 1.0 / transfer_time);
+        }
+    }
+    return p;
+}
+
 /// Per-task figures of a run (one phase of it), measured, beside the planner's prediction.
 struct amvp_task_measurement {
     std::size_t frames = 0;      ///< frames the task was asked to process
@@ -179,6 +214,29 @@ struct amvp_task_measurement {
     double throughput = 0.0;     ///< frames/s over the throughput frames answered: (n - 1) / (last - first answer)
     double cost = 0.0;           ///< eq. 6 with the measured accuracy, mean latency and throughput
 };
+
+/// A task's measured figures against the planner's (issue 18's goal: within 25%).
+struct amvp_task_comparison {
+    double latency_error = 0.0;     ///< (measured - predicted) / predicted mean latency; 0 when predicted is 0
+    double throughput_error = 0.0;  ///< the same for throughput
+    bool within = false;            ///< both |errors| <= the tolerance
+};
+
+/**
+ * @brief Compares a measured phase with the prediction of eq. 7 (latency) and eq. 8 (throughput)
+ *        for the same task (AMVP §IV-B; the planner's figures in `predicted`).
+ * @throws offloadkit::invalid_argument unless tolerance >= 0.
+ */
+[[nodiscard]] inline amvp_task_comparison amvp_compare(const amvp_task_measurement& m,
+                                                       const amvp_task_outcome& predicted, double tolerance = 0.25) {
+    detail::require(tolerance >= 0.0, "amvp_compare", "tolerance is ", tolerance, ", expected >= 0");
+    amvp_task_comparison c;
+    c.latency_error = predicted.latency > 0.0 ? (m.latency_mean - predicted.latency) / predicted.latency : 0.0;
+    c.throughput_error =
+        predicted.throughput > 0.0 ? (m.throughput - predicted.throughput) / predicted.throughput : 0.0;
+    c.within = std::fabs(c.latency_error) <= tolerance && std::fabs(c.throughput_error) <= tolerance;
+    return c;
+}
 
 /**
  * @brief Accounts the frames of a run: each (frame, task) is sent once and must end exactly once,

@@ -1,0 +1,209 @@
+// The AMVP executor (backends/tcp/amvp_executor.hpp): amvp_fanouts groups the part 2s one transfer
+// feeds (by hand), and amvp_worker_main, run on a thread with parts that compute a known label from
+// the pixel, answers every (frame, task) pair exactly once with that label, hands the *same*
+// message to both part 2s of a shared part 1 (one transfer per destination device, eq. 7), and
+// reports each part's calls at the end.
+#include <offloadkit/backends/tcp/amvp_executor.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace ok = offloadkit;
+
+namespace amvp_executor_test {
+
+// Two tasks, one base of 3 layers split after layer 1; two devices (as tests/multitask/test_deployment.cpp).
+ok::amvp_problem exec_instance() {
+    ok::amvp_problem pb;
+    pb.devices = {{"D0", 1.0, 1000.0}, {"D1", 1.0, 1000.0}};
+    pb.bandwidth = {0.0, 1e6, 1e6, 0.0};
+    ok::amvp_base_model b;
+    b.name = "b";
+    b.layers = 3;
+    ok::amvp_split s1;
+    s1.layer = 1;
+    s1.first = {{0.01, 0.01}, {}, 100.0};
+    s1.second = {{0.02, 0.02}, {}, 200.0};
+    s1.feature_bytes = 1000.0;
+    ok::amvp_split whole;
+    whole.layer = 3;
+    whole.first = {{0.03, 0.03}, {}, 300.0};
+    b.splits = {s1, whole};
+    pb.bases = {b};
+    for (const char* name : {"A", "B"}) {
+        ok::amvp_task t;
+        t.name = name;
+        t.goal = ok::task_goal{0.9, 1.0, 10.0, 0.4, 0.3, 0.3};
+        t.candidates = {{std::string(name) + "/f2", 0, 2, 0.9}};
+        pb.tasks.push_back(t);
+    }
+    return pb;
+}
+
+// Part 2 of task `shift`: label = (feature + shift) mod 10, feature = the frame's first pixel.
+struct shifted_fi {
+    std::size_t shift = 0;
+    [[nodiscard]] std::size_t feature_count() const { return 1; }
+    [[nodiscard]] std::size_t num_classes() const { return 10; }
+    double infer(std::span<const float> f, std::span<float> logits) const {
+        for (auto& l : logits) {
+            l = 0.0F;
+        }
+        logits[(static_cast<std::size_t>(f[0]) + shift) % 10] = 1.0F;
+        return 0.0;
+    }
+};
+
+struct message_log {
+    std::mutex mu;
+    std::map<std::uint64_t, std::vector<const std::byte*>> buffers;  // frame -> message buffers seen
+};
+
+}  // namespace amvp_executor_test
+
+TEST_CASE("amvp_fanouts: a shared part 1 feeds both part 2s on one device through one transfer") {
+    const auto pb = amvp_executor_test::exec_instance();
+    const auto shared = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 3, 1, 2}});
+    auto g = ok::amvp_fanouts(shared);
+    REQUIRE(g.size() == 1);
+    CHECK(g[0].first == 0);
+    CHECK(g[0].device == 1);
+    CHECK(g[0].remote);
+    CHECK(g[0].seconds == std::vector<std::size_t>{1, 2});
+    CHECK(g[0].tasks == std::vector<std::size_t>{0, 1});
+    // part 1 at different shares: two instances, two transfers; an unsplit task has none
+    const auto apart = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 4, 1, 2}});
+    CHECK(ok::amvp_fanouts(apart).size() == 2);
+    const auto mixed = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 0, 0, 3, 1, 2}, {0, 1, 1, 5, 0, 1}});
+    g = ok::amvp_fanouts(mixed);
+    REQUIRE(g.size() == 1);
+    CHECK(g[0].tasks == std::vector<std::size_t>{0});
+}
+
+TEST_CASE("amvp_worker_main: one message per frame reaches both part 2s; every pair answered once") {
+    using namespace amvp_executor_test;
+    message_log log;
+    const ok::amvp_part_loader load = [&log](const ok::amvp_part_spec& s) {
+        ok::amvp_hosted_part h;
+        if (s.kind == ok::amvp_part_kind::first) {
+            h.outputs = 1;
+            h.extract = [](std::span<const std::uint8_t> px, std::span<float> out) { out[0] = px[0]; };
+        } else {
+            auto rx = std::make_shared<ok::split_receiver<shifted_fi>>(shifted_fi{s.tasks.at(0) + 1});
+            h.receive = [rx, &log](std::span<const std::byte> m) {
+                auto a = rx->receive(m);
+                const std::lock_guard<std::mutex> lock(log.mu);
+                log.buffers[a.id].push_back(m.data());
+                return a;
+            };
+        }
+        return h;
+    };
+    int sv[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    int worker_rc = -1;
+    std::thread worker([&] { worker_rc = ok::amvp_worker_main(sv[1], load); });
+    ok::amvp_control_channel ch(sv[0]);
+    REQUIRE(ch.send('C', std::string("mode duty\nbits 8\nlisten 127.0.0.1\nframe_bytes 4\n"
+                                     "part 0 first 1 p1.onnx p1.onnx 0,1\n"
+                                     "part 1 second 1 a2.onnx p1.onnx 0\n"
+                                     "part 2 second 1 b2.onnx p1.onnx 1\n"
+                                     "inbox 7 1,2\n")));
+    char type = 0;
+    std::string body;
+    REQUIRE(ch.receive(type, body));
+    REQUIRE(type == 'P');
+    std::istringstream ports(body);
+    std::string key;
+    std::size_t inbox = 0;
+    int port = 0;
+    ports >> key >> inbox >> port;
+    CHECK(key == "port");
+    CHECK(inbox == 7);
+    REQUIRE(ch.send('R', "route 0 127.0.0.1 " + std::to_string(port) + " 0 0,1\n"));
+    constexpr std::uint64_t frames = 20;
+    for (std::uint64_t f = 0; f < frames; ++f) {
+        std::string msg(12 + 4, '\0');
+        const std::uint32_t part = 0;
+        std::memcpy(msg.data(), &part, 4);
+        std::memcpy(msg.data() + 4, &f, 8);
+        msg[12] = static_cast<char>(3 * f);
+        REQUIRE(ch.send('F', msg));
+    }
+    std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<ok::amvp_answer_message>> answers;
+    while (answers.size() < 2 * frames && ch.receive(type, body)) {
+        if (type == 'A' && body.size() == sizeof(ok::amvp_answer_message)) {
+            ok::amvp_answer_message a;
+            std::memcpy(&a, body.data(), sizeof a);
+            answers[{a.task, a.frame}].push_back(a);
+        }
+    }
+    REQUIRE(ch.send('Q', std::string()));
+    std::string stats;
+    while (ch.receive(type, body)) {
+        if (type == 'D') {
+            stats = body;
+            break;
+        }
+        if (type == 'A') {  // no pair ends twice
+            ok::amvp_answer_message a;
+            std::memcpy(&a, body.data(), sizeof a);
+            answers[{a.task, a.frame}].push_back(a);
+        }
+    }
+    worker.join();
+    ::close(sv[0]);
+    CHECK(worker_rc == 0);
+    REQUIRE(answers.size() == 2 * frames);
+    for (const auto& [pair, list] : answers) {
+        REQUIRE(list.size() == 1);
+        CHECK(list[0].ok == 1);
+        CHECK(list[0].label == (3 * pair.second + pair.first + 1) % 10);
+    }
+    // both part 2s read the same buffer for each frame: it crossed the link once
+    REQUIRE(log.buffers.size() == frames);
+    for (const auto& [f, bufs] : log.buffers) {
+        REQUIRE(bufs.size() == 2);
+        CHECK(bufs[0] == bufs[1]);
+    }
+    std::istringstream st(stats);
+    std::size_t part = 0;
+    double calls = 0.0, cpu = 0.0, wall = 0.0;
+    std::size_t parts = 0;
+    while (st >> key >> part >> calls >> cpu >> wall) {
+        CHECK(calls == doctest::Approx(static_cast<double>(frames)));
+        ++parts;
+    }
+    CHECK(parts == 3);
+}
+
+TEST_CASE("amvp_apply_change: a device's share or every link's bandwidth, checked") {
+    auto pb = amvp_executor_test::exec_instance();
+    ok::amvp_change c;
+    c.what = ok::amvp_change::kind::compute;
+    c.device = 1;
+    c.value = 0.4;
+    CHECK(ok::amvp_apply_change(pb, c, false).empty());
+    CHECK(pb.devices[1].compute == 0.4);
+    c.what = ok::amvp_change::kind::bandwidth;
+    c.value = 10.0;  // Mbit/s -> 1.25e6 bytes/s between distinct devices
+    CHECK(ok::amvp_apply_change(pb, c, false).empty());
+    CHECK(pb.bandwidth == std::vector<double>{0.0, 1.25e6, 1.25e6, 0.0});
+    c.value = 0.0;
+    CHECK_THROWS_AS((void)ok::amvp_apply_change(pb, c, false), ok::invalid_argument);
+    c.what = ok::amvp_change::kind::compute;
+    c.device = 2;
+    c.value = 0.5;
+    CHECK_THROWS_AS((void)ok::amvp_apply_change(pb, c, false), ok::invalid_argument);
+}
