@@ -77,6 +77,13 @@ TEST_CASE("cgroup_cpu_limits: quota / period is the share, a thread joins, the g
             CHECK(std::filesystem::is_directory(dir));
             CHECK(limits.read_share(g) == doctest::Approx(0.3));
             CHECK(limits.read_share(h) == doctest::Approx(0.05));
+            if (m == ok::cpu_share_mechanism::cgroup2) {
+                // the process moved into the domain, whose weight lets the quotas bind first
+                CHECK(limits.domain_path() + "/0" == dir);
+                CHECK(std::stoi(ok::detail::cpu_share::read_file(limits.domain_path() + "/cpu.weight")) == 10000);
+            } else {
+                CHECK(limits.domain_path().empty());
+            }
             std::thread t([&] { limits.add_current_thread(g); });
             t.join();
             CHECK_THROWS_AS(limits.add(0.0), ok::invalid_argument);

@@ -341,7 +341,9 @@ namespace detail::cpu_share {
  * cgroup v2: a fresh child of the process's cgroup; each share is a threaded grandchild
  * (`cgroup.type = threaded`, which makes the child "domain threaded"); with the first one the child
  * gets `+cpu` in its cgroup.subtree_control and the process moves into it (`cgroup.procs`); thread
- * ids are written to `cgroup.threads`. The test machine is a hybrid host (cpu bound to v1), where
+ * ids are written to `cgroup.threads`. The domain gets `cpu.weight = 10000`, so that the host's
+ * other processes do not starve the process's threads, which now weigh as one entity (v1 moves only
+ * the limited threads; the others keep their own weights). The test machine is a hybrid host (cpu bound to v1), where
  * ctest runs the v1 path only; scripts/check-cgroup2 (root) moves cpu to v2 for the time of a run
  * and checks this path. A host whose own cgroup holds processes and is not the root needs a
  * delegated subtree for it (systemd `Delegate=yes`).
@@ -370,6 +372,12 @@ public:
             // cgroup holds processes and is not the root; then cpu.max below fails and says so)
             (void)detail::cpu_share::write_file(root_.path + "/cgroup.subtree_control", "+cpu");
             make_dir(base_);
+            // The whole process moves into base_, so all its threads together weigh as one task
+            // against the host's other processes (cpu.weight 100 = one nice-0 task); on a loaded
+            // host that starved the shares below their quotas (offloadkit-amvp-run at load 4.5:
+            // throughput -76% to -92% in 3 of 4 runs; docs/amvp-run.md). The quotas are the
+            // limit, so base_ gets the largest weight (best effort: needs cpu in the parent).
+            (void)detail::cpu_share::write_file(base_ + "/cpu.weight", "10000");
         }
     }
     cgroup_cpu_limits(const cgroup_cpu_limits&) = delete;
@@ -427,6 +435,11 @@ public:
             throw std::system_error(errno, std::generic_category(), "cgroup_cpu_limits: join " + groups_[i]);
         }
         tids_.push_back(tid);
+    }
+
+    /// cgroup v2: the domain cgroup the process moved into (its `cpu.weight` is 10000); v1: empty.
+    [[nodiscard]] std::string domain_path() const {
+        return root_.mechanism == cpu_share_mechanism::cgroup2 ? base_ : std::string();
     }
 
     /// The directory of group `i`; the mechanism.
