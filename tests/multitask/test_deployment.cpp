@@ -4,6 +4,8 @@
 // and measured figures computed by hand (latency, throughput, accuracy, eq. 6).
 #include <offloadkit/multitask/deployment.hpp>
 
+#include "support/amvp_instances.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -12,41 +14,9 @@
 
 namespace ok = offloadkit;
 
-namespace deployment_test {
-
-// One base "b" of 3 layers split after layer 1 or unsplit; two tasks whose candidates froze 2
-// layers (so part 1 at layer 1 is shareable); two devices.
-ok::amvp_problem instance(double memory1 = 1000.0) {
-    ok::amvp_problem pb;
-    pb.devices = {{"D0", 1.0, 1000.0}, {"D1", 1.0, memory1}};
-    pb.bandwidth = {0.0, 1e6, 1e6, 0.0};
-    ok::amvp_base_model b;
-    b.name = "b";
-    b.layers = 3;
-    ok::amvp_split s1;
-    s1.layer = 1;
-    s1.first = {{0.01, 0.01}, {}, 100.0};
-    s1.second = {{0.02, 0.02}, {}, 200.0};
-    s1.feature_bytes = 1000.0;
-    ok::amvp_split whole;
-    whole.layer = 3;
-    whole.first = {{0.03, 0.03}, {}, 300.0};
-    b.splits = {s1, whole};
-    pb.bases = {b};
-    for (const char* name : {"A", "B"}) {
-        ok::amvp_task t;
-        t.name = name;
-        t.goal = ok::task_goal{0.9, 1.0, 10.0, 0.4, 0.3, 0.3};
-        t.candidates = {{std::string(name) + "/f2", 0, 2, 0.9}};
-        pb.tasks.push_back(t);
-    }
-    return pb;
-}
-
-}  // namespace deployment_test
 
 TEST_CASE("amvp_deploy: a shared part 1 feeds both part 2s, memory and shares per device") {
-    const auto pb = deployment_test::instance();
+    const auto pb = ok::test_instances::two_task_shared_instance();
     const std::vector<ok::amvp_task_choice> ch{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 3, 1, 2}};
     const auto d = ok::amvp_deploy(pb, ch);
     REQUIRE(d.parts.size() == 3);
@@ -72,7 +42,7 @@ TEST_CASE("amvp_deploy: a shared part 1 feeds both part 2s, memory and shares pe
 }
 
 TEST_CASE("amvp_deploy: different shares of part 1 are two instances; an unsplit choice is one whole part") {
-    const auto pb = deployment_test::instance();
+    const auto pb = ok::test_instances::two_task_shared_instance();
     const std::vector<ok::amvp_task_choice> ch{{0, 0, 0, 3, 0, 2}, {0, 0, 0, 4, 0, 2}};
     const auto d = ok::amvp_deploy(pb, ch);
     REQUIRE(d.parts.size() == 4);
@@ -88,7 +58,7 @@ TEST_CASE("amvp_deploy: different shares of part 1 are two instances; an unsplit
 }
 
 TEST_CASE("amvp_deploy: a device whose parts exceed R_k is named") {
-    const auto pb = deployment_test::instance(350.0);
+    const auto pb = ok::test_instances::two_task_shared_instance(350.0);
     const std::vector<ok::amvp_task_choice> ch{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 3, 1, 2}};
     const auto d = ok::amvp_deploy(pb, ch);
     REQUIRE(d.over_budget.size() == 1);
@@ -157,7 +127,7 @@ TEST_CASE("amvp_run_recorder::measure: latency, throughput, accuracy and eq. 6 b
 }
 
 TEST_CASE("amvp_repredict: eq. 7 and 8 with given per-call costs, by hand") {
-    const auto pb = deployment_test::instance();
+    const auto pb = ok::test_instances::two_task_shared_instance();
     // shared part 1 at u = 0.3 on D0, part 2s at u = 0.2 each on D1
     const auto d = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 3, 1, 2}});
     const std::vector<double> cpu{0.003, 0.002, 0.004};

@@ -17,6 +17,36 @@
 
 namespace offloadkit::test_instances {
 
+/// A hand-sized instance for the deployment and executor tests: one base "b" of 3 layers split
+/// after layer 1 or unsplit; two tasks "A" and "B" whose candidates froze 2 layers (so part 1 at
+/// layer 1 is shareable, AMVP §IV-A); two devices "D0" and "D1" (memory of D1 `memory1`).
+inline amvp_problem two_task_shared_instance(double memory1 = 1000.0) {
+    amvp_problem pb;
+    pb.devices = {{"D0", 1.0, 1000.0}, {"D1", 1.0, memory1}};
+    pb.bandwidth = {0.0, 1e6, 1e6, 0.0};
+    amvp_base_model b;
+    b.name = "b";
+    b.layers = 3;
+    amvp_split s1;
+    s1.layer = 1;
+    s1.first = {{0.01, 0.01}, {}, 100.0};
+    s1.second = {{0.02, 0.02}, {}, 200.0};
+    s1.feature_bytes = 1000.0;
+    amvp_split whole;
+    whole.layer = 3;
+    whole.first = {{0.03, 0.03}, {}, 300.0};
+    b.splits = {s1, whole};
+    pb.bases = {b};
+    for (const char* name : {"A", "B"}) {
+        amvp_task t;
+        t.name = name;
+        t.goal = task_goal{0.9, 1.0, 10.0, 0.4, 0.3, 0.3};
+        t.candidates = {{std::string(name) + "/f2", 0, 2, 0.9}};
+        pb.tasks.push_back(t);
+    }
+    return pb;
+}
+
 /// Shape of a small random instance.
 struct small_shape {
     std::size_t max_tasks = 3;

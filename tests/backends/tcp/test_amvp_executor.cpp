@@ -5,6 +5,8 @@
 // reports each part's calls at the end.
 #include <offloadkit/backends/tcp/amvp_executor.hpp>
 
+#include "support/amvp_instances.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -23,33 +25,7 @@ namespace ok = offloadkit;
 
 namespace amvp_executor_test {
 
-// Two tasks, one base of 3 layers split after layer 1; two devices (as tests/multitask/test_deployment.cpp).
-ok::amvp_problem exec_instance() {
-    ok::amvp_problem pb;
-    pb.devices = {{"D0", 1.0, 1000.0}, {"D1", 1.0, 1000.0}};
-    pb.bandwidth = {0.0, 1e6, 1e6, 0.0};
-    ok::amvp_base_model b;
-    b.name = "b";
-    b.layers = 3;
-    ok::amvp_split s1;
-    s1.layer = 1;
-    s1.first = {{0.01, 0.01}, {}, 100.0};
-    s1.second = {{0.02, 0.02}, {}, 200.0};
-    s1.feature_bytes = 1000.0;
-    ok::amvp_split whole;
-    whole.layer = 3;
-    whole.first = {{0.03, 0.03}, {}, 300.0};
-    b.splits = {s1, whole};
-    pb.bases = {b};
-    for (const char* name : {"A", "B"}) {
-        ok::amvp_task t;
-        t.name = name;
-        t.goal = ok::task_goal{0.9, 1.0, 10.0, 0.4, 0.3, 0.3};
-        t.candidates = {{std::string(name) + "/f2", 0, 2, 0.9}};
-        pb.tasks.push_back(t);
-    }
-    return pb;
-}
+using offloadkit::test_instances::two_task_shared_instance;
 
 // Part 2 of task `shift`: label = (feature + shift) mod 10, feature = the frame's first pixel.
 struct shifted_fi {
@@ -73,7 +49,7 @@ struct message_log {
 }  // namespace amvp_executor_test
 
 TEST_CASE("amvp_fanouts: a shared part 1 feeds both part 2s on one device through one transfer") {
-    const auto pb = amvp_executor_test::exec_instance();
+    const auto pb = amvp_executor_test::two_task_shared_instance();
     const auto shared = ok::amvp_deploy(pb, std::vector<ok::amvp_task_choice>{{0, 0, 0, 3, 1, 2}, {0, 0, 0, 3, 1, 2}});
     auto g = ok::amvp_fanouts(shared);
     REQUIRE(g.size() == 1);
@@ -189,7 +165,7 @@ TEST_CASE("amvp_worker_main: one message per frame reaches both part 2s; every p
 }
 
 TEST_CASE("amvp_apply_change: a device's share or every link's bandwidth, checked") {
-    auto pb = amvp_executor_test::exec_instance();
+    auto pb = amvp_executor_test::two_task_shared_instance();
     ok::amvp_change c;
     c.what = ok::amvp_change::kind::compute;
     c.device = 1;
