@@ -334,9 +334,12 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
         // prev[q] is already {cost, value, parent q, choice -1}); line 10: merge each source's list
         // in turn and remove dominated pairs. Ties between equal pairs go to the lower source, as
         // the earlier list wins in pareto_merge.
+        // All three lists take turns as prev: each is grown to what any of them needs here, so that
+        // a second solve of the same problem does not allocate whatever the turns.
         const std::size_t cap = (e - first) + nc + 2;
         detail::dp_reserve(ws.cur_, cap);
         detail::dp_reserve(ws.next_, cap);
+        detail::dp_reserve(prev, cap);
         const dp_label* src = prev.data() + first;  // followed by a sentinel
         std::size_t len = e - first;
         dp_label* dst = ws.cur_.data();
