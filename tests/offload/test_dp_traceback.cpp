@@ -170,6 +170,8 @@ TEST_CASE("Pareto DP trace-back: same plans and values as one word per label, on
     ok::detail::rng g(20261206);
     ok::offload_workspace ws;  // reused: every record must start from clear bits
     for (int it = 0; it < 400; ++it) {
+        // Packed from the first level, or switching to the packed path after a few words.
+        ok::offload_workspace_access::packed_after(ws) = it % 2 == 0 ? 0 : g.below(40);
         // m up to 9: source codes of 1 to 4 bits, straddling 64-bit words.
         const std::size_t n = g.below(30);
         const std::size_t m = 1 + g.below(9);
@@ -186,6 +188,7 @@ TEST_CASE("Pareto DP trace-back: same plans and values when lists are hundreds o
     ok::offload_workspace ws;
     std::size_t longest = 0;
     for (int it = 0; it < 8; ++it) {
+        ok::offload_workspace_access::packed_after(ws) = it % 2 == 0 ? 0 : g.below(3000);
         const std::size_t n = 40 + g.below(60);
         const std::size_t m = 1 + g.below(6);
         const auto pb = tb_long_list_problem(g, n, m);
@@ -193,9 +196,21 @@ TEST_CASE("Pareto DP trace-back: same plans and values when lists are hundreds o
         tb_compare(pb, to::arrival_order(pb), true, 0.0, ws);
         longest = std::max(longest, ws.labels() / n);
         tb_compare(pb, tb_confidence_order(pb), false, 0.0, ws);
-        // The record is a few bits per label, not 32.
-        CHECK(ws.trace_bytes() * 8 < ws.labels() * 16 + 64 * n);
+        if (ok::offload_workspace_access::packed_after(ws) == 0) {  // a few bits per label, not 32
+            CHECK(ws.trace_bytes() * 8 < ws.labels() * 16 + 64 * n);
+        }
     }
     MESSAGE("mean labels per level, largest instance: " << longest);
     CHECK(longest > 100);  // candidate bits of one source span several words
+}
+
+// The default: small solves keep one word per label (the path before issue 20) throughout.
+TEST_CASE("Pareto DP trace-back: small solves keep the one-word records by default") {
+    ok::detail::rng g(5);
+    ok::offload_workspace ws;
+    for (int it = 0; it < 50; ++it) {
+        const auto pb = to::random_problem(g, g.below(30), 1 + g.below(5), false);
+        tb_compare(pb, to::arrival_order(pb), true, 0.0, ws);
+    }
+    CHECK(ok::offload_workspace_access::packed_after(ws) == std::size_t{1} << 20);
 }

@@ -92,10 +92,11 @@ struct dp_label {
 
 /// Where one level's trace-back record starts and what it covers (see detail_run_pareto_dp).
 struct dp_level {
-    std::uint64_t bit_begin = 0;  ///< first bit of the record in the bit array
+    std::uint64_t bit_begin = 0;  ///< packed: first bit of the record in the bit array; else first word
     std::uint32_t count = 0;      ///< labels kept at this level
     std::uint32_t first = 0;      ///< parent index of the first "stays local" candidate
     std::uint32_t q0 = 0;         ///< parent index of the first candidate of every offload source
+    bool packed = false;          ///< bits (source codes + kept-candidate bits) or one word per label
 };
 
 /**
@@ -147,7 +148,8 @@ public:
     /// Zeroes words [0, words) (what the last use set) so that the array is all zero again.
     void clear(std::size_t words) noexcept {
         for (std::size_t c = 0; c < chunks_.size() && (c << chunk_log2) < words; ++c) {
-            std::fill(chunks_[c].begin(), chunks_[c].end(), std::uint64_t{0});
+            const std::size_t end = std::min(chunk_words, words - (c << chunk_log2));
+            std::fill(chunks_[c].begin(), chunks_[c].begin() + static_cast<std::ptrdiff_t>(end), std::uint64_t{0});
         }
     }
     /// Ors the low `count` (<= 64) bits of `v` into the array at bit `at`.
@@ -200,7 +202,8 @@ public:
     /// Bytes the last solve's trace-back record occupies: a few bits per label kept (CBO §IV-C's
     /// DP; the record of detail_run_pareto_dp, issue 20).
     [[nodiscard]] std::size_t trace_bytes() const noexcept {
-        return bits_used_ / 8 + levels_.size() * sizeof(detail::dp_level) + lengths_.size() * sizeof(std::uint32_t);
+        return bits_used_ / 8 + back_.size() * sizeof(std::uint32_t) + levels_.size() * sizeof(detail::dp_level) +
+               lengths_.size() * sizeof(std::uint32_t);
     }
 
 private:
@@ -213,6 +216,8 @@ private:
     std::uint64_t bits_used_ = 0;
     detail::dp_bits bits_;                  // every level's trace-back record (see detail_run_pareto_dp)
     std::vector<detail::dp_level> levels_;  // where each level's record starts
+    std::vector<std::uint32_t> back_;       // the records of the levels kept as one word per label
+    std::size_t packed_after_ = std::size_t{1} << 20;  // words of back_ after which levels are packed
     std::vector<std::uint32_t> lengths_;    // per level, the candidate range of each of the m + 1 sources
     std::vector<detail::dp_label> prev_;    // the previous level's labels in full (+ a sentinel)
     std::vector<detail::dp_label> cur_;
@@ -229,6 +234,8 @@ private:
 struct offload_workspace_access {
     static std::vector<std::size_t>& order(offload_workspace& ws) noexcept { return ws.order_; }
     static std::vector<std::size_t>& fcfs(offload_workspace& ws) noexcept { return ws.fcfs_; }
+    /// After how many one-word records the DP switches to the packed path (tests set 0 or a few).
+    static std::size_t& packed_after(offload_workspace& ws) noexcept { return ws.packed_after_; }
 };
 
 /**
@@ -266,6 +273,8 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
     auto& bits = ws.bits_;
     ws.levels_.clear();
     ws.lengths_.clear();
+    ws.back_.clear();
+    bool packed = false;
     ws.labels_ = 1;
     // The record only sets bits: clear what the last solve used.
     bits.clear(static_cast<std::size_t>(ws.bits_used_ / 64 + 2));
@@ -297,6 +306,59 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
         std::size_t q0 = first;
         while (q0 + 1 < e && prev[q0 + 1].cost <= a) {
             ++q0;
+        }
+        // Small solves (the online policies' windows) run the levels as before issue 20: lists built
+        // by push_back, merged by pareto_merge, one trace-back word per label, parent * (m + 1) +
+        // choice + 1 (for short lists this is faster than the path below). Once the words pass 4 MiB
+        // (or would not fit 32 bits) every later level takes the packed path.
+        if (!packed && (ws.back_.size() + e > ws.packed_after_ || e > (std::size_t{0xFFFFFFFFu} - m) / (m + 1))) {
+            packed = true;
+            detail::dp_reserve(prev, e + 1);
+            for (std::size_t q = 0; q < e; ++q) {  // the packed path's form of the previous level
+                prev[q].parent = static_cast<std::uint32_t>(q);
+                prev[q].choice = -1;
+            }
+            prev[e] = sentinel;
+        }
+        if (!packed) {
+            const auto cost_of = [](const dp_label& l) { return l.cost; };
+            const auto value_of = [](const dp_label& l) { return l.value; };
+            ws.cur_.clear();
+            for (std::size_t q = first; q < e; ++q) {  // line 4
+                ws.cur_.push_back(dp_label{prev[q].cost, prev[q].value, static_cast<std::uint32_t>(q), -1});
+            }
+            for (std::size_t r = 0; r < m; ++r) {  // line 5
+                const double g = gain(i, r);       // line 8
+                if (!(g > 0.0)) {
+                    continue;
+                }
+                ws.cand_.clear();
+                for (std::size_t q = q0; q < e; ++q) {
+                    const double t = finish(std::max(prev[q].cost, a), i, r);  // line 6
+                    if (!on_time(t, i)) {                                      // line 7
+                        break;
+                    }
+                    const dp_label nl{t, prev[q].value + g, static_cast<std::uint32_t>(q), static_cast<std::int32_t>(r)};
+                    if (!ws.cand_.empty() && ws.cand_.back().cost == t) {
+                        ws.cand_.back() = nl;  // equal times after rounding: keep the higher value
+                    } else {
+                        ws.cand_.push_back(nl);
+                    }
+                }
+                if (!ws.cand_.empty()) {
+                    pareto_merge<dp_label>(ws.cur_, ws.cand_, ws.next_, cost_of, value_of);  // line 10
+                    std::swap(ws.cur_, ws.next_);
+                }
+            }
+            ws.levels_.push_back(detail::dp_level{ws.back_.size(), static_cast<std::uint32_t>(ws.cur_.size()), 0, 0, false});
+            for (const dp_label& l : ws.cur_) {
+                ws.back_.push_back(static_cast<std::uint32_t>(l.parent * (m + 1) + static_cast<std::size_t>(l.choice + 1)));
+            }
+            ws.lengths_.resize(ws.lengths_.size() + sources);  // unused for this level
+            ws.labels_ += ws.cur_.size();
+            e = ws.cur_.size();
+            std::swap(prev, ws.cur_);
+            continue;
         }
         // Lines 5-9: the candidates of every offload source, back to back in cand_, each list
         // followed by a sentinel.
@@ -352,10 +414,14 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
             }
             const dp_label* cand = ws.cand_.data() + b0;
             const std::size_t nb = b1 - b0 - 1;
-            // Labels of the list before the first candidate's cost are kept as they are.
-            const std::size_t pos = static_cast<std::size_t>(
+            // Labels of the list before the first candidate's cost are kept as they are: copied as a
+            // block when there are many (a short copy costs more as a memmove call than as merge steps).
+            std::size_t pos = static_cast<std::size_t>(
                 std::lower_bound(src, src + len, cand[0].cost, [](const dp_label& l, double c) { return l.cost < c; }) -
                 src);
+            if (pos < 64) {
+                pos = 0;
+            }
             std::copy(src, src + pos, dst);
             const double last = pos > 0 ? src[pos - 1].value : -inf;
             len = pos + detail::dp_merge(src + pos, len - pos, cand, nb, dst + pos, last);
@@ -371,7 +437,7 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
         dp_label* kept = src == ws.cur_.data() ? ws.cur_.data() : ws.next_.data();
         std::uint64_t need = static_cast<std::uint64_t>(len) * code_bits + (e - first) + m * (e - q0);
         detail::dp_level rec{ws.bits_used_, static_cast<std::uint32_t>(len), static_cast<std::uint32_t>(first),
-                             static_cast<std::uint32_t>(q0)};
+                             static_cast<std::uint32_t>(q0), true};
         bits.ensure(static_cast<std::size_t>((ws.bits_used_ + need) / 64 + 2));
         std::uint64_t at = ws.bits_used_;
         for (std::size_t x = 0; x < len; ++x, at += code_bits) {
@@ -404,6 +470,12 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
     // Lines 12-17: follow the parents from l_k to l_0, decoding each level's record.
     for (std::size_t j = n; j-- > 0;) {
         const detail::dp_level& rec = ws.levels_[j];
+        if (!rec.packed) {
+            const std::size_t word = ws.back_[static_cast<std::size_t>(rec.bit_begin) + idx];
+            choice[order[j]] = static_cast<int>(word % (m + 1)) - 1;
+            idx = word / (m + 1);
+            continue;
+        }
         const std::uint32_t* lens = ws.lengths_.data() + j * sources;
         const std::uint64_t codes = rec.bit_begin;
         const auto s = static_cast<std::size_t>(bits.get(codes + idx * code_bits, code_bits));
