@@ -43,11 +43,12 @@
  * t' + T^o + L <= a_i + T (Algorithm 1, lines 6-9). Labels that another label dominates (earlier
  * or equal t, higher or equal v) are removed (line 10) with the one Pareto-list implementation,
  * pareto/frontier.hpp's rules (one branch-free merge per source, detail::dp_merge). Only the
- * previous level's labels are kept in full; every finished level leaves a trace-back record of a
+ * previous level's labels are kept in full; every finished level leaves a trace-back record, one
+ * 32-bit word per label (parent * (m + 1) + choice + 1) while the words stay under 4 MiB, then a
  * few bits per label (which source made it, and which candidates of each source were kept: see
  * detail_run_pareto_dp), from which the plan is read back in O(total labels). A 7000-frame trace
- * at 0 ms latency and 18 Mbps keeps 73 million labels: 47 MB of records, where one 32-bit word
- * per label (parent * (m + 1) + choice + 1, the layout before issue 20) took 290 MB.
+ * at 0 ms latency and 18 Mbps keeps 73 million labels: 50 MB of records, where one word per label
+ * (the layout before issue 20) took 290 MB.
  *
  * solve_optimal additionally uses *arrival dominance*: when every frame still to be processed
  * arrives at or after c, all labels with t <= c behave identically from then on (max(t, a) = a),
