@@ -42,10 +42,13 @@
  * local) or offloads the frame at resolution r: t' = max(t, a_i) + S(i, r) / B, kept only if
  * t' + T^o + L <= a_i + T (Algorithm 1, lines 6-9). Labels that another label dominates (earlier
  * or equal t, higher or equal v) are removed (line 10) with the one Pareto-list implementation,
- * pareto/frontier.hpp. Only the previous level's labels are kept in full; every finished level
- * leaves one 32-bit word per label, parent * (m + 1) + choice + 1 (parent = index in the level
- * before), so the plan is read back in O(n) and memory is 4 bytes per label kept over the whole
- * run (a 7000-frame trace with an idle network keeps ~68 million labels: 270 MB, not 1.6 GB).
+ * pareto/frontier.hpp's rules (one branch-free merge per source, detail::dp_merge). Only the
+ * previous level's labels are kept in full; every finished level leaves a trace-back record, one
+ * 32-bit word per label (parent * (m + 1) + choice + 1) while the words stay under 4 MiB, then a
+ * few bits per label (which source made it, and which candidates of each source were kept: see
+ * detail_run_pareto_dp), from which the plan is read back in O(total labels). A 7000-frame trace
+ * at 0 ms latency and 18 Mbps keeps 73 million labels: 50 MB of records, where one word per label
+ * (the layout before issue 20) took 290 MB.
  *
  * solve_optimal additionally uses *arrival dominance*: when every frame still to be processed
  * arrives at or after c, all labels with t <= c behave identically from then on (max(t, a) = a),
@@ -54,6 +57,7 @@
  */
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -87,6 +91,100 @@ struct dp_label {
     std::int32_t choice = -1;  ///< -1: the frame of this level stays local; r: offloaded at r
 };
 
+/// Where one level's trace-back record starts and what it covers (see detail_run_pareto_dp).
+struct dp_level {
+    std::uint64_t bit_begin = 0;  ///< packed: first bit of the record in the bit array; else first word
+    std::uint32_t count = 0;      ///< labels kept at this level
+    std::uint32_t first = 0;      ///< parent index of the first "stays local" candidate
+    std::uint32_t q0 = 0;         ///< parent index of the first candidate of every offload source
+    bool packed = false;          ///< bits (source codes + kept-candidate bits) or one word per label
+};
+
+/**
+ * @brief Merges the Pareto list `a` (`na` labels) with the Pareto list `b` (`nb` labels) into
+ *        `out` and drops dominated labels, keeping a label iff its value exceeds `last` and every
+ *        value kept before it (CBO Algorithm 1, line 10). Ties on cost put the higher value first
+ *        and `a` first when the values tie too, as pareto_merge() does. Returns the number kept.
+ *
+ * `a[na]` and `b[nb]` must be sentinels {+inf, -inf}: the loop then runs exactly na + nb times
+ * with no bounds check and picks its source with a conditional move instead of a branch (which
+ * list comes next is data-dependent). `out` has room for na + nb labels and aliases neither.
+ */
+inline std::size_t dp_merge(const dp_label* a, std::size_t na, const dp_label* b, std::size_t nb, dp_label* out,
+                            double last) noexcept {
+    std::size_t k = 0;
+    for (std::size_t step = na + nb; step > 0; --step) {
+        const bool take_a = (a->cost < b->cost) | ((a->cost == b->cost) & (a->value >= b->value));
+        const dp_label* p = take_a ? a : b;
+        a += take_a ? 1 : 0;
+        b += take_a ? 0 : 1;
+        out[k] = *p;
+        const bool keep = p->value > last;
+        k += keep ? std::size_t{1} : std::size_t{0};
+        last = keep ? p->value : last;
+    }
+    return k;
+}
+
+/**
+ * @brief A growable array of 64-bit words kept in fixed chunks: growing never copies what is
+ *        there (a vector's reallocation would briefly hold the old and the new copy, which for the
+ *        trace-back record of a long solve is tens of megabytes) and new words are zero.
+ */
+class dp_bits {
+public:
+    static constexpr unsigned chunk_log2 = 11;  // 2^11 words = 16 KiB per chunk
+    static constexpr std::size_t chunk_words = std::size_t{1} << chunk_log2;
+
+    std::uint64_t& word(std::size_t w) noexcept { return chunks_[w >> chunk_log2][w & (chunk_words - 1)]; }
+    [[nodiscard]] std::uint64_t word(std::size_t w) const noexcept {
+        return chunks_[w >> chunk_log2][w & (chunk_words - 1)];
+    }
+    /// Makes words [0, words) addressable; the words added are zero.
+    void ensure(std::size_t words) {
+        while (chunks_.size() << chunk_log2 < words) {
+            chunks_.emplace_back(chunk_words, std::uint64_t{0});
+        }
+    }
+    /// Zeroes words [0, words) (what the last use set) so that the array is all zero again.
+    void clear(std::size_t words) noexcept {
+        for (std::size_t c = 0; c < chunks_.size() && (c << chunk_log2) < words; ++c) {
+            const std::size_t end = std::min(chunk_words, words - (c << chunk_log2));
+            std::fill(chunks_[c].begin(), chunks_[c].begin() + static_cast<std::ptrdiff_t>(end), std::uint64_t{0});
+        }
+    }
+    /// Ors the low `count` (<= 64) bits of `v` into the array at bit `at`.
+    void put(std::uint64_t at, std::uint64_t v, unsigned count) noexcept {
+        const auto w = static_cast<std::size_t>(at >> 6);
+        const unsigned off = static_cast<unsigned>(at & 63u);
+        word(w) |= v << off;
+        if (off + count > 64) {
+            word(w + 1) |= v >> (64 - off);
+        }
+    }
+    /// The `count` (<= 64) bits at bit `at`.
+    [[nodiscard]] std::uint64_t get(std::uint64_t at, unsigned count) const noexcept {
+        const auto w = static_cast<std::size_t>(at >> 6);
+        const unsigned off = static_cast<unsigned>(at & 63u);
+        std::uint64_t v = word(w) >> off;
+        if (off + count > 64) {
+            v |= word(w + 1) << (64 - off);
+        }
+        return count >= 64 ? v : v & ((std::uint64_t{1} << count) - 1);
+    }
+
+private:
+    std::vector<std::vector<std::uint64_t>> chunks_;
+};
+
+/// Grows `v` to at least `n` elements (never shrinks: the buffers are reused across levels).
+template <class T>
+inline void dp_reserve(std::vector<T>& v, std::size_t n) {
+    if (v.size() < n) {
+        v.resize(std::max(n, v.size() + v.size() / 2));
+    }
+}
+
 }  // namespace detail
 
 /**
@@ -100,7 +198,14 @@ public:
     offload_workspace() = default;
 
     /// Number of labels the last solve kept over all levels (a measure of the DP's work).
-    [[nodiscard]] std::size_t labels() const noexcept { return back_.size(); }
+    [[nodiscard]] std::size_t labels() const noexcept { return labels_; }
+
+    /// Bytes the last solve's trace-back record occupies: a few bits per label kept (CBO §IV-C's
+    /// DP; the record of detail_run_pareto_dp, issue 20).
+    [[nodiscard]] std::size_t trace_bytes() const noexcept {
+        return bits_used_ / 8 + back_.size() * sizeof(std::uint32_t) + levels_.size() * sizeof(detail::dp_level) +
+               lengths_.size() * sizeof(std::uint32_t);
+    }
 
 private:
     template <class Arrival, class Gain, class Finish, class OnTime>
@@ -108,12 +213,19 @@ private:
                                        Arrival, Gain, Finish, OnTime, std::span<int>);
     friend struct offload_workspace_access;
 
-    std::vector<std::uint32_t> back_;       // every level's labels: parent * (m + 1) + choice + 1
-    std::vector<std::size_t> level_begin_;  // where each level starts in back_
-    std::vector<detail::dp_label> prev_;    // the previous level's labels in full
+    std::size_t labels_ = 0;
+    std::uint64_t bits_used_ = 0;
+    detail::dp_bits bits_;                  // every level's trace-back record (see detail_run_pareto_dp)
+    std::vector<detail::dp_level> levels_;  // where each level's record starts
+    std::vector<std::uint32_t> back_;       // the records of the levels kept as one word per label
+    std::size_t packed_after_ = std::size_t{1} << 20;  // words of back_ after which levels are packed
+    std::vector<std::uint32_t> lengths_;    // per level, the candidate range of each of the m + 1 sources
+    std::vector<detail::dp_label> prev_;    // the previous level's labels in full (+ a sentinel)
     std::vector<detail::dp_label> cur_;
     std::vector<detail::dp_label> next_;
-    std::vector<detail::dp_label> cand_;
+    std::vector<detail::dp_label> cand_;    // the candidates of every offload source, back to back
+    std::vector<std::size_t> cand_begin_;   // where each source's candidates start in cand_
+    std::vector<std::uint64_t> src_at_;     // per source, the bit of candidate 0 in this level's record
     std::vector<double> suffix_min_;
     std::vector<std::size_t> order_;
     std::vector<std::size_t> fcfs_;
@@ -123,6 +235,8 @@ private:
 struct offload_workspace_access {
     static std::vector<std::size_t>& order(offload_workspace& ws) noexcept { return ws.order_; }
     static std::vector<std::size_t>& fcfs(offload_workspace& ws) noexcept { return ws.fcfs_; }
+    /// After how many one-word records the DP switches to the packed path (tests set 0 or a few).
+    static std::size_t& packed_after(offload_workspace& ws) noexcept { return ws.packed_after_; }
 };
 
 /**
@@ -132,36 +246,55 @@ struct offload_workspace_access {
  * non-decreasing in start) and `on_time(finish, i)` describe the items. With `collapse`, labels
  * whose uplink frees before every remaining arrival are merged (exact). Writes choice[i] for
  * every processed item and returns the best total gain. O(n m L) for lists of length L.
+ *
+ * Each level has m + 1 *sources* of candidates: source 0 carries the labels q in [first, e) of the
+ * level before (the frame stays local), source r + 1 offloads at resolution r from the labels q in
+ * [q0, q0 + len_r) (the scan stops at the first late finish). Within a source, the candidates that
+ * survive are in increasing q (cost is non-decreasing in q, and the kept list is sorted by cost),
+ * so a kept label is fully described by its source s and its rank among the kept labels of s.
+ * The trace-back record of a level is therefore: the source of each kept label (bit_width(m)
+ * bits each), then per source one bit per candidate q, set when the candidate was kept. The
+ * parent of the label at position x is q = base_s + (position of the rank_s(x)-th set bit of
+ * source s), rank_s(x) = the number of kept labels of source s before x. That is 2-4 bits per
+ * candidate and bit_width(m) bits per label instead of 32 bits per label (issue 20: a 7000-frame
+ * trace at 0 ms latency kept 73 million labels, 290 MB of 32-bit words); the trace-back reads
+ * every level once, O(total labels). The plan and value are the same as with one word per label.
  */
 template <class Arrival, class Gain, class Finish, class OnTime>
 double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> order, std::size_t m,
                             double uplink_free_at, bool collapse, Arrival arrival, Gain gain, Finish finish,
                             OnTime on_time, std::span<int> choice) {
     using detail::dp_label;
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const dp_label sentinel{inf, -inf, 0, -1};
     const std::size_t n = order.size();
-    auto& back = ws.back_;
+    const std::size_t sources = m + 1;
+    const unsigned code_bits = static_cast<unsigned>(std::bit_width(m));  // source codes 0..m
     auto& prev = ws.prev_;
-    auto& level = ws.level_begin_;
-    back.clear();
-    prev.clear();
-    level.clear();
-    level.push_back(0);
-    back.push_back(0);
-    prev.push_back(dp_label{uplink_free_at, 0.0, 0, -1});  // l_0 = {(free, 0)} (line 1)
+    auto& bits = ws.bits_;
+    ws.levels_.clear();
+    ws.lengths_.clear();
+    ws.back_.clear();
+    bool packed = false;
+    ws.labels_ = 1;
+    // The record only sets bits: clear what the last solve used.
+    bits.clear(static_cast<std::size_t>(ws.bits_used_ / 64 + 2));
+    ws.bits_used_ = 0;
+    detail::dp_reserve(prev, 2);
+    prev[0] = dp_label{uplink_free_at, 0.0, 0, -1};  // l_0 = {(free, 0)} (line 1)
+    prev[1] = sentinel;
+    std::size_t e = 1;                                // labels in prev
     if (collapse) {
         ws.suffix_min_.resize(n);
-        double c = std::numeric_limits<double>::infinity();
+        double c = inf;
         for (std::size_t j = n; j-- > 0;) {
             c = std::min(c, static_cast<double>(arrival(order[j])));
             ws.suffix_min_[j] = c;
         }
     }
-    const auto cost_of = [](const dp_label& l) { return l.cost; };
-    const auto value_of = [](const dp_label& l) { return l.value; };
     for (std::size_t j = 0; j < n; ++j) {  // line 2
         const std::size_t i = order[j];
         const double a = arrival(i);
-        const std::size_t e = prev.size();
         std::size_t first = 0;
         if (collapse) {  // arrival dominance: labels free before every remaining arrival are equivalent
             const double c = ws.suffix_min_[j];
@@ -169,59 +302,210 @@ double detail_run_pareto_dp(offload_workspace& ws, std::span<const std::size_t> 
                 ++first;
             }
         }
-        // Trace-back words parent * (m + 1) + choice + 1 must fit in 32 bits.
-        detail::require(m < std::size_t{0xFFFFFFFFu} && e <= (std::size_t{0xFFFFFFFFu} - m) / (m + 1), "solve_optimal",
-                        "more than 2^32 / (resolutions + 1) labels in one level");
-        const auto parent_of = [](std::size_t q) { return static_cast<std::uint32_t>(q); };
-        // Line 4: every pair of l_{j-1} is carried into l_j (the frame stays local).
-        ws.cur_.clear();
-        for (std::size_t q = first; q < e; ++q) {
-            ws.cur_.push_back(dp_label{prev[q].cost, prev[q].value, parent_of(q), -1});
-        }
+        detail::require(e < std::size_t{0xFFFFFFFFu}, "solve_optimal", "more than 2^32 labels in one level");
         // Labels free by a all start at a; the last of them has the highest value.
         std::size_t q0 = first;
         while (q0 + 1 < e && prev[q0 + 1].cost <= a) {
             ++q0;
         }
+        // Small solves (the online policies' windows) run the levels as before issue 20: lists built
+        // by push_back, merged by pareto_merge, one trace-back word per label, parent * (m + 1) +
+        // choice + 1 (for short lists this is faster than the path below). Once the words pass 4 MiB
+        // (or would not fit 32 bits) every later level takes the packed path.
+        if (!packed && (ws.back_.size() + e > ws.packed_after_ || e > (std::size_t{0xFFFFFFFFu} - m) / (m + 1))) {
+            packed = true;
+            detail::dp_reserve(prev, e + 1);
+            for (std::size_t q = 0; q < e; ++q) {  // the packed path's form of the previous level
+                prev[q].parent = static_cast<std::uint32_t>(q);
+                prev[q].choice = -1;
+            }
+            prev[e] = sentinel;
+        }
+        if (!packed) {
+            const auto cost_of = [](const dp_label& l) { return l.cost; };
+            const auto value_of = [](const dp_label& l) { return l.value; };
+            ws.cur_.clear();
+            for (std::size_t q = first; q < e; ++q) {  // line 4
+                ws.cur_.push_back(dp_label{prev[q].cost, prev[q].value, static_cast<std::uint32_t>(q), -1});
+            }
+            for (std::size_t r = 0; r < m; ++r) {  // line 5
+                const double g = gain(i, r);       // line 8
+                if (!(g > 0.0)) {
+                    continue;
+                }
+                ws.cand_.clear();
+                for (std::size_t q = q0; q < e; ++q) {
+                    const double t = finish(std::max(prev[q].cost, a), i, r);  // line 6
+                    if (!on_time(t, i)) {                                      // line 7
+                        break;
+                    }
+                    const dp_label nl{t, prev[q].value + g, static_cast<std::uint32_t>(q), static_cast<std::int32_t>(r)};
+                    if (!ws.cand_.empty() && ws.cand_.back().cost == t) {
+                        ws.cand_.back() = nl;  // equal times after rounding: keep the higher value
+                    } else {
+                        ws.cand_.push_back(nl);
+                    }
+                }
+                if (!ws.cand_.empty()) {
+                    pareto_merge<dp_label>(ws.cur_, ws.cand_, ws.next_, cost_of, value_of);  // line 10
+                    std::swap(ws.cur_, ws.next_);
+                }
+            }
+            ws.levels_.push_back(detail::dp_level{ws.back_.size(), static_cast<std::uint32_t>(ws.cur_.size()), 0, 0, false});
+            for (const dp_label& l : ws.cur_) {
+                ws.back_.push_back(static_cast<std::uint32_t>(l.parent * (m + 1) + static_cast<std::size_t>(l.choice + 1)));
+            }
+            ws.lengths_.resize(ws.lengths_.size() + sources);  // unused for this level
+            ws.labels_ += ws.cur_.size();
+            e = ws.cur_.size();
+            std::swap(prev, ws.cur_);
+            continue;
+        }
+        // Lines 5-9: the candidates of every offload source, back to back in cand_, each list
+        // followed by a sentinel.
+        detail::dp_reserve(ws.cand_, m * (e - q0 + 1));
+        ws.cand_begin_.assign(sources + 1, 0);
+        std::size_t nc = 0;
+        ws.lengths_.push_back(static_cast<std::uint32_t>(e - first));
         for (std::size_t r = 0; r < m; ++r) {  // line 5
-            const double g = gain(i, r);       // line 8: A^o_r - A^npu_{p_j}
-            if (!(g > 0.0)) {
-                continue;  // a non-positive gain only adds uplink time: always dominated
-            }
-            ws.cand_.clear();
-            for (std::size_t q = q0; q < e; ++q) {
-                const double t = finish(std::max(prev[q].cost, a), i, r);  // line 6
-                if (!on_time(t, i)) {                                      // line 7
-                    break;  // t is non-decreasing in q: no later label fits either
+            ws.cand_begin_[r + 1] = nc;
+            const double g = gain(i, r);  // line 8: A^o_r - A^npu_{p_j}
+            std::size_t q = q0;
+            if (g > 0.0) {  // a non-positive gain only adds uplink time: always dominated
+                dp_label* out = ws.cand_.data() + nc;
+                std::size_t k = 0;
+                double before = std::numeric_limits<double>::quiet_NaN();  // the last candidate's time
+                for (; q < e; ++q) {
+                    const double t = finish(std::max(prev[q].cost, a), i, r);  // line 6
+                    if (!on_time(t, i)) {                                      // line 7
+                        break;  // t is non-decreasing in q: no later label fits either
+                    }
+                    // line 9; equal times after rounding: the later q (higher value) replaces
+                    k -= t == before ? std::size_t{1} : std::size_t{0};
+                    before = t;
+                    out[k++] = dp_label{t, prev[q].value + g, static_cast<std::uint32_t>(q), static_cast<std::int32_t>(r)};
                 }
-                const dp_label nl{t, prev[q].value + g, parent_of(q), static_cast<std::int32_t>(r)};  // line 9
-                if (!ws.cand_.empty() && ws.cand_.back().cost == t) {
-                    ws.cand_.back() = nl;  // equal times after rounding: keep the higher value
-                } else {
-                    ws.cand_.push_back(nl);
+                if (k > 0) {
+                    out[k] = sentinel;
+                    nc += k + 1;
                 }
             }
-            if (ws.cand_.empty()) {
+            ws.lengths_.push_back(static_cast<std::uint32_t>(q - q0));
+        }
+        ws.cand_begin_[m + 1] = nc;
+        // Line 4: every pair of l_{j-1} from `first` on is carried into l_j (the frame stays local:
+        // prev[q] is already {cost, value, parent q, choice -1}); line 10: merge each source's list
+        // in turn and remove dominated pairs. Ties between equal pairs go to the lower source, as
+        // the earlier list wins in pareto_merge.
+        // All three lists take turns as prev: each is grown to what any of them needs here, so that
+        // a second solve of the same problem does not allocate whatever the turns.
+        const std::size_t cap = (e - first) + nc + 2;
+        detail::dp_reserve(ws.cur_, cap);
+        detail::dp_reserve(ws.next_, cap);
+        detail::dp_reserve(prev, cap);
+        const dp_label* src = prev.data() + first;  // followed by a sentinel
+        std::size_t len = e - first;
+        dp_label* dst = ws.cur_.data();
+        dp_label* spare = ws.next_.data();
+        for (std::size_t r = 0; r < m; ++r) {
+            const std::size_t b0 = ws.cand_begin_[r + 1];
+            const std::size_t b1 = ws.cand_begin_[r + 2];
+            if (b0 == b1) {
                 continue;
             }
-            // Line 10: merge and remove dominated pairs (ties: the earlier list wins).
-            pareto_merge<dp_label>(ws.cur_, ws.cand_, ws.next_, cost_of, value_of);
-            std::swap(ws.cur_, ws.next_);
+            const dp_label* cand = ws.cand_.data() + b0;
+            const std::size_t nb = b1 - b0 - 1;
+            // Labels of the list before the first candidate's cost are kept as they are: copied as a
+            // block when there are many (a short copy costs more as a memmove call than as merge steps).
+            std::size_t pos = static_cast<std::size_t>(
+                std::lower_bound(src, src + len, cand[0].cost, [](const dp_label& l, double c) { return l.cost < c; }) -
+                src);
+            if (pos < 64) {
+                pos = 0;
+            }
+            std::copy(src, src + pos, dst);
+            const double last = pos > 0 ? src[pos - 1].value : -inf;
+            len = pos + detail::dp_merge(src + pos, len - pos, cand, nb, dst + pos, last);
+            dst[len] = sentinel;
+            src = dst;
+            std::swap(dst, spare);
         }
-        level.push_back(back.size());
-        for (const dp_label& l : ws.cur_) {
-            back.push_back(static_cast<std::uint32_t>(l.parent * (m + 1) + static_cast<std::size_t>(l.choice + 1)));
+        if (src == prev.data() + first) {  // nothing offloadable: l_j is l_{j-1} from `first` on
+            std::copy(src, src + len + 1, dst);
+            src = dst;
         }
-        std::swap(prev, ws.cur_);
+        // The trace-back record of this level (file comment above).
+        dp_label* kept = src == ws.cur_.data() ? ws.cur_.data() : ws.next_.data();
+        std::uint64_t need = static_cast<std::uint64_t>(len) * code_bits + (e - first) + m * (e - q0);
+        detail::dp_level rec{ws.bits_used_, static_cast<std::uint32_t>(len), static_cast<std::uint32_t>(first),
+                             static_cast<std::uint32_t>(q0), true};
+        bits.ensure(static_cast<std::size_t>((ws.bits_used_ + need) / 64 + 2));
+        std::uint64_t at = ws.bits_used_;
+        for (std::size_t x = 0; x < len; ++x, at += code_bits) {
+            bits.put(at, static_cast<std::uint64_t>(kept[x].choice + 1), code_bits);
+        }
+        // Source s's bits start at `at` + the lengths of the sources before it.
+        const std::uint32_t* lens = ws.lengths_.data() + j * sources;
+        auto& src_at = ws.src_at_;
+        src_at.resize(sources);
+        for (std::size_t s = 0; s < sources; ++s) {
+            src_at[s] = at - (s == 0 ? first : q0);  // bit of candidate q = src_at[s] + q
+            at += lens[s];
+        }
+        for (std::size_t x = 0; x < len; ++x) {
+            const std::uint64_t o = src_at[static_cast<std::size_t>(kept[x].choice + 1)] + kept[x].parent;
+            bits.word(static_cast<std::size_t>(o >> 6)) |= std::uint64_t{1} << (o & 63u);
+            kept[x].parent = static_cast<std::uint32_t>(x);  // as the "stays local" source of the next level
+            kept[x].choice = -1;
+        }
+        ws.bits_used_ = at;
+        ws.levels_.push_back(rec);
+        ws.labels_ += len;
+        // The kept labels become the previous level (+ its sentinel).
+        std::swap(prev, kept == ws.cur_.data() ? ws.cur_ : ws.next_);
+        e = len;
     }
     // Line 11: the best pair of l_k is the last one (values strictly increase along the list).
-    const double best = prev.back().value;
-    std::size_t idx = prev.size() - 1;
-    // Lines 12-17: follow the back-pointers from l_k to l_0.
+    const double best = prev[e - 1].value;
+    std::size_t idx = e - 1;
+    // Lines 12-17: follow the parents from l_k to l_0, decoding each level's record.
     for (std::size_t j = n; j-- > 0;) {
-        const std::size_t word = back[level[j + 1] + idx];
-        choice[order[j]] = static_cast<int>(word % (m + 1)) - 1;
-        idx = word / (m + 1);
+        const detail::dp_level& rec = ws.levels_[j];
+        if (!rec.packed) {
+            const std::size_t word = ws.back_[static_cast<std::size_t>(rec.bit_begin) + idx];
+            choice[order[j]] = static_cast<int>(word % (m + 1)) - 1;
+            idx = word / (m + 1);
+            continue;
+        }
+        const std::uint32_t* lens = ws.lengths_.data() + j * sources;
+        const std::uint64_t codes = rec.bit_begin;
+        const auto s = static_cast<std::size_t>(bits.get(codes + idx * code_bits, code_bits));
+        std::size_t rank = 0;  // kept labels of source s before idx
+        for (std::size_t x = 0; x < idx; ++x) {
+            rank += bits.get(codes + x * code_bits, code_bits) == s ? 1 : 0;
+        }
+        std::uint64_t o = codes + static_cast<std::uint64_t>(rec.count) * code_bits;
+        for (std::size_t u = 0; u < s; ++u) {
+            o += lens[u];
+        }
+        // The rank-th set bit of source s's candidate bits (there is one: the label was kept).
+        std::size_t pos = 0;
+        while (true) {
+            const std::uint64_t word = bits.get(o + pos, 64 > lens[s] - pos ? static_cast<unsigned>(lens[s] - pos) : 64u);
+            const auto ones = static_cast<std::size_t>(std::popcount(word));
+            if (rank < ones) {
+                std::uint64_t w = word;
+                for (std::size_t z = 0; z < rank; ++z) {
+                    w &= w - 1;  // clear the lowest set bit
+                }
+                pos += static_cast<std::size_t>(std::countr_zero(w));
+                break;
+            }
+            rank -= ones;
+            pos += 64;
+        }
+        choice[order[j]] = static_cast<int>(s) - 1;
+        idx = pos + (s == 0 ? rec.first : rec.q0);
     }
     return best;
 }
