@@ -125,6 +125,12 @@ template <frame_calibrator C>
 }
 
 namespace detail {
+/// U, named through T so that it is a dependent type inside a template on T.
+template <class T, class U>
+struct dependent_type {
+    using type = U;
+};
+
 /// any_calibrator's type-erased content (outside the class, so that comparing its pointers never
 /// looks at any_calibrator's operator==).
 struct any_calibrator_base {
@@ -237,8 +243,15 @@ public:
      * @throws offloadkit::invalid_argument for an unknown kind (naming it), or as that
      *         calibrator's from_string.
      */
-    template <class = void>  // a template: only a caller instantiates the readers (compile cost, issue 14)
+    // A template: only a caller instantiates the readers (compile cost, issue 14). The top1 types are
+    // named through Tag so that converting them to any_calibrator is checked on instantiation only
+    // (g++ checks a non-dependent return at the definition, which instantiates
+    // top1_calibrator<isotonic_calibrator>'s default constructor and the isotonic table code).
+    template <class Tag = void>
     [[nodiscard]] static any_calibrator from_string(std::string_view text) {
+        using top1_platt = typename detail::dependent_type<Tag, top1_calibrator<platt_calibrator>>::type;
+        using top1_isotonic = typename detail::dependent_type<Tag, top1_calibrator<isotonic_calibrator>>::type;
+        using top1_identity = typename detail::dependent_type<Tag, top1_calibrator<identity_calibrator>>::type;
         const std::string_view first = text.substr(0, text.find('\n'));
         const auto is = [&](std::string_view kind) {
             return first.starts_with(std::string("offloadkit.") + std::string(kind) + " ");
@@ -260,12 +273,12 @@ public:
             const std::string_view inner = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
             const std::string_view second = inner.substr(0, inner.find('\n'));
             if (second.starts_with("offloadkit.platt_calibrator ")) {
-                return top1_calibrator<platt_calibrator>::from_string(text);
+                return top1_platt::from_string(text);
             }
             if (second.starts_with("offloadkit.isotonic_calibrator ")) {
-                return top1_calibrator<isotonic_calibrator>::from_string(text);
+                return top1_isotonic::from_string(text);
             }
-            return top1_calibrator<identity_calibrator>::from_string(text);
+            return top1_identity::from_string(text);
         }
         std::string shown(first.substr(0, 60));
         detail::fail("any_calibrator::from_string", "text line 1 is '", shown,
