@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "../concepts.hpp"
+#include "../detail/dependent_type.hpp"
 #include "../detail/model_text.hpp"
 #include "../error.hpp"
 #include "identity.hpp"
@@ -125,12 +126,6 @@ template <frame_calibrator C>
 }
 
 namespace detail {
-/// U, named through T so that it is a dependent type inside a template on T.
-template <class T, class U>
-struct dependent_type {
-    using type = U;
-};
-
 /// any_calibrator's type-erased content (outside the class, so that comparing its pointers never
 /// looks at any_calibrator's operator==).
 struct any_calibrator_base {
