@@ -338,6 +338,7 @@ void pava_with(std::span<double> y, std::span<double> w) {
     }
 }
 
+template <class = void>  // a template: only a caller instantiates pava_with (compile cost, issue 14)
 inline void pava(std::span<double> y, std::span<double> w) {
     if (y.size() < 2) {
         return;

@@ -219,6 +219,7 @@ public:
      *        calibrator on their softmax top-1 (as top1_calibrator).
      * @throws offloadkit::invalid_argument when empty, or as the wrapped calibrator.
      */
+    template <class = void>  // a template: only a caller instantiates the softmax (compile cost, issue 14)
     [[nodiscard]] double operator()(std::span<const double> scores) const {
         detail::require(p_ != nullptr, "any_calibrator", "the any_calibrator is empty (default-constructed)");
         return p_->vector() ? p_->of_scores(scores) : p_->scalar(top1_confidence(scores).confidence);
