@@ -58,6 +58,7 @@ public:
      * @throws offloadkit::invalid_argument for B = 0, K = 0, M = 0, a size mismatch, an empty or
      *         duplicate name, or a value out of range ("branch_profiles: accuracy[3] is 1.5, ...").
      */
+    template <class = void>  // a template: only a caller instantiates the checks (compile cost, issue 14)
     branch_profiles(std::vector<std::string> names, std::size_t categories, std::size_t levels,
                     std::vector<double> accuracy, std::vector<double> latency)
         : names_(std::move(names)),
@@ -134,6 +135,7 @@ public:
      * @throws offloadkit::invalid_argument for a size other than B*B, a negative or non-finite
      *         cost, or a non-zero diagonal entry.
      */
+    template <class = void>
     void set_transition_costs(std::vector<double> costs) {
         constexpr std::string_view fn = "branch_profiles::set_transition_costs";
         const std::size_t b = branches();
@@ -164,6 +166,7 @@ public:
      * @throws offloadkit::invalid_argument for an empty name, sizes other than K and M, or values
      *         out of range (as for branches).
      */
+    template <class = void>
     void set_remote(remote_profile remote) {
         constexpr std::string_view fn = "branch_profiles::set_remote";
         detail::require(!remote.name.empty(), fn, "remote.name is empty");

@@ -153,6 +153,7 @@ public:
      *         request without a remote executor in the profile.
      * O(log B); no allocation.
      */
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     [[nodiscard]] branch_decision decide(std::size_t category, std::size_t level, const approx_requirement& r) const {
         check("branch_scheduler::decide", category, level, r);
         return decide_checked(category, level, r, std::nullopt);
@@ -164,6 +165,7 @@ public:
      * @throws as decide(), and for current >= B. O(log B), O(B) when the filter removes the
      *         frontier's choice; no allocation.
      */
+    template <class = void>
     [[nodiscard]] branch_decision decide(std::size_t category, std::size_t level, const approx_requirement& r,
                                          std::size_t current) const {
         check("branch_scheduler::decide", category, level, r);
@@ -178,6 +180,7 @@ public:
      *        current branch as it is.
      * @throws as decide() (state unchanged). No allocation.
      */
+    template <class = void>
     branch_decision step(std::size_t category, std::size_t level, const approx_requirement& r) {
         check("branch_scheduler::step", category, level, r);
         if (r.type == approx_requirement::kind::offload) {
@@ -202,6 +205,7 @@ public:
 
     /// Branch indices on the frontier of (category, level), latency ascending (accuracy ascending).
     /// @throws offloadkit::invalid_argument for an index out of range.
+    template <class = void>
     [[nodiscard]] std::vector<std::size_t> frontier(std::size_t category, std::size_t level) const {
         check("branch_scheduler::frontier", category, level, approx_requirement::none());
         std::vector<std::size_t> out;
@@ -234,11 +238,13 @@ private:
         double value;
     };
 
+    template <class = void>
     std::span<const point> front(std::size_t category, std::size_t level) const noexcept {
         const std::size_t i = category * p_.contention_levels() + level;
         return std::span<const point>(points_).subspan(offsets_[i], offsets_[i + 1] - offsets_[i]);
     }
 
+    template <class = void>
     void check(std::string_view fn, std::size_t category, std::size_t level, const approx_requirement& r) const {
         detail::require(category < p_.categories(), fn, "category is ", category, ", expected < ", p_.categories());
         detail::require(level < p_.contention_levels(), fn, "level is ", level, ", expected < ",
@@ -281,6 +287,7 @@ private:
         return d;
     }
 
+    template <class = void>
     branch_decision decide_checked(std::size_t category, std::size_t level, const approx_requirement& r,
                                    std::optional<std::size_t> current) const {
         if (r.type == approx_requirement::kind::offload) {
@@ -321,6 +328,7 @@ private:
     }
 
     /// The rules of the file comment over all branches the transition filter allows. O(B).
+    template <class = void>
     branch_decision scan_allowed(std::size_t category, std::size_t level, need n, std::size_t current) const noexcept {
         const std::size_t nb = p_.branches();
         const double* acc = p_.accuracy_table().data() + category * nb;

@@ -69,6 +69,7 @@ public:
      * @brief Reads "offloadkit.identity_calibrator 1".
      * @throws offloadkit::invalid_argument for any other text.
      */
+    template <class = void>  // a template: only a caller instantiates the reader (compile cost, issue 14)
     [[nodiscard]] static identity_calibrator from_string(std::string_view text) {
         detail::model_text::reader r(text, "identity_calibrator::from_string");
         r.header("identity_calibrator", 1);

@@ -338,6 +338,7 @@ void pava_with(std::span<double> y, std::span<double> w) {
     }
 }
 
+template <class = void>  // a template: only a caller instantiates pava_with (compile cost, issue 14)
 inline void pava(std::span<double> y, std::span<double> w) {
     if (y.size() < 2) {
         return;
@@ -499,7 +500,11 @@ void sort_and_merge(std::span<const T> scores, std::span<const L> labels, std::s
  */
 class isotonic_calibrator {
 public:
+    // The constructors are templates with a defaulted parameter (every call form is unchanged): then
+    // only a file that constructs one instantiates build()'s vector code (compile cost, issue 14).
+
     /// The identity on [0, 1] (points (0, 0) and (1, 1)): scores are taken as probabilities.
+    template <class = void>
     isotonic_calibrator() : x_{0.0, 1.0}, y_{0.0, 1.0} { build(); }
 
     /**
@@ -508,6 +513,7 @@ public:
      * @param y values in [0, 1], same size, non-decreasing if `increasing`, else non-increasing.
      * @throws offloadkit::invalid_argument naming the first offending element.
      */
+    template <class = void>
     isotonic_calibrator(std::vector<double> x, std::vector<double> y, bool increasing = true)
         : x_(std::move(x)), y_(std::move(y)), increasing_(increasing) {
         validate_points(x_, y_, increasing_, "isotonic_calibrator");
@@ -651,6 +657,7 @@ public:
 private:
     static constexpr std::string_view fit_name = "isotonic_calibrator::fit";
 
+    template <class = void>
     static void validate_points(const std::vector<double>& x, const std::vector<double>& y, bool increasing,
                                 std::string_view fn) {
         detail::require_not_empty(x.size(), fn, "x");
@@ -740,6 +747,7 @@ private:
     /// bucket that are <= v; most buckets hold none, and crowded ones (scores near 1 from a
     /// softmax) are searched branch-free in a fixed number of steps. Exact: no rounding can put
     /// a score in the wrong segment.
+    template <class = void>
     void build() {
         const std::size_t m = x_.size();
         seg_.assign(m, segment_data{});

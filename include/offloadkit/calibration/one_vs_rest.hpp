@@ -32,6 +32,7 @@
 #include <Eigen/Core>
 
 #include "../detail/calibration_input.hpp"
+#include "../detail/dependent_type.hpp"
 #include "../detail/model_text.hpp"
 #include "../error.hpp"
 #include "scores.hpp"
@@ -157,9 +158,12 @@ public:
                         ", expected a finite number > 0");
         detail::require(options.max_iterations >= 1, fn, "options.max_iterations is 0, expected >= 1");
         const std::size_t k = num_classes;
+        // Eigen's types named through Lg (dependent): only a caller instantiates them (issue 14).
+        using matrix = typename detail::dependent_type<Lg, Eigen::MatrixXd>::type;
+        using vector = typename detail::dependent_type<Lg, Eigen::VectorXd>::type;
         const auto n = static_cast<Eigen::Index>(labels.size());
         const auto d = static_cast<Eigen::Index>(k + 1);
-        Eigen::MatrixXd xa(n, d);
+        matrix xa(n, d);
         for (Eigen::Index i = 0; i < n; ++i) {
             for (Eigen::Index j = 0; j + 1 < d; ++j) {
                 xa(i, j) = static_cast<double>(z[static_cast<std::size_t>(i) * k + static_cast<std::size_t>(j)]);
@@ -169,7 +173,7 @@ public:
         one_vs_rest_calibrator out;
         out.k_ = k;
         out.params_.resize(k * (k + 1));
-        Eigen::VectorXd t(n);
+        vector t(n);
         for (std::size_t cls = 0; cls < k; ++cls) {
             double n_pos = 0.0;
             for (const auto l : labels) {
@@ -189,7 +193,7 @@ public:
                 }
                 continue;
             }
-            const Eigen::VectorXd theta =
+            const vector theta =
                 detail::one_vs_rest_fit::fit_class(xa, t, 1.0 / options.c, options.max_iterations);
             for (std::size_t j = 0; j <= k; ++j) {
                 const double v = theta(static_cast<Eigen::Index>(j));

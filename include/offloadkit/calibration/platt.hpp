@@ -416,6 +416,7 @@ private:
     [[nodiscard]] double apply(double s) const noexcept { return 1.0 / (1.0 + std::exp(a_ * s + b_)); }
 
     /// Full batches of in -> out with xsimd; returns how many elements were done.
+    template <class = void>  // a template: only a caller instantiates xsimd's exp (compile cost, issue 14)
     std::size_t apply_simd(const double* in, double* out, std::size_t n) const noexcept {
         using batch = detail::simd::batch<double>;
         constexpr std::size_t L = detail::simd::lanes<double>;

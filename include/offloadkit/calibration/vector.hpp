@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "../concepts.hpp"
+#include "../detail/dependent_type.hpp"
 #include "../detail/model_text.hpp"
 #include "../error.hpp"
 #include "identity.hpp"
@@ -218,6 +219,7 @@ public:
      *        calibrator on their softmax top-1 (as top1_calibrator).
      * @throws offloadkit::invalid_argument when empty, or as the wrapped calibrator.
      */
+    template <class = void>  // a template: only a caller instantiates the softmax (compile cost, issue 14)
     [[nodiscard]] double operator()(std::span<const double> scores) const {
         detail::require(p_ != nullptr, "any_calibrator", "the any_calibrator is empty (default-constructed)");
         return p_->vector() ? p_->of_scores(scores) : p_->scalar(top1_confidence(scores).confidence);
@@ -237,8 +239,15 @@ public:
      * @throws offloadkit::invalid_argument for an unknown kind (naming it), or as that
      *         calibrator's from_string.
      */
-    template <class = void>  // a template: only a caller instantiates the readers (compile cost, issue 14)
+    // A template: only a caller instantiates the readers (compile cost, issue 14). The top1 types are
+    // named through Tag so that converting them to any_calibrator is checked on instantiation only
+    // (g++ checks a non-dependent return at the definition, which instantiates
+    // top1_calibrator<isotonic_calibrator>'s default constructor and the isotonic table code).
+    template <class Tag = void>
     [[nodiscard]] static any_calibrator from_string(std::string_view text) {
+        using top1_platt = typename detail::dependent_type<Tag, top1_calibrator<platt_calibrator>>::type;
+        using top1_isotonic = typename detail::dependent_type<Tag, top1_calibrator<isotonic_calibrator>>::type;
+        using top1_identity = typename detail::dependent_type<Tag, top1_calibrator<identity_calibrator>>::type;
         const std::string_view first = text.substr(0, text.find('\n'));
         const auto is = [&](std::string_view kind) {
             return first.starts_with(std::string("offloadkit.") + std::string(kind) + " ");
@@ -260,12 +269,12 @@ public:
             const std::string_view inner = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
             const std::string_view second = inner.substr(0, inner.find('\n'));
             if (second.starts_with("offloadkit.platt_calibrator ")) {
-                return top1_calibrator<platt_calibrator>::from_string(text);
+                return top1_platt::from_string(text);
             }
             if (second.starts_with("offloadkit.isotonic_calibrator ")) {
-                return top1_calibrator<isotonic_calibrator>::from_string(text);
+                return top1_isotonic::from_string(text);
             }
-            return top1_calibrator<identity_calibrator>::from_string(text);
+            return top1_identity::from_string(text);
         }
         std::string shown(first.substr(0, 60));
         detail::fail("any_calibrator::from_string", "text line 1 is '", shown,

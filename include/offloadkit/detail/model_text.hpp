@@ -77,6 +77,7 @@ inline void append_row(std::string& out, std::span<const double> values) {
 }
 
 /// Parses a whole token as a finite double; false if it is not one.
+template <class = void>
 [[nodiscard]] inline bool parse_number(std::string_view token, double& v) noexcept {
     if (token.empty()) {
         return false;
@@ -86,6 +87,7 @@ inline void append_row(std::string& out, std::span<const double> values) {
 }
 
 /// Parses a whole token as an unsigned integer (decimal digits only).
+template <class = void>
 [[nodiscard]] inline bool parse_count(std::string_view token, std::uint64_t& v) noexcept {
     if (token.empty()) {
         return false;
@@ -94,13 +96,16 @@ inline void append_row(std::string& out, std::span<const double> values) {
     return res.ec == std::errc{} && res.ptr == token.data() + token.size();
 }
 
+// A class template (always basic_reader<void>, named reader): its members are instantiated only in a
+// file that reads a model, not in every file that includes a calibrator (compile cost, issue 14).
 /**
  * @brief Reads the format above line by line; every failure throws
  *        "function: text line L is '...', expected ...".
  */
-class reader {
+template <class = void>
+class basic_reader {
 public:
-    reader(std::string_view text, std::string_view function) noexcept : rest_(text), function_(function) {}
+    basic_reader(std::string_view text, std::string_view function) noexcept : rest_(text), function_(function) {}
 
     /// The first line must be "offloadkit.<kind> <version>".
     void header(std::string_view kind, unsigned version) {
@@ -200,6 +205,9 @@ private:
     std::string_view function_;
     std::size_t line_no_ = 0;
 };
+
+/// The reader of every model text.
+using reader = basic_reader<>;
 
 }  // namespace offloadkit::detail::model_text
 

@@ -56,6 +56,9 @@ public:
      * @param window   N >= 1 observations averaged.
      * @throws offloadkit::invalid_argument for window = 0.
      */
+    // The constructors and the checking members are templates with a defaulted parameter (call forms
+    // unchanged): only a caller instantiates the checks (compile cost, issue 14).
+    template <class = void>
     explicit contention_estimator(const branch_profiles& profiles, std::size_t window = 10)
         : contention_estimator(profiles.latency_table(), profiles.contention_levels(), profiles.branches(), window) {}
 
@@ -65,6 +68,7 @@ public:
      * @throws offloadkit::invalid_argument for a zero size, latency.size() != M*B, or a latency
      *         that is not finite and > 0.
      */
+    template <class = void>
     contention_estimator(std::span<const double> latency, std::size_t levels, std::size_t branches,
                          std::size_t window = 10)
         : levels_(levels), branches_(branches) {
@@ -91,6 +95,7 @@ public:
      *         (state unchanged).
      * O(N + M); no allocation.
      */
+    template <class = void>
     void observe(std::size_t branch, double latency) {
         detail::require(branch < branches_, "contention_estimator::observe", "branch is ", branch, ", expected < ",
                         branches_);
@@ -148,6 +153,7 @@ public:
      *        (argmin_C |L_{B,C} - latency|, ties to the lower level). O(M).
      * @throws offloadkit::invalid_argument if branch >= B or latency is NaN.
      */
+    template <class = void>
     [[nodiscard]] std::size_t nearest_level(std::size_t branch, double latency) const {
         detail::require(branch < branches_, "contention_estimator::nearest_level", "branch is ", branch,
                         ", expected < ", branches_);

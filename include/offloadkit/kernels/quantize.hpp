@@ -351,6 +351,7 @@ inline constexpr std::size_t flanes = fbatch::size;
 
 /// true iff every value is finite (x - x is +0 for finite x, NaN for inf and NaN).
 /// Four accumulators: one chain of dependent additions would be bound by the add latency.
+template <class = void>
 inline bool all_finite_simd(const float* x, std::size_t n) noexcept {
     fbatch acc[4] = {fbatch(0.0F), fbatch(0.0F), fbatch(0.0F), fbatch(0.0F)};
     std::size_t i = 0;
@@ -374,6 +375,7 @@ inline bool all_finite_simd(const float* x, std::size_t n) noexcept {
 /// Keeps a loaded batch in a register. Without it GCC folds the load into each of the three
 /// operations that use it (vminps/vmaxps/vaddps with a memory operand), which triples the loads
 /// and makes the range pass load-port bound (x86 only; elsewhere a no-op).
+template <class = void>
 inline void in_register([[maybe_unused]] fbatch& v) noexcept {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && defined(__AVX__)
     asm("" : "+x"(v.data));
@@ -387,6 +389,7 @@ inline void in_register([[maybe_unused]] fbatch& v) noexcept {
 /// finite whenever every value is (NaN and inf propagate through additions); only when the sum is
 /// not finite (a NaN or inf, or finite values whose sum overflows) the exact all_finite_simd check
 /// runs. min and max are exact on NaN-free data, so lo/hi need no second look.
+template <class = void>
 inline bool min_max_simd(const float* x, std::size_t n, float& lo, float& hi) noexcept {
     std::size_t i = 0;
     float l = x[0];
@@ -430,6 +433,7 @@ inline bool min_max_simd(const float* x, std::size_t n, float& lo, float& hi) no
 }
 
 /// Codes of n values that share the parameters p, as std::uint32_t (the staging block).
+template <class = void>
 inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels,
                        std::uint32_t* out) noexcept {
     if (p.flat) {
@@ -468,6 +472,7 @@ inline void codes_simd(const float* x, std::size_t n, const params& p, std::uint
 /// 8-bit path 3x slower). No min with L is needed here: for a plain (not wide) channel,
 /// t <= 2L (1 + 2^-24)^3 < 2L + 1 (d <= hi - lo after rounding, one rounding each of the range,
 /// the scale and the product), so floor(t) <= 2L and the code (floor(t) + 1) / 2 <= L.
+template <class = void>
 inline void codes_u8_simd(const float* x, std::size_t n, const params& p, std::uint32_t levels,
                           std::uint8_t* out) noexcept {
     if (p.flat || p.wide) {
@@ -497,6 +502,7 @@ inline void codes_u8_simd(const float* x, std::size_t n, const params& p, std::u
 
 /// Codes of one HWC pixel (C values, channel c with parameters ps[c], and los[c] / scales[c] the
 /// same lo and scale as arrays); `plain` = no channel is flat or wide, so the vector form applies.
+template <class = void>
 inline void pixel_codes_simd(const float* x, std::size_t channels, const float* los, const float* scales,
                              const params* ps, bool plain, std::uint32_t levels, std::uint32_t* out) noexcept {
     std::size_t c = 0;
@@ -518,6 +524,7 @@ inline void pixel_codes_simd(const float* x, std::size_t channels, const float* 
 /// Values of n 8-bit codes (one byte each) that share the parameters p (not wide), read straight
 /// from the payload: the formula of value_of in a plain loop, which GCC and clang vectorise
 /// (zero-extend, convert, multiply, divide, add) without staging the codes as 32-bit integers.
+template <class = void>
 inline void values_u8(const std::byte* codes, std::size_t n, const params& p, std::uint32_t levels,
                       float* out) noexcept {
     const float lo = p.lo;
@@ -530,6 +537,7 @@ inline void values_u8(const std::byte* codes, std::size_t n, const params& p, st
 }
 
 /// Values of n codes that share the parameters p.
+template <class = void>
 inline void values_simd(const std::uint32_t* codes, std::size_t n, const params& p, std::uint32_t levels,
                         float* out) noexcept {
     std::size_t i = 0;
@@ -549,6 +557,7 @@ inline void values_simd(const std::uint32_t* codes, std::size_t n, const params&
     }
 }
 
+template <class = void>
 inline void pixel_values_simd(const std::uint32_t* codes, std::size_t channels, const float* mins,
                               const float* maxs, const params* ps, bool plain, std::uint32_t levels,
                               float* out) noexcept {
@@ -573,6 +582,7 @@ inline void pixel_values_simd(const std::uint32_t* codes, std::size_t channels, 
 /// max_stack_params channels, else on the heap.
 class channel_scratch {
 public:
+    template <class = void>  // a template: only a caller instantiates the heap path
     explicit channel_scratch(std::size_t channels) {
         if (channels > max_stack_params) {
             heap_.resize(channels);
@@ -600,6 +610,7 @@ private:
 // ---- encode / decode cores (inputs already validated) -------------------------------------------
 
 /// Ranges of validated finite input into mins/maxs (C entries each); SIMD.
+template <class = void>
 inline void ranges_fast(std::span<const float> x, const quantize_options& o, float* mins, float* maxs) noexcept {
     const std::size_t n = x.size();
     const std::size_t C = o.channels;
@@ -637,6 +648,7 @@ inline void ranges_fast(std::span<const float> x, const quantize_options& o, flo
 }
 
 /// Codes of validated input packed into payload (payload_size bytes); SIMD.
+template <class = void>
 inline void pack_fast(std::span<const float> x, int bits, const quantize_options& o, const float* mins,
                       const float* maxs, std::byte* payload) {
     const auto levels = (std::uint32_t{1} << bits) - 1;
@@ -688,6 +700,7 @@ inline void pack_fast(std::span<const float> x, int bits, const quantize_options
 }
 
 /// Values of a validated payload into out (SIMD).
+template <class = void>
 inline void unpack_fast(std::span<const std::byte> payload, int bits, const quantize_options& o,
                         const float* mins, const float* maxs, std::span<float> out) {
     const auto levels = (std::uint32_t{1} << bits) - 1;
@@ -735,6 +748,7 @@ inline void unpack_fast(std::span<const std::byte> payload, int bits, const quan
 
 /// Scalar reference of ranges_fast + pack_fast: min/max by plain loops, codes by code_of, packing
 /// bit by bit. `payload` must hold payload_size bytes; it is zeroed first.
+template <class = void>
 inline void encode_reference(std::span<const float> x, int bits, const quantize_options& o, float* mins,
                              float* maxs, std::byte* payload) {
     const auto levels = (std::uint32_t{1} << bits) - 1;
@@ -775,6 +789,7 @@ inline void encode_reference(std::span<const float> x, int bits, const quantize_
 }
 
 /// Scalar reference of unpack_fast: codes read bit by bit, values by value_of.
+template <class = void>
 inline void decode_reference(std::span<const std::byte> payload, int bits, const quantize_options& o,
                              const float* mins, const float* maxs, std::span<float> out) {
     const auto levels = (std::uint32_t{1} << bits) - 1;
@@ -808,6 +823,7 @@ struct wire_view {
 
 /// Validates a whole wire message (header, ranges, sizes, padding bits, zero codes of flat
 /// channels); never reads outside `bytes`.
+template <class = void>
 inline wire_view parse_wire(std::span<const std::byte> bytes, std::string_view fn) {
     const std::size_t size = bytes.size();
     require(size >= quantized_fixed_header_size, fn, "bytes has size ", size, ", expected at least ",
@@ -932,6 +948,10 @@ inline wire_view parse_wire(std::span<const std::byte> bytes, std::string_view f
  * ok::dequantize(rx, out);                                        // AMVP eq. 2
  * @endcode
  */
+namespace detail::quant {
+struct tensor_access;
+}  // namespace detail::quant
+
 class quantized_tensor {
 public:
     /// An empty tensor: 8 bits, 0 elements, min = max = 0.
@@ -1013,6 +1033,7 @@ public:
      *         codes in a channel with min == max. Never reads outside `bytes`. O(size), plus one
      *         pass over the codes when some channel has min == max.
      */
+    template <class = void>  // a template: only a caller instantiates the parser (compile cost, issue 14)
     [[nodiscard]] static quantized_tensor deserialize(std::span<const std::byte> bytes) {
         quantized_tensor t;
         deserialize(bytes, t);
@@ -1023,6 +1044,7 @@ public:
      * @brief deserialize() into an existing tensor, reusing its storage: no allocation when `out`
      *        already holds at least as many channels and payload bytes. `out` is untouched on error.
      */
+    template <class = void>
     static void deserialize(std::span<const std::byte> bytes, quantized_tensor& out) {
         const auto v = detail::quant::parse_wire(bytes, "quantized_tensor::deserialize");
         const std::size_t C = v.options.channels;
@@ -1041,7 +1063,7 @@ public:
     friend bool operator==(const quantized_tensor&, const quantized_tensor&) = default;
 
 private:
-    friend void quantize_into(std::span<const float>, int, quantized_tensor&, const quantize_options&);
+    friend struct detail::quant::tensor_access;
 
     static void write_header(std::byte* b, int bits, channel_layout layout, std::size_t count, std::size_t channels) {
         b[0] = std::byte{0x4F};
@@ -1055,7 +1077,6 @@ private:
         detail::quant::put_u64(b + 8, static_cast<std::uint64_t>(count));
         detail::quant::put_u32(b + 16, static_cast<std::uint32_t>(channels));
     }
-    friend std::size_t quantize_to_wire(std::span<const float>, int, std::span<std::byte>, const quantize_options&);
 
     int bits_ = 8;
     channel_layout layout_ = channel_layout::per_tensor;
@@ -1067,6 +1088,23 @@ private:
 };
 
 namespace detail::quant {
+/// The members quantize_into() and quantize_to_wire() write (they are function templates, so that
+/// only a caller instantiates the SIMD kernels: compile cost, issue 14).
+struct tensor_access {
+    static auto& mins(quantized_tensor& t) noexcept { return t.mins_; }
+    static auto& maxs(quantized_tensor& t) noexcept { return t.maxs_; }
+    static auto& payload(quantized_tensor& t) noexcept { return t.payload_; }
+    static void set_shape(quantized_tensor& t, int bits, channel_layout layout, std::size_t size) noexcept {
+        t.bits_ = bits;
+        t.layout_ = layout;
+        t.size_ = size;
+    }
+    static void write_header(std::byte* b, int bits, channel_layout layout, std::size_t count,
+                             std::size_t channels) {
+        quantized_tensor::write_header(b, bits, layout, count, channels);
+    }
+};
+
 /// The per-tensor range found while validating (so the data is read once for both).
 struct checked_range {
     float lo = 0.0F;
@@ -1075,6 +1113,7 @@ struct checked_range {
 
 /// Validates bits, options and finiteness (SIMD check; a scalar scan only to name the bad index).
 /// For per_tensor it returns min/max from the same pass.
+template <class = void>
 inline checked_range validate_input(std::span<const float> features, int bits, const quantize_options& o,
                                     std::string_view fn) {
     check_bits(bits, fn);
@@ -1104,24 +1143,27 @@ inline checked_range validate_input(std::span<const float> features, int bits, c
  * @throws offloadkit::invalid_argument for bits outside 1..16, a NaN/inf feature (named by index),
  *         per_tensor with channels != 1, channels 0 or not dividing the element count.
  */
+template <class = void>
 inline void quantize_into(std::span<const float> features, int bits, quantized_tensor& out,
                           const quantize_options& options = {}) {
     constexpr std::string_view fn = "quantize";
     const auto range = detail::quant::validate_input(features, bits, options, fn);
     const std::size_t C = options.channels;
-    out.mins_.resize(C);
-    out.maxs_.resize(C);
-    out.payload_.resize(detail::quant::payload_size(features.size(), bits, fn));
+    using access = detail::quant::tensor_access;
+    auto& mins = access::mins(out);
+    auto& maxs = access::maxs(out);
+    auto& payload = access::payload(out);
+    mins.resize(C);
+    maxs.resize(C);
+    payload.resize(detail::quant::payload_size(features.size(), bits, fn));
     if (options.layout == channel_layout::per_tensor) {
-        out.mins_[0] = range.lo;
-        out.maxs_[0] = range.hi;
+        mins[0] = range.lo;
+        maxs[0] = range.hi;
     } else {
-        detail::quant::ranges_fast(features, options, out.mins_.data(), out.maxs_.data());
+        detail::quant::ranges_fast(features, options, mins.data(), maxs.data());
     }
-    detail::quant::pack_fast(features, bits, options, out.mins_.data(), out.maxs_.data(), out.payload_.data());
-    out.bits_ = bits;
-    out.layout_ = options.layout;
-    out.size_ = features.size();
+    detail::quant::pack_fast(features, bits, options, mins.data(), maxs.data(), payload.data());
+    access::set_shape(out, bits, options.layout, features.size());
 }
 
 /**
@@ -1136,6 +1178,7 @@ inline void quantize_into(std::span<const float> features, int bits, quantized_t
  * @endcode
  * @throws offloadkit::invalid_argument as quantize_into().
  */
+template <class = void>
 [[nodiscard]] inline quantized_tensor quantize(std::span<const float> features, int bits,
                                                const quantize_options& options = {}) {
     quantized_tensor t;
@@ -1151,6 +1194,7 @@ inline void quantize_into(std::span<const float> features, int bits, quantized_t
  * @return bytes written = quantized_wire_size(features.size(), bits, options.channels).
  * @throws offloadkit::invalid_argument as quantize_into(), or if wire is too small (wire untouched).
  */
+template <class = void>
 inline std::size_t quantize_to_wire(std::span<const float> features, int bits, std::span<std::byte> wire,
                                     const quantize_options& options = {}) {
     constexpr std::string_view fn = "quantize_to_wire";
@@ -1179,7 +1223,7 @@ inline std::size_t quantize_to_wire(std::span<const float> features, int bits, s
         detail::quant::ranges_fast(features, options, mins, maxs);
     }
     std::byte* b = wire.data();
-    quantized_tensor::write_header(b, bits, options.layout, features.size(), C);
+    detail::quant::tensor_access::write_header(b, bits, options.layout, features.size(), C);
     for (std::size_t c = 0; c < C; ++c) {
         detail::quant::put_f32(b + quantized_fixed_header_size + 8 * c, mins[c]);
         detail::quant::put_f32(b + quantized_fixed_header_size + 8 * c + 4, maxs[c]);
@@ -1196,6 +1240,7 @@ inline std::size_t quantize_to_wire(std::span<const float> features, int bits, s
  * @param out exactly qt.size() floats.
  * @throws offloadkit::invalid_argument if out.size() != qt.size() (out untouched).
  */
+template <class = void>
 inline void dequantize(const quantized_tensor& qt, std::span<float> out) {
     detail::require_same_size(out.size(), qt.size(), "dequantize", "out", "qt");
     const quantize_options o{qt.layout(), qt.channels()};
@@ -1210,6 +1255,7 @@ inline void dequantize(const quantized_tensor& qt, std::span<float> out) {
  * @throws offloadkit::invalid_argument for any malformed message (as deserialize()) or a size
  *         mismatch; out untouched on error. Does not allocate (per-channel > 1024 channels: scratch).
  */
+template <class = void>
 inline std::size_t dequantize_wire(std::span<const std::byte> wire, std::span<float> out) {
     constexpr std::string_view fn = "dequantize_wire";
     const auto v = detail::quant::parse_wire(wire, fn);

@@ -108,6 +108,7 @@ concept offload_policy =
 }
 
 namespace detail {
+template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
 inline void validate_offload_model(const offload_model& m, std::string_view function) {
     validate_offload_parameters(m.deadline, m.server_time, m.network_latency, m.server_accuracy, function);
 }
@@ -115,6 +116,7 @@ inline void validate_offload_model(const offload_model& m, std::string_view func
 /// Checks one frame of the pending window: arrival finite and >= 0, confidence in [0, 1], m byte
 /// sizes, each finite and > 0 (what the protocol promises; without the check a NaN arrival was
 /// reported by cbo_schedule under its own name, and server_policy sent frames of negative size).
+template <class = void>
 inline void check_window_frame(const pending_frame& f, std::size_t w, std::size_t m, std::string_view function) {
     require(std::isfinite(f.arrival) && f.arrival >= 0.0, function, "window[", w, "].arrival is ", f.arrival,
             ", expected a finite number >= 0");
@@ -129,6 +131,7 @@ inline void check_window_frame(const pending_frame& f, std::size_t w, std::size_
 }
 
 /// True when frame f could be sent now at resolution r and be on time under bandwidth b.
+template <class = void>
 inline bool fits_now(const offload_model& model, const pending_frame& f, std::size_t r, double now, double b) {
     return on_time(now + f.bytes[r] / b, f.arrival, model.deadline, model.server_time, model.network_latency);
 }
@@ -136,6 +139,7 @@ inline bool fits_now(const offload_model& model, const pending_frame& f, std::si
 /// Server's resolution rule (CBO §V-A; server_policy): the most accurate resolution whose transfer
 /// takes at most `interval` at bandwidth b, else the one with the fewest bytes; if that one would
 /// be late, the most accurate one that is on time; -1 if none is. O(m).
+template <class = void>
 inline int server_resolution(const offload_model& model, double interval, const pending_frame& f, double now,
                              double b) {
     const std::size_t m = model.server_accuracy.size();
@@ -169,6 +173,7 @@ inline int server_resolution(const offload_model& model, double interval, const 
 /// The checks every decide() of a window policy starts with (CBO §IV-D's decision protocol):
 /// `release` as long as the window, ctx.now finite, each frame valid for m resolutions
 /// (check_window_frame). Nothing is written when one fails.
+template <class = void>
 inline void check_decide_input(const decision_context& ctx, std::span<const pending_frame> window,
                                std::span<const std::uint8_t> release, std::size_t m, std::string_view function) {
     require_same_size(release.size(), window.size(), function, "release", "window");
@@ -223,6 +228,7 @@ offload_action window_decide(const offload_model& model, cbo_order order, Accura
 class local_policy {
 public:
     /// Releases the whole window; sends nothing. O(k), no allocation.
+    template <class = void>
     offload_action decide(const decision_context&, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         detail::require_same_size(release.size(), window.size(), "local_policy::decide", "release", "window");
@@ -250,12 +256,14 @@ public:
      * @param frame_interval γ = 1/fps (s), > 0.
      * @throws offloadkit::invalid_argument for an invalid model or interval.
      */
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     server_policy(offload_model model, double frame_interval) : model_(std::move(model)), interval_(frame_interval) {
         detail::validate_offload_model(model_, "server_policy");
         detail::require_positive(frame_interval, "server_policy", "frame_interval");
     }
 
     /// One decision (protocol in the file comment). O(k + m), no allocation.
+    template <class = void>
     offload_action decide(const decision_context& ctx, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         constexpr std::string_view fn = "server_policy::decide";
@@ -438,6 +446,7 @@ public:
      * @param order the window order of the DP (the order of the CBO it is compared with).
      * @throws offloadkit::invalid_argument for an invalid model or accuracy.
      */
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     fastva_policy(offload_model model, double mean_local_accuracy, cbo_order order = cbo_order::arrival)
         : model_(std::move(model)), accuracy_(mean_local_accuracy), order_(order) {
         detail::validate_offload_model(model_, "fastva_policy");
@@ -472,6 +481,7 @@ private:
 class planned_policy {
 public:
     /// @param choice one entry per frame id (-1 or a resolution index).
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     explicit planned_policy(std::vector<int> choice) : choice_(std::move(choice)) {
         for (std::size_t i = 0; i < choice_.size(); ++i) {
             detail::require(choice_[i] >= -1, "planned_policy", detail::arg_at{"choice", i}, " is ", choice_[i],
@@ -480,6 +490,7 @@ public:
     }
 
     /// One decision (protocol in the file comment). O(k), no allocation.
+    template <class = void>
     offload_action decide(const decision_context&, std::span<const pending_frame> window,
                           std::span<std::uint8_t> release) {
         constexpr std::string_view fn = "planned_policy::decide";

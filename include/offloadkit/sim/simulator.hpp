@@ -59,6 +59,7 @@ public:
      * @param rate bytes/s per piece, finite, >= 0, same size as start.
      * @throws offloadkit::invalid_argument otherwise.
      */
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     bandwidth_trace(std::vector<double> start, std::vector<double> rate) : start_(std::move(start)), rate_(std::move(rate)) {
         constexpr std::string_view fn = "bandwidth_trace";
         detail::require_not_empty(start_.size(), fn, "start");
@@ -432,6 +433,7 @@ inline constexpr std::array<policy_kind, 7> all_policy_kinds{policy_kind::local,
 }
 
 /// The policy_kind named `name` (see policy_name()), or nullopt.
+template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
 [[nodiscard]] constexpr std::optional<policy_kind> parse_policy_kind(std::string_view name) noexcept {
     for (const auto k : all_policy_kinds) {
         if (policy_name(k) == name) {
@@ -652,6 +654,7 @@ enum class calibration_kind { platt, isotonic, one_vs_rest };
 }
 
 /// Parses platt, isotonic or ovr; nullopt for anything else.
+template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
 [[nodiscard]] constexpr std::optional<calibration_kind> parse_calibration_kind(std::string_view name) noexcept {
     for (const auto k : {calibration_kind::platt, calibration_kind::isotonic, calibration_kind::one_vs_rest}) {
         if (calibration_name(k) == name) {
