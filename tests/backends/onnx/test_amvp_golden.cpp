@@ -4,6 +4,8 @@
 // outputs torch and cv2.dnn (Python) gave for the same chain (written by
 // `/usr/bin/python3 tests/data/models/make_nets_golden.py`; format in that script's docstring).
 #include <offloadkit/backends/onnx.hpp>
+#include <offloadkit/backends/onnx/amvp_parts.hpp>
+#include <offloadkit/multitask/part_host.hpp>
 #include <offloadkit/kernels/quantize.hpp>
 #include <offloadkit/metrics/compression.hpp>
 
@@ -179,4 +181,52 @@ TEST_CASE("AMVP split CNNs: features quantized at 8 bits on the wire keep every 
         }
         CHECK(ok::fidelity(a, b) == 1.0);
     }
+}
+
+TEST_CASE("amvp_onnx_part_loader + amvp_encode_split: the hosted parts give torch's features and labels") {
+    // what a worker of offloadkit-amvp-run hosts (backends/onnx/amvp_parts.hpp): part 1 through
+    // extract(frame bytes), the split message of multitask/part_host.hpp, part 2 through receive()
+    const auto& g = golden();
+    const std::string p1 = g.part1_of.begin()->second;
+    const auto path = [&](const std::string& id) { return std::string(OFFLOADKIT_SOURCE_DIR) + "/" + g.paths.at(id); };
+    const auto loader = ok::amvp_onnx_part_loader(gray28(), {28, 28, ok::pixel_format::gray});
+    ok::amvp_part_spec first;
+    first.kind = ok::amvp_part_kind::first;
+    first.model = path(p1);
+    const ok::amvp_hosted_part fe = loader(first);
+    REQUIRE(fe.outputs == g.torch.at(p1).at(0).size());
+    std::vector<float> features(fe.outputs);
+    std::vector<std::byte> wire;
+    for (const auto& entry : g.part1_of) {
+        const std::string& p2 = entry.first;
+        CAPTURE(p2);
+        ok::amvp_part_spec second;
+        second.kind = ok::amvp_part_kind::second;
+        second.model = path(p2);
+        second.part1_model = path(p1);
+        const ok::amvp_hosted_part fi = loader(second);
+        for (int k = 0; k < 8; ++k) {
+            CAPTURE(k);
+            fe.extract(g.frames.at(k), features);
+            CHECK(max_abs_diff(features, g.torch.at(p1).at(k)) <= 1e-4);
+            for (const bool quantized : {false, true}) {
+                CAPTURE(quantized);
+                const auto id = static_cast<std::uint64_t>(100 + k);
+                const std::size_t n = ok::amvp_encode_split(features, quantized, 8, id, wire);
+                CHECK(n == wire.size());
+                // raw: 4 bytes per feature; 8-bit codes: 1 byte per feature (+ the range): 4x fewer
+                CHECK(n >= features.size() * (quantized ? 1 : 4));
+                CHECK(n <= features.size() * (quantized ? 1 : 4) + 64);
+                const ok::split_answer a = fi.receive(wire);
+                CHECK(a.id == id);
+                CHECK(a.compressed == quantized);
+                // 8-bit features keep every class on these frames (the fidelity case above)
+                CHECK(a.label == argmax(g.torch.at(p2).at(k)));
+            }
+        }
+    }
+    ok::amvp_part_spec missing = first;
+    missing.model = path(p1) + ".missing";
+    CHECK_THROWS_AS((void)loader(missing), ok::invalid_argument);
+    CHECK_THROWS_AS((void)ok::amvp_onnx_part_loader(gray28(), {0, 28, ok::pixel_format::gray}), ok::invalid_argument);
 }
