@@ -15,6 +15,7 @@
 #include <offloadkit/detail/random.hpp>
 #include <offloadkit/kernels/quantize.hpp>
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 #include <offloadkit/multitask/problem_csv.hpp>
 
 #include "support/amvp_instances.hpp"

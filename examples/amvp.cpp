@@ -10,6 +10,7 @@
 #include <offloadkit/io/json.hpp>
 #include <offloadkit/kernels/quantize.hpp>
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 #include <offloadkit/multitask/problem_csv.hpp>
 
 #include "common/amvp_report.hpp"

@@ -6,6 +6,7 @@
 
 #include <offloadkit/io/json.hpp>
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 
 #include <cstddef>
 #include <string>

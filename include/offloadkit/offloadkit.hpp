@@ -50,6 +50,7 @@
 #include "multitask/cost.hpp"
 #include "multitask/problem.hpp"
 #include "multitask/minmax_cost.hpp"
+#include "multitask/minmax_exact.hpp"
 #include "multitask/problem_csv.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/cbo_pipeline.hpp"

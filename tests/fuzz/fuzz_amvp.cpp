@@ -12,6 +12,7 @@
 // minmax_cost_exact() is checked the same way and bounds the GA: exact is feasible whenever the GA
 // is, and its max cost is at most the GA's.
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 #include <offloadkit/multitask/problem.hpp>
 #include <offloadkit/multitask/problem_csv.hpp>
 

@@ -2,6 +2,7 @@
 // assignment, the greedy+GA against the exact optimum on 200 seeded instances, infeasible instances,
 // determinism and option validation.
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 
 #include "support/amvp_instances.hpp"
 

@@ -7,6 +7,7 @@
 // shared by the planner and decide_compression.
 #include <offloadkit/metrics/compression.hpp>
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 
 #include <doctest/doctest.h>
 

@@ -2,6 +2,7 @@
 // forms, error messages; and, on the shipped Fig. 7b example, the behaviours of AMVP
 // Fig. 13, 15 and 17.
 #include <offloadkit/multitask/minmax_cost.hpp>
+#include <offloadkit/multitask/minmax_exact.hpp>
 #include <offloadkit/multitask/problem_csv.hpp>
 
 #include <doctest/doctest.h>

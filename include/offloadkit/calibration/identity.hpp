@@ -44,6 +44,7 @@ public:
      * @brief Returns score.
      * @throws offloadkit::invalid_argument if score is NaN or infinite.
      */
+    template <class = void>
     [[nodiscard]] double operator()(double score) const {
         detail::require_finite(score, "identity_calibrator", "score");
         return score;
@@ -81,6 +82,7 @@ public:
 };
 
 /// "offloadkit.identity_calibrator 1\n".
+template <class = void>
 [[nodiscard]] inline std::string to_string(const identity_calibrator&) {
     return detail::model_text::header("identity_calibrator", 1);
 }

@@ -587,6 +587,7 @@ public:
      * @throws offloadkit::invalid_argument if score is NaN or infinite.
      * Complexity: O(1) expected (bucket table, then at most a few comparisons), no allocation.
      */
+    template <class = void>
     [[nodiscard]] double operator()(double score) const {
         detail::require_finite(score, "isotonic_calibrator", "score");
         return apply(score);
@@ -834,6 +835,7 @@ private:
         bool careful;
     };
 
+    template <class = void>
     [[nodiscard]] view make_view() const noexcept {
         // bucket_ holds one entry past the last bucket (so bucket[b + 1] is always readable).
         return {x_.data(), y_.data(), seg_.data(), xpad_.data(), bucket_.data(), x_.size(),
@@ -845,6 +847,7 @@ private:
     /// handle (slope not finite or subnormal; wider than the largest double, for scores near
     /// +-1.8e308) are interpolated through t = (v - x_j) / (x_{j+1} - x_j), on halved coordinates
     /// when the width overflows.
+    template <class = void>
     [[nodiscard]] static double segment(const view& w, std::size_t j, double v) noexcept {
         const segment_data& sj = w.seg[j];
         double r = 0.0;
@@ -863,6 +866,7 @@ private:
     }
 
     /// The segment index j with x[j] <= v < x[j + 1], for x[0] <= v < x[m - 1].
+    template <class = void>
     [[nodiscard]] static std::size_t locate(const view& w, double v) noexcept {
         const double* x = w.x;
         if (w.buckets == 0) {
@@ -879,6 +883,7 @@ private:
         return j;
     }
 
+    template <class = void>
     [[nodiscard]] static double apply(const view& w, double v) noexcept {
         if (w.m == 1) {
             return w.y[0];
@@ -891,6 +896,7 @@ private:
         return segment(w, locate(w, v), v);
     }
 
+    template <class = void>
     [[nodiscard]] double apply(double v) const noexcept { return apply(make_view(), v); }
 
     std::vector<double> x_;
@@ -913,6 +919,7 @@ private:
  * Format: "offloadkit.isotonic_calibrator 1\nincreasing <0|1>\npoints <m>\n" then m lines
  * "<x> <y>".
  */
+template <class = void>
 [[nodiscard]] inline std::string to_string(const isotonic_calibrator& c) {
     std::string out = detail::model_text::header("isotonic_calibrator", 1);
     detail::model_text::append_key(out, "increasing", std::size_t{c.increasing() ? 1U : 0U});

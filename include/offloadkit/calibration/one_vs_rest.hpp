@@ -242,6 +242,7 @@ public:
      *         NaN/infinite.
      * Complexity: O(N^2), no allocation.
      */
+    template <class = void>
     [[nodiscard]] double operator()(std::span<const double> logits) const {
         check_row(logits, "one_vs_rest_calibrator");
         std::size_t arg = 0;
@@ -372,6 +373,7 @@ private:
  * @brief The versioned text of a one-vs-rest calibrator (exact round trip):
  *        "offloadkit.one_vs_rest_calibrator 1\nclasses <N>\n" then N lines "w_0 .. w_{N-1} b".
  */
+template <class = void>
 [[nodiscard]] inline std::string to_string(const one_vs_rest_calibrator& c) {
     std::string out = detail::model_text::header("one_vs_rest_calibrator", 1);
     detail::model_text::append_key(out, "classes", c.num_classes());

@@ -70,6 +70,7 @@ struct problem {
 };
 
 /// Adds one sample's contribution (loss softplus(z) - (1 - t) z, z = a x + b) to `r`.
+template <class = void>
 inline void accumulate(eval_result& r, double x, double t, double w, double a, double b) noexcept {
     const double z = a * x + b;
     const double e = std::exp(-std::abs(z));
@@ -362,6 +363,7 @@ public:
      * @throws offloadkit::invalid_argument if score is NaN or infinite.
      * Complexity: O(1), no allocation.
      */
+    template <class = void>
     [[nodiscard]] double operator()(double score) const {
         detail::require_finite(score, "platt_calibrator", "score");
         return apply(score);
@@ -570,6 +572,7 @@ private:
  *
  * Format: "offloadkit.platt_calibrator 1\na <a>\nb <b>\n".
  */
+template <class = void>
 [[nodiscard]] inline std::string to_string(const platt_calibrator& c) {
     std::string out = detail::model_text::header("platt_calibrator", 1);
     detail::model_text::append_key(out, "a", c.a());

@@ -259,6 +259,7 @@ private:
 };
 
 /// "offloadkit.temperature_scaler 1\ntemperature <T>\n" (exact round trip).
+template <class = void>
 [[nodiscard]] inline std::string to_string(const temperature_scaler& c) {
     std::string out = detail::model_text::header("temperature_scaler", 1);
     detail::model_text::append_key(out, "temperature", c.temperature());

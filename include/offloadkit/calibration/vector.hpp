@@ -202,6 +202,7 @@ public:
      * @throws offloadkit::invalid_argument when empty, when a vector calibrator gets no scores,
      *         or as the wrapped calibrator.
      */
+    template <class = void>
     [[nodiscard]] double calibrate(double confidence, std::span<const double> scores,
                                    std::string_view function = "any_calibrator") const {
         detail::require(p_ != nullptr, function, "the any_calibrator is empty (default-constructed)");

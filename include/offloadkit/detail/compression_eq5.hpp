@@ -39,6 +39,7 @@ namespace detail {
 /// count = ceil(feature_bytes / 4) binary32 values, wire = quantized_wire_size(count, bits).
 /// The one cost model of a feature transfer, used by decide_compression (the runtime's
 /// split_sender) and by the AMVP planner (multitask/problem.hpp).
+template <class = void>
 inline compression_decision eq5_decision(double feature_bytes, int bits, double bandwidth, double quantize_rate,
                                          double dequantize_rate) noexcept {
     compression_decision d;

@@ -40,6 +40,7 @@ inline void append_number(std::string& out, double v) {
 }
 
 /// "offloadkit.<kind> <version>\n".
+template <class = void>
 [[nodiscard]] inline std::string header(std::string_view kind, unsigned version) {
     std::string out = "offloadkit.";
     out += kind;

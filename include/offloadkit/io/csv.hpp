@@ -124,6 +124,7 @@ public:
     [[nodiscard]] std::size_t cols() const noexcept { return header_.size(); }
 
     /// The cell text at (row, col), both 0-based over data rows.
+    template <class = void>
     [[nodiscard]] const std::string& cell(std::size_t row, std::size_t col) const {
         detail::require(row < rows(), function_, "row ", row, " out of range (", rows(), " rows)");
         detail::require(col < cols(), function_, "column ", col, " out of range (", cols(), " columns)");
@@ -140,6 +141,7 @@ public:
     }
 
     /// Index of the column named `name`, if present.
+    template <class = void>
     [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept {
         for (std::size_t c = 0; c < header_.size(); ++c) {
             if (header_[c] == name) {
@@ -167,6 +169,7 @@ public:
      * @throws offloadkit::invalid_argument "<function>: line L, column C ('name'): 'text' is not a
      *         finite number".
      */
+    template <class = void>
     [[nodiscard]] double number(std::size_t row, std::size_t col) const {
         const std::string& text = cell(row, col);
         double v = 0.0;

@@ -71,6 +71,7 @@ constexpr std::size_t reflect101(std::ptrdiff_t i, std::size_t n) noexcept {
  *        double, pixel by pixel (allocates the gray image). For tests and benchmarks.
  * @pre `img` validated (check_image).
  */
+template <class = void>
 inline double mean_edge_value_reference(const checked_image& img, std::vector<double>* edges = nullptr) {
     const std::size_t h = img.height, w = img.width;
     std::vector<double> gray(h * w);
@@ -118,6 +119,7 @@ struct gray_tables {
     float gray_byte[256];
 };
 
+template <class = void>
 inline const gray_tables& luma_tables() noexcept {
     static const gray_tables t = [] {
         gray_tables x{};
@@ -133,6 +135,7 @@ inline const gray_tables& luma_tables() noexcept {
 }
 
 /// Gray row y into dst[1..w], with the reflect-101 pads dst[0] and dst[w+1].
+template <class = void>
 inline void gray_row(const checked_image& img, std::size_t y, float* dst) noexcept {
     const gray_tables& t = luma_tables();
     const std::uint8_t* row = img.row(y);
@@ -159,6 +162,7 @@ inline void gray_row(const checked_image& img, std::size_t y, float* dst) noexce
  *        `scratch` (at least 3 * (width + 2) floats). Returns the mean; no allocation.
  */
 OFFLOADKIT_DETAIL_GCC12_AVX512_BEGIN
+template <class = void>
 inline double mean_edge_value_fast(const checked_image& img, std::span<float> scratch, float* edge_map) noexcept {
     using B = simd::batch<float>;
     constexpr std::size_t L = simd::lanes<float>;
@@ -268,6 +272,7 @@ private:
  * complexity_estimator, which keeps it.
  * @throws offloadkit::invalid_argument for an invalid frame (see image_view).
  */
+template <class = void>
 [[nodiscard]] inline double mean_edge_value(const image_view& frame) {
     const auto img = detail::check_image(frame, "mean_edge_value");
     std::vector<float> scratch(3 * (img.width + 2));
@@ -279,6 +284,7 @@ private:
  *        Its mean is mean_edge_value(frame). Allocates a three-row buffer.
  * @throws offloadkit::invalid_argument for an invalid frame or out.size() != H*W (out untouched).
  */
+template <class = void>
 inline void edge_map(const image_view& frame, std::span<float> out) {
     const auto img = detail::check_image(frame, "edge_map");
     detail::require_same_size(out.size(), img.height * img.width, "edge_map", "out", "frame.height * frame.width");
@@ -320,6 +326,7 @@ public:
      * @throws offloadkit::invalid_argument for an invalid frame.
      * O(H*W); no allocation once reserved.
      */
+    template <class = void>
     [[nodiscard]] double mean_edge_value(const image_view& frame) {
         const auto img = detail::check_image(frame, "complexity_estimator::mean_edge_value");
         reserve(img.width);
@@ -333,6 +340,7 @@ public:
      * @throws offloadkit::invalid_argument for an invalid frame or out.size() != H*W (out untouched).
      * O(H*W); no allocation once reserved for the frame's width.
      */
+    template <class = void>
     double edge_map(const image_view& frame, std::span<float> out) {
         constexpr std::string_view fn = "complexity_estimator::edge_map";
         const auto img = detail::check_image(frame, fn);
@@ -342,6 +350,7 @@ public:
     }
 
     /// The category of `frame`: categories().category(mean_edge_value(frame)).
+    template <class = void>
     [[nodiscard]] std::size_t category(const image_view& frame) { return categories_.category(mean_edge_value(frame)); }
 
     [[nodiscard]] const complexity_categories& categories() const noexcept { return categories_; }

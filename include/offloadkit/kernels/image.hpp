@@ -78,6 +78,7 @@ struct checked_image {
  *        >= width * channels, and pixels.size() >= (height - 1) * stride + width * channels.
  * @throws offloadkit::invalid_argument "function: frame.height is 0, ..." and the like.
  */
+template <class = void>
 inline checked_image check_image(const image_view& img, std::string_view function) {
     const std::size_t ch = channels_of(img.format);
     require(ch != 0, function, "frame.format is not a pixel_format value");

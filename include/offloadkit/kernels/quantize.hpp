@@ -131,11 +131,13 @@ struct default_init_allocator : std::allocator<T> {
     }
 };
 
+template <class = void>
 inline void check_bits(int bits, std::string_view fn) {
     require(bits >= 1 && bits <= 16, fn, "bits is ", bits, ", expected 1..16");
 }
 
 /// ceil(count * bits / 8) without overflow; throws if the result does not fit size_t.
+template <class = void>
 inline std::size_t payload_size(std::size_t count, int bits, std::string_view fn) {
     const auto b = static_cast<std::size_t>(bits);
     const std::size_t whole = count / 8;
@@ -144,6 +146,7 @@ inline std::size_t payload_size(std::size_t count, int bits, std::string_view fn
     return whole * b + ((count % 8) * b + 7) / 8;
 }
 
+template <class = void>
 inline void check_options(std::size_t count, const quantize_options& o, std::string_view fn) {
     const auto lay = static_cast<unsigned>(o.layout);
     require(lay <= 2, fn, "options.layout is ", lay, ", expected 0 (per_tensor), 1 (chw) or 2 (hwc)");
@@ -171,6 +174,7 @@ struct params {
     bool wide = false;  // binary32 would overflow or lose the scale: binary64 arithmetic
 };
 
+template <class = void>
 inline params make_params(float lo, float hi, std::uint32_t levels) noexcept {
     params p;
     p.lo = lo;
@@ -256,6 +260,7 @@ class bit_writer {
 public:
     explicit bit_writer(std::byte* out) noexcept : out_(out) {}
 
+    template <class = void>
     void put(const std::uint32_t* codes, std::size_t n, int bits) noexcept {
         // local copies: byte stores may alias the members, which would block vectorisation
         std::byte* out = out_;
@@ -307,6 +312,7 @@ class bit_reader {
 public:
     explicit bit_reader(const std::byte* in) noexcept : in_(in) {}
 
+    template <class = void>
     void get(std::uint32_t* codes, std::size_t n, int bits) noexcept {
         const std::byte* in = in_;
         if (fill_ == 0 && bits == 8) {
@@ -980,6 +986,7 @@ public:
      * @brief The code of element i (0 <= code <= 2^bits - 1), read from the packed payload. O(1).
      * @throws offloadkit::invalid_argument if i >= size().
      */
+    template <class = void>
     [[nodiscard]] std::uint32_t code(std::size_t i) const {
         detail::require(i < size_, "quantized_tensor::code", "i is ", i, ", expected < size ", size_);
         const std::size_t first = i * static_cast<std::size_t>(bits_);
@@ -1001,6 +1008,7 @@ public:
      * @return the number of bytes written, serialized_size().
      * @throws offloadkit::invalid_argument if out.size() < serialized_size() (out untouched).
      */
+    template <class = void>
     std::size_t serialize_into(std::span<std::byte> out) const {
         const std::size_t n = serialized_size();
         detail::require(out.size() >= n, "quantized_tensor::serialize_into", "out has size ", out.size(),
@@ -1016,6 +1024,7 @@ public:
     }
 
     /// The wire message as a new vector (see serialize_into()).
+    template <class = void>
     [[nodiscard]] std::vector<std::byte> serialize() const {
         std::vector<std::byte> out(serialized_size());
         serialize_into(out);

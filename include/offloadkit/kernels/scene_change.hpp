@@ -64,6 +64,7 @@ namespace detail {
 
 /// The plain formula: R-channel histogram of the size x size nearest-neighbour sample of `img`
 /// into hist[0..bins). Reference for tests and benchmarks.
+template <class = void>
 inline void scene_histogram_reference(const checked_image& img, std::size_t size, std::size_t bins,
                                       std::uint32_t* hist) noexcept {
     for (std::size_t b = 0; b < bins; ++b) {
@@ -98,6 +99,7 @@ public:
      * @throws offloadkit::invalid_argument for interval = 0, size = 0 (or size*size overflowing
      *         32 bits), bins outside 1..256, or a threshold that is NaN or negative.
      */
+    template <class = void>
     explicit scene_change_detector(const scene_change_options& options = {}) : opt_(options) {
         constexpr std::string_view fn = "scene_change_detector";
         detail::require(opt_.interval >= 1, fn, "options.interval is 0, expected >= 1");
@@ -115,6 +117,7 @@ public:
      *         or not); the detector's state is unchanged then.
      * O(size^2 + bins) on checked frames, O(1) otherwise; no allocation.
      */
+    template <class = void>
     scene_change_result step(const image_view& frame) {
         const auto img = detail::check_image(frame, "scene_change_detector::step");
         scene_change_result r;
@@ -139,6 +142,7 @@ public:
      *        none), without changing the detector's state.
      * @throws offloadkit::invalid_argument for an invalid frame.
      */
+    template <class = void>
     [[nodiscard]] double score(const image_view& frame) {
         const auto img = detail::check_image(frame, "scene_change_detector::score");
         std::array<std::uint32_t, 256> h{};
@@ -159,6 +163,7 @@ public:
 
 private:
     /// Fast histogram: cached column offsets, four interleaved sub-histograms.
+    template <class = void>
     void histogram(const detail::checked_image& img, std::uint32_t* out) {
         if (img.width != columns_width_ || img.channels != columns_channels_ || img.r != columns_r_) {
             for (std::size_t j = 0; j < opt_.size; ++j) {

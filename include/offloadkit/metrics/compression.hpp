@@ -27,6 +27,7 @@ namespace offloadkit {
  * @throws offloadkit::invalid_argument if compressed_bytes < 0, original_bytes <= 0 or either is
  *         not finite.
  */
+template <class = void>
 [[nodiscard]] inline double compression_rate(double compressed_bytes, double original_bytes) {
     detail::require_non_negative(compressed_bytes, "compression_rate", "compressed_bytes");
     detail::require_positive(original_bytes, "compression_rate", "original_bytes");
@@ -38,6 +39,7 @@ namespace offloadkit {
  *        the binary32 features it encodes. 8-bit on AMVP's 14x14x64 feature: 12572 / 50176 = 0.2506.
  * @throws offloadkit::invalid_argument if the tensor is empty.
  */
+template <class = void>
 [[nodiscard]] inline double compression_rate(const quantized_tensor& qt) {
     detail::require_not_empty(qt.size(), "compression_rate", "qt");
     return static_cast<double>(qt.serialized_size()) / (4.0 * static_cast<double>(qt.size()));
@@ -54,6 +56,7 @@ namespace offloadkit {
  *         an empty input, an entry that is not 0/1, or a row that is not one-hot (named by row).
  * O(N K).
  */
+template <class = void>
 [[nodiscard]] inline double fidelity(std::span<const std::uint8_t> original_onehot,
                                      std::span<const std::uint8_t> compressed_onehot, std::size_t num_classes) {
     constexpr std::string_view fn = "fidelity";
@@ -87,6 +90,7 @@ namespace offloadkit {
  *        differ, so fidelity = fraction of equal classes.
  * @throws offloadkit::invalid_argument for empty or differently sized inputs.
  */
+template <class = void>
 [[nodiscard]] inline double fidelity(std::span<const std::size_t> original_classes,
                                      std::span<const std::size_t> compressed_classes) {
     detail::require_same_size(compressed_classes.size(), original_classes.size(), "fidelity", "compressed_classes",
@@ -103,6 +107,7 @@ namespace offloadkit {
  * @brief Compression benefit, AMVP eq. 5: CPB = OTR - (QT + TR + DQ), all in seconds.
  * @throws offloadkit::invalid_argument if any time is negative or not finite.
  */
+template <class = void>
 [[nodiscard]] inline double compression_benefit(double original_transfer, double quantize_time,
                                                 double compressed_transfer, double dequantize_time) {
     constexpr std::string_view fn = "compression_benefit";
@@ -139,6 +144,7 @@ static_assert(detail::eq5_fixed_header_size == quantized_fixed_header_size,
  * if (d.compress) { ... quantize_to_wire(...) ... }
  * @endcode
  */
+template <class = void>
 [[nodiscard]] inline compression_decision decide_compression(std::size_t feature_bytes, int bits, double bandwidth,
                                                              double quantize_rate, double dequantize_rate) {
     constexpr std::string_view fn = "decide_compression";

@@ -34,6 +34,7 @@ struct task_goal {
 namespace detail {
 
 /// Checks a goal: finite goals > 0, weights in [0, 1] summing to 1 within 1e-9.
+template <class = void>
 inline void check_goal(const task_goal& g, std::string_view fn, std::string_view name) {
     const auto field = [&](std::string_view f) {
         std::string s(name);
@@ -76,6 +77,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
  * @throws offloadkit::invalid_argument for any violation above (NaN included), naming the field.
  * O(1).
  */
+template <class = void>
 [[nodiscard]] inline double amvp_cost(const task_goal& goal, double accuracy, double latency, double throughput) {
     constexpr std::string_view fn = "amvp_cost";
     detail::check_goal(goal, fn, "goal");
@@ -90,6 +92,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
  *        AMVP eq. 7 (0 for a zero-byte feature or an infinite bandwidth).
  * @throws offloadkit::invalid_argument if feature_bytes < 0 or bandwidth <= 0 (or NaN).
  */
+template <class = void>
 [[nodiscard]] inline double amvp_transfer_time(double feature_bytes, double bandwidth) {
     detail::require_non_negative(feature_bytes, "amvp_transfer_time", "feature_bytes");
     detail::require(bandwidth > 0.0, "amvp_transfer_time", "bandwidth is ", bandwidth, ", expected > 0");
@@ -103,6 +106,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
  * @param transfer D, the feature transfer time (s), >= 0 (0 when both parts share a device).
  * @throws offloadkit::invalid_argument for values outside those ranges.
  */
+template <class = void>
 [[nodiscard]] inline double amvp_latency(double l1, double u1, double l2, double u2, double transfer) {
     constexpr std::string_view fn = "amvp_latency";
     detail::require_non_negative(l1, fn, "l1");
@@ -119,6 +123,7 @@ inline double amvp_cost_unchecked(const task_goal& g, double accuracy, double la
  * @param t1, t2 throughput of each part at 100% of its device (frames/s), > 0.
  * @throws offloadkit::invalid_argument for shares outside (0, 1], t <= 0, D < 0.
  */
+template <class = void>
 [[nodiscard]] inline double amvp_throughput(double t1, double u1, double t2, double u2, double transfer) {
     constexpr std::string_view fn = "amvp_throughput";
     detail::require_positive(t1, fn, "t1");

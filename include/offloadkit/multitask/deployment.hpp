@@ -181,6 +181,7 @@ struct amvp_predicted_rates {
  *        the execution (shares, links, processes) from the profile's drift.
  * @throws offloadkit::invalid_argument for s out of range or part_cpu not one value per part.
  */
+template <class = void>
 [[nodiscard]] inline amvp_predicted_rates amvp_repredict(const amvp_deployment& d, std::size_t s,
                                                          std::span<const double> part_cpu, double transfer_time) {
     constexpr std::string_view fn = "amvp_repredict";
@@ -227,6 +228,7 @@ struct amvp_task_comparison {
  *        for the same task (AMVP §IV-B; the planner's figures in `predicted`).
  * @throws offloadkit::invalid_argument unless tolerance >= 0.
  */
+template <class = void>
 [[nodiscard]] inline amvp_task_comparison amvp_compare(const amvp_task_measurement& m,
                                                        const amvp_task_outcome& predicted, double tolerance = 0.25) {
     detail::require(tolerance >= 0.0, "amvp_compare", "tolerance is ", tolerance, ", expected >= 0");
@@ -258,6 +260,7 @@ public:
     enum class state : std::uint8_t { unsent, pending, answered, failed };
 
     /// @throws offloadkit::invalid_argument for 0 tasks.
+    template <class = void>
     amvp_run_recorder(std::size_t tasks, std::size_t frames) : tasks_(tasks), frames_(frames) {
         detail::require(tasks >= 1, "amvp_run_recorder", "tasks is 0, expected >= 1");
         cells_.assign(tasks * frames, cell{});
@@ -267,6 +270,7 @@ public:
     }
 
     /// Frame `f` leaves for every task at time `t` (s); `throughput_frame` marks the phase.
+    template <class = void>
     void sent(std::size_t f, double t, bool throughput_frame) {
         check_frame(f, "amvp_run_recorder::sent");
         sent_[f] = t;
@@ -311,6 +315,7 @@ public:
     [[nodiscard]] std::size_t tasks() const noexcept { return tasks_; }
     [[nodiscard]] std::size_t frames() const noexcept { return frames_; }
     /// Whether every sent pair ended exactly once (answered or failed) and none is pending.
+    template <class = void>
     [[nodiscard]] bool all_accounted() const noexcept {
         for (const auto& c : cells_) {
             if (c.st == state::pending) {
@@ -390,6 +395,7 @@ private:
     void check_frame(std::size_t f, std::string_view fn) const {
         detail::require(f < frames_, fn, "frame is ", f, ", expected < ", frames_);
     }
+    template <class = void>
     bool finish(std::size_t s, std::size_t f, state st, std::size_t label, double t) {
         if (s >= tasks_ || f >= frames_ || at(s, f).st != state::pending) {
             ++duplicates_;

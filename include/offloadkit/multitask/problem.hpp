@@ -205,6 +205,7 @@ struct task_metrics {
 };
 
 /// Eq. 5 on validated inputs: D and whether the feature is sent quantized. `bandwidth` > 0.
+template <class = void>
 inline double transfer_of(const amvp_feature_codec& codec, double feature_bytes, double bandwidth,
                           bool& compressed) noexcept {
     compressed = false;
@@ -221,6 +222,7 @@ inline double transfer_of(const amvp_feature_codec& codec, double feature_bytes,
     return d.compress ? d.quantize_time + d.compressed_transfer + d.dequantize_time : raw;
 }
 
+template <class = void>
 inline task_metrics eval_task(const model& m, std::size_t s, std::size_t c, std::size_t j, std::size_t d1, int s1,
                               std::size_t d2, int s2) noexcept {
     const auto& sp = m.split_of(s, c, j);

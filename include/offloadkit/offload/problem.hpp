@@ -104,6 +104,7 @@ namespace detail {
 }
 
 /// Validates the scalar parameters of a problem (bandwidth separately: the simulator allows 0).
+template <class = void>
 inline void validate_offload_parameters(double deadline, double server_time, double network_latency,
                                         std::span<const double> server_accuracy, std::string_view function) {
     require_positive(deadline, function, "deadline");

@@ -110,6 +110,7 @@ struct dp_level {
  * with no bounds check and picks its source with a conditional move instead of a branch (which
  * list comes next is data-dependent). `out` has room for na + nb labels and aliases neither.
  */
+template <class = void>
 inline std::size_t dp_merge(const dp_label* a, std::size_t na, const dp_label* b, std::size_t nb, dp_label* out,
                             double last) noexcept {
     std::size_t k = 0;
@@ -141,12 +142,14 @@ public:
         return chunks_[w >> chunk_log2][w & (chunk_words - 1)];
     }
     /// Makes words [0, words) addressable; the words added are zero.
+    template <class = void>
     void ensure(std::size_t words) {
         while (chunks_.size() << chunk_log2 < words) {
             chunks_.emplace_back(chunk_words, std::uint64_t{0});
         }
     }
     /// Zeroes words [0, words) (what the last use set) so that the array is all zero again.
+    template <class = void>
     void clear(std::size_t words) noexcept {
         for (std::size_t c = 0; c < chunks_.size() && (c << chunk_log2) < words; ++c) {
             const std::size_t end = std::min(chunk_words, words - (c << chunk_log2));
@@ -154,6 +157,7 @@ public:
         }
     }
     /// Ors the low `count` (<= 64) bits of `v` into the array at bit `at`.
+    template <class = void>
     void put(std::uint64_t at, std::uint64_t v, unsigned count) noexcept {
         const auto w = static_cast<std::size_t>(at >> 6);
         const unsigned off = static_cast<unsigned>(at & 63u);
@@ -163,6 +167,7 @@ public:
         }
     }
     /// The `count` (<= 64) bits at bit `at`.
+    template <class = void>
     [[nodiscard]] std::uint64_t get(std::uint64_t at, unsigned count) const noexcept {
         const auto w = static_cast<std::size_t>(at >> 6);
         const unsigned off = static_cast<unsigned>(at & 63u);

@@ -135,6 +135,7 @@ enum class fallback_cause : std::uint8_t {
 };
 
 /// Name of a result_reason ("kept_local", "server", "server_late", "server_failed").
+template <class = void>
 [[nodiscard]] constexpr std::string_view reason_name(result_reason r) noexcept {
     switch (r) {
         case result_reason::kept_local: return "kept_local";
@@ -146,6 +147,7 @@ enum class fallback_cause : std::uint8_t {
 }
 
 /// Name of a fallback_cause (the enumerator's name).
+template <class = void>
 [[nodiscard]] constexpr std::string_view cause_name(fallback_cause c) noexcept {
     switch (c) {
         case fallback_cause::none: return "none";

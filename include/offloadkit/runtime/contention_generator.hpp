@@ -167,6 +167,7 @@ public:
     contention_generator() = default;
 
     /// Starts `setting` at once. @throws offloadkit::invalid_argument as validate().
+    template <class = void>
     explicit contention_generator(const contention_setting& setting) { start(setting); }
 
     contention_generator(const contention_generator&) = delete;
@@ -181,6 +182,7 @@ public:
      * @throws offloadkit::invalid_argument as validate() (nothing changes then);
      *         std::system_error if a thread cannot be started (those started are stopped).
      */
+    template <class = void>
     void start(const contention_setting& setting) {
         validate(setting, "contention_generator::start");
         stop();
@@ -205,6 +207,7 @@ public:
     }
 
     /// start() under another name: changes the intensity at run time.
+    template <class = void>
     void set(const contention_setting& setting) { start(setting); }
 
     /// Stops and joins every bubble; a no-op when nothing runs. Statistics stay readable.
@@ -228,6 +231,7 @@ public:
      *        set allocated and loaded), at most `timeout` seconds (NaN or negative: 0). True at once when nothing runs.
      *        For profiling: the level is only "on" once the bubbles are.
      */
+    template <class = void>
     bool wait_running(double timeout = 5.0) const {
         const auto until = std::chrono::steady_clock::now() + detail::to_steady_duration(timeout > 0.0 ? timeout : 0.0);
         for (;;) {
@@ -255,6 +259,7 @@ public:
     [[nodiscard]] std::size_t alive() const noexcept { return alive_.load(std::memory_order_acquire); }
 
     /// Totals over the bubbles of the last start(); safe while they run.
+    template <class = void>
     [[nodiscard]] contention_stats stats() const {
         contention_stats out;
         out.running = alive();
@@ -272,6 +277,7 @@ public:
     }
 
 private:
+    template <class = void>
     void run_bubble(detail::bubble_state& st, contention_setting s, std::size_t index) {
         alive_.fetch_add(1, std::memory_order_acq_rel);
         const std::size_t words = s.bytes / sizeof(std::uint64_t);

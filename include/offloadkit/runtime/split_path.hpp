@@ -152,6 +152,7 @@ struct split_header {
      * @throws offloadkit::invalid_argument naming the field for a short buffer, a wrong magic,
      *         version, encoding or reserved byte. O(1).
      */
+    template <class = void>  // a template: only a caller instantiates it (compile cost, issue 14)
     [[nodiscard]] static split_header parse(std::span<const std::byte> wire, std::string_view fn = "split_header::parse") {
         detail::require(wire.size() >= split_header_size, fn, "wire has size ", wire.size(), ", expected at least ",
                         split_header_size, " (the split header)");
@@ -170,6 +171,7 @@ struct split_header {
 };
 
 /// Bytes a split message of `count` features needs at most (raw or quantized at `bits`).
+template <class = void>
 [[nodiscard]] inline std::size_t split_message_capacity(std::size_t count, int bits,
                                                         const quantize_options& quantizer = {}) {
     return split_header_size + std::max(quantized_wire_size(count, bits, quantizer.channels), 4 * count);
@@ -184,6 +186,7 @@ struct split_header {
  * @throws offloadkit::invalid_argument for non-finite features, bits outside 1..16 (when
  *         quantized) or `out` too small. O(features); no allocation (as quantize_to_wire).
  */
+template <class = void>  // a template: the quantizer is instantiated by a caller only (compile cost, issue 14)
 inline std::size_t encode_split_message(std::span<const float> features, bool quantized, int bits, std::uint64_t id,
                                         std::span<std::byte> out, const quantize_options& quantizer = {}) {
     constexpr std::string_view fn = "encode_split_message";

@@ -50,6 +50,7 @@ namespace offloadkit {
 class bandwidth_trace {
 public:
     /// A constant bandwidth (bytes/s, finite, >= 0).
+    template <class = void>
     explicit bandwidth_trace(double constant = 625000.0) : start_{0.0}, rate_{constant} {
         detail::require_non_negative(constant, "bandwidth_trace", "constant");
     }
@@ -82,6 +83,7 @@ public:
      *        expression the policies use, so a correct estimate never misjudges a deadline.
      *        Non-decreasing in start. O(pieces crossed).
      */
+    template <class = void>
     [[nodiscard]] double finish(double start, double bytes) const noexcept {
         std::size_t k = piece(start);
         double t = start;
@@ -243,6 +245,7 @@ template <class = void>
  *        γ must describe the frames the run replays: with trace arrivals, opt.fps sets nothing.
  * O(1), no allocation.
  */
+template <class = void>
 [[nodiscard]] inline double frame_interval(const trace& tr, const sim_options& opt) noexcept {
     const std::size_t n = tr.arrival.size();
     if (opt.use_trace_arrivals && n >= 2 && tr.arrival[n - 1] > tr.arrival[0]) {
