@@ -678,3 +678,36 @@ TEST_CASE("quantize: 8-bit dequantize straight from the payload bytes == scalar 
         }
     }
 }
+
+namespace quantize_u8_step_test {
+
+// The 8-bit code pass takes 32 values at a time where AVX2 is enabled (issue 20; the native-asan
+// preset and -march=native builds run that path, others the staging block): every size around
+// the 32-value step, every data kind (ties on the grid, wide and subnormal ranges, flat), unaligned
+// inputs, per tensor and per CHW channel (channel starts off the 32-value grid).
+TEST_CASE("quantize: 8-bit codes around the 32-value step == scalar reference (per tensor and CHW)") {
+    ok::detail::rng g(3232);
+    int checked = 0;
+    for (std::size_t n = 28; n <= 100; ++n) {
+        for (int kind = 0; kind < 7; ++kind) {
+            const std::size_t offset = static_cast<std::size_t>(kind) % 4;
+            const std::size_t channels = n % 3 == 0 ? 3 : (n % 2 == 0 ? 2 : 1);
+            const ok::quantize_options o{channels == 1 ? ok::channel_layout::per_tensor : ok::channel_layout::chw,
+                                         channels};
+            std::vector<float> storage(n + offset);
+            const auto data = make_data(kind, n, g, 8);
+            std::copy(data.begin(), data.end(), storage.begin() + static_cast<std::ptrdiff_t>(offset));
+            const std::span<const float> x(storage.data() + offset, n);
+            CAPTURE(n);
+            CAPTURE(kind);
+            CAPTURE(channels);
+            const auto t = ok::quantize(x, 8, o);
+            const auto r = reference(x, 8, o);
+            CHECK(std::equal(r.payload.begin(), r.payload.end(), t.payload().begin(), t.payload().end()));
+            ++checked;
+        }
+    }
+    CHECK(checked == 73 * 7);
+}
+
+}  // namespace quantize_u8_step_test

@@ -426,3 +426,46 @@ TEST_CASE("per-class calibration (CBO Fig. 6) in the offloading path: one mechan
     CHECK(ok::parse_calibration_kind("isotonic") == ok::calibration_kind::isotonic);
     CHECK(!ok::parse_calibration_kind("Platt"));
 }
+
+namespace offline_plan_constant_rate_test {
+
+// offline_plan precomputes bytes / rate and the arrivals for a constant bandwidth (issue 20); a
+// two-piece bandwidth trace whose second piece starts after the last deadline goes through
+// bandwidth_trace::finish() with the same rate instead. Both must give the same plan, choice for
+// choice (the same arithmetic), near saturation where the DP's lists are long and ties are many.
+TEST_CASE("offline_plan: the constant-rate path equals bandwidth_trace::finish choice for choice") {
+    std::size_t offloaded = 0;
+    for (const std::uint64_t seed : {3U, 11U, 29U}) {
+        ok::synthetic_trace_options so;
+        so.frames = 300;
+        so.seed = seed;
+        so.with_arrival = seed != 3U;
+        const ok::trace tr = ok::make_synthetic_trace(so);
+        const auto gain = [&](std::size_t i, std::size_t r) {
+            return so.server_accuracy[r] - static_cast<double>(tr.npu_correct[i]) * 0.5 - 0.1;
+        };
+        for (const double mbps : {3.0, 6.0, 9.0}) {
+            for (const double latency : {0.0, 0.05}) {
+                for (const double local : {0.0, 0.012}) {
+                    ok::sim_options o;
+                    o.network_latency = latency;
+                    o.local_time = local;
+                    o.bandwidth = ok::bandwidth_trace(mbps * 125000.0);
+                    const std::vector<int> fast = ok::offline_plan(tr, 0, tr.size(), o, gain);
+                    o.bandwidth = ok::bandwidth_trace({0.0, 1e6}, {mbps * 125000.0, mbps * 125000.0});
+                    REQUIRE_FALSE(o.bandwidth.constant());
+                    const std::vector<int> general = ok::offline_plan(tr, 0, tr.size(), o, gain);
+                    CAPTURE(seed);
+                    CAPTURE(mbps);
+                    CAPTURE(latency);
+                    CAPTURE(local);
+                    CHECK(fast == general);
+                    offloaded += static_cast<std::size_t>(std::count_if(fast.begin(), fast.end(), [](int c) { return c >= 0; }));
+                }
+            }
+        }
+    }
+    CHECK(offloaded > 1000);  // not vacuous: most settings offload many frames
+}
+
+}  // namespace offline_plan_constant_rate_test
