@@ -511,7 +511,22 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
             while (p->frames.pop(job)) {
                 bool good = true;
                 try {
-                    p->enforcer.run([&] { p->hosted.extract(job.second, out); });
+                    // part 1 encodes (quantizes) its messages under its own share, as the planner
+                    // charges QT to u1 (multitask/problem.hpp); part 2 decodes under u2 (receive)
+                    p->enforcer.run([&] {
+                        p->hosted.extract(job.second, out);
+                        if (p->spec.kind == amvp_part_kind::whole) {
+                            return;
+                        }
+                        bool have_raw = false, have_quant = false;
+                        for (auto& r : p->routes) {
+                            bool& have = r.compressed ? have_quant : have_raw;
+                            if (!have) {
+                                amvp_encode_split(out, r.compressed, bits, job.first, r.compressed ? quant : raw);
+                                have = true;
+                            }
+                        }
+                    });
                 } catch (const std::exception&) {
                     good = false;
                 }
@@ -520,14 +535,8 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
                     answer(p->spec.tasks.at(0), job.first, label, good, false);
                     continue;
                 }
-                bool have_raw = false, have_quant = false;
                 for (auto& r : p->routes) {
-                    auto& wire = r.compressed ? quant : raw;
-                    bool& have = r.compressed ? have_quant : have_raw;
-                    if (good && !have) {
-                        amvp_encode_split(out, r.compressed, bits, job.first, wire);
-                        have = true;
-                    }
+                    const auto& wire = r.compressed ? quant : raw;
                     if (!good || !r.link->enqueue(job.first, wire)) {
                         for (const auto t : r.tasks) {
                             answer(t, job.first, 0, false, false);
