@@ -115,8 +115,9 @@ TEST_CASE("split_link_sender: a server that goes away fails its messages exactly
 }
 
 TEST_CASE("split_link_sender: keeps `window` messages in flight before any answer, never more") {
-    // Stop-and-wait (the next message after the previous one's answer, or after an ACK the
-    // receiver delays until it answers) writes 1 here; an unbounded sender writes all 8.
+    // The sender this replaced (the next message once the previous one is ACKed) writes all 8
+    // here, one per delayed ACK of this peer (20 ms apart on loopback); one that waits for each
+    // answer writes 1.
     tcp_test::fake_server peer;
     split_link_test::collector c;
     ok::split_link_options o;

@@ -26,10 +26,12 @@
  * under its own share; each part 2 reports its task's label to the coordinator itself. The inbox
  * acknowledges a message when it has handed it over, which it does once every part 2 it feeds has
  * fewer than `amvp_inbox_depth` messages waiting; the link keeps up to `amvp_link_window`
- * messages unacknowledged (split_link_sender). So the link, each part 2 and part 1 work as a
- * pipeline (eq. 8: the slowest stage sets the period, not the sum of the link's and part 2's
- * times), and what a part 2 holds is bounded: at most amvp_inbox_depth messages waiting, plus the
- * window in the inbox's server queue and socket.
+ * messages unacknowledged (split_link_sender). So part 1, the link and each part 2 work as a
+ * pipeline (eq. 8: the slowest stage sets the period; the link does not wait for each message's
+ * ACK, and a slow part 2 does not hold back the other part 2 of its inbox, which it did when the
+ * inbox acknowledged a message after all its part 2s had run it), and what a part 2 holds is
+ * bounded: at most amvp_inbox_depth messages waiting, plus the window in the inbox's server queue
+ * and socket.
  *
  * ### Every (frame, task) pair ends exactly once
  * A part 2 answers its pair (or fails it when the message does not decode). A link that fails a

@@ -13,14 +13,17 @@
  *        not D plus the receiver's time), and the window bounds what the receiver holds.
  *
  * ### Why a window, not one message at a time
- * Waiting for the previous message's TCP ACK before writing the next (what this link did) is
- * stop-and-wait in practice: Linux delays the ACK of a message's last, short segment until it
- * sends something back (here the answer, after part 2 ran) or its delayed-ACK timer fires
- * (measured on loopback: 8 unanswered 3000-byte messages written 20 ms apart). With a window the
- * link writes the next message at once (tcp_completion::handed_to_kernel; client.completion is
- * ignored) and the answers are only credits: at most `window` messages are written and
- * unanswered (the same 8: 4 written within 0.1 ms with window 4, then none until an answer).
- *
+ * This link used to write the next message once the previous one's last byte was ACKed
+ * (tcp_completion::ack_timestamp). That makes its period D plus the ACK's way back: the receiver
+ * must wake, read the message and ACK it, and the sender must wake on the ACK's timestamp.
+ * tcp_server ACKs at once after each read (TCP_QUICKACK); a receiver that does not holds the ACK
+ * of a message's short last segment until its delayed-ACK timer fires (measured on loopback:
+ * 8 unanswered 3000-byte messages went out 20 ms apart). With a window the link writes the next
+ * message as soon as the kernel has taken the previous one (tcp_completion::handed_to_kernel;
+ * client.completion is ignored) and the answers are credits: at most `window` messages are
+ * written and unanswered (the same 8 with window 4: 4 written within 0.1 ms, then none until an
+ * answer). Where the link is the slowest stage this is eq. 8's 1 / D (docs/amvp-run.md).
+
  * Every enqueued message ends exactly once in the result callback: answered (ok, label), or
  * failed — the part-2 device's answer said so, its connection dropped with the message
  * outstanding (tcp_client answers those ok == false), or the link has been down for `down_timeout`
