@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <poll.h>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -50,6 +51,28 @@ struct message_log {
     std::mutex mu;
     std::map<std::uint64_t, std::vector<const std::byte*>> buffers;  // frame -> message buffers seen
 };
+
+// Part 1 passes the first pixel on as the feature; part 2 of task t answers (feature + t + 1) mod 10
+// and then calls `after(task, message, answer)` on its own thread.
+using part2_hook = std::function<void(std::uint32_t, std::span<const std::byte>, const ok::split_answer&)>;
+inline ok::amvp_part_loader shifted_parts(part2_hook after) {
+    return [after = std::move(after)](const ok::amvp_part_spec& s) {
+        ok::amvp_hosted_part h;
+        if (s.kind == ok::amvp_part_kind::first) {
+            h.outputs = 1;
+            h.extract = [](std::span<const std::uint8_t> px, std::span<float> out) { out[0] = px[0]; };
+        } else {
+            const std::uint32_t task = s.tasks.at(0);
+            auto rx = std::make_shared<ok::split_receiver<shifted_fi>>(shifted_fi{task + 1});
+            h.receive = [rx, task, after](std::span<const std::byte> m) {
+                auto a = rx->receive(m);
+                after(task, m, a);
+                return a;
+            };
+        }
+        return h;
+    };
+}
 
 using answer_map = std::map<std::pair<std::uint32_t, std::uint64_t>, std::vector<ok::amvp_answer_message>>;
 
@@ -174,22 +197,10 @@ TEST_CASE("amvp_fanouts: a shared part 1 feeds both part 2s on one device throug
 TEST_CASE("amvp_worker_main: one message per frame reaches both part 2s; every pair answered once") {
     using namespace amvp_executor_test;
     message_log log;
-    const ok::amvp_part_loader load = [&log](const ok::amvp_part_spec& s) {
-        ok::amvp_hosted_part h;
-        if (s.kind == ok::amvp_part_kind::first) {
-            h.outputs = 1;
-            h.extract = [](std::span<const std::uint8_t> px, std::span<float> out) { out[0] = px[0]; };
-        } else {
-            auto rx = std::make_shared<ok::split_receiver<shifted_fi>>(shifted_fi{s.tasks.at(0) + 1});
-            h.receive = [rx, &log](std::span<const std::byte> m) {
-                auto a = rx->receive(m);
-                const std::lock_guard<std::mutex> lock(log.mu);
-                log.buffers[a.id].push_back(m.data());
-                return a;
-            };
-        }
-        return h;
-    };
+    const auto load = shifted_parts([&log](std::uint32_t, std::span<const std::byte> m, const ok::split_answer& a) {
+        const std::lock_guard<std::mutex> lock(log.mu);
+        log.buffers[a.id].push_back(m.data());
+    });
     shared_worker w(load);
     constexpr std::uint64_t frames = 20;
     w.send_frames(frames);
@@ -249,24 +260,12 @@ TEST_CASE("amvp_worker_main: a stalled part 2 holds up neither part 1 nor the ot
     std::mutex mu;
     std::condition_variable cv;
     bool released = false;
-    const ok::amvp_part_loader load = [&](const ok::amvp_part_spec& s) {
-        ok::amvp_hosted_part h;
-        if (s.kind == ok::amvp_part_kind::first) {
-            h.outputs = 1;
-            h.extract = [](std::span<const std::uint8_t> px, std::span<float> out) { out[0] = px[0]; };
-        } else {
-            auto rx = std::make_shared<ok::split_receiver<shifted_fi>>(shifted_fi{s.tasks.at(0) + 1});
-            const bool stalls = s.tasks.at(0) == 1;
-            h.receive = [rx, stalls, &mu, &cv, &released](std::span<const std::byte> m) {
-                if (stalls) {
-                    std::unique_lock<std::mutex> lock(mu);
-                    cv.wait(lock, [&] { return released; });
-                }
-                return rx->receive(m);
-            };
+    const auto load = shifted_parts([&](std::uint32_t task, std::span<const std::byte>, const ok::split_answer&) {
+        if (task == 1) {  // task 1's part 2 stalls until released
+            std::unique_lock<std::mutex> lock(mu);
+            cv.wait(lock, [&] { return released; });
         }
-        return h;
-    };
+    });
     const auto release = [&] {
         {
             const std::lock_guard<std::mutex> lock(mu);
