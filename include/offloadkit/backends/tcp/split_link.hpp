@@ -187,6 +187,14 @@ private:
             in_flight_ = outstanding.size();
             max_in_flight_ = std::max(max_in_flight_, in_flight_);
         };
+        const auto take_completed = [&] {  // the kernel took a whole message: count its bytes
+            if (auto t = c.poll_completed()) {
+                if (t->ok) {
+                    const std::lock_guard<std::mutex> lock(mu_);
+                    bytes_ += t->bytes;
+                }
+            }
+        };
         for (;;) {
             bool stop = false;
             {
@@ -219,19 +227,9 @@ private:
                 } else {
                     deliver(split_link_result{cur.id, false, 0, 0.0});
                 }
-                if (auto t = c.poll_completed()) {
-                    if (t->ok) {
-                        const std::lock_guard<std::mutex> lock(mu_);
-                        bytes_ += t->bytes;
-                    }
-                }
+                take_completed();
             }
-            if (auto t = c.poll_completed()) {
-                if (t->ok) {
-                    const std::lock_guard<std::mutex> lock(mu_);
-                    bytes_ += t->bytes;
-                }
-            }
+            take_completed();
             bool answered = false;
             while (auto r = c.poll()) {
                 const auto it = std::find(outstanding.begin(), outstanding.end(), r->id);
