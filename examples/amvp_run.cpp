@@ -422,7 +422,7 @@ int run(const settings& s, char* self) {
             const bool within = cmp.within;
             // eq. 7 and 8 again with the CPU time each part took in this run instead of the profile's l:
             // separates the execution (shares, links, processes) from the profile's drift under load
-            const auto re = ok::amvp_repredict(dep, t, part_cpu, o.transfer_time);
+            const auto re = ok::amvp_repredict(dep, t, part_cpu, o.wire_time);  // the parts' CPU includes the codec
             const double re_lat = re.latency, re_thr = re.throughput;
             all_within = all_within && within;
             ok::io::json_object j;

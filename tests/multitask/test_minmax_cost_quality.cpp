@@ -229,7 +229,7 @@ TEST_CASE("minmax_cost_solve: within 1% of the exact optimum on >= 95% of 300 in
     CHECK(compressed_links >= 10);  // and the codec is exercised
 }
 
-TEST_CASE("amvp feature codec: the planner's transfer cost is eq. 5, the decision decide_compression gives") {
+TEST_CASE("amvp feature codec: the planner's transfer cost is eq. 5, the decision decide_compression gives (codec on the parts' shares)") {
     // one task split on two devices; feature 50176 bytes (AMVP's 14x14x64 binary32 feature)
     ok::amvp_problem pb;
     pb.share_steps = 10;
@@ -265,6 +265,33 @@ TEST_CASE("amvp feature codec: the planner's transfer cost is eq. 5, the decisio
         CHECK(e.tasks[0].compressed == d.compress);
         const double D = d.compress ? d.quantize_time + d.compressed_transfer + d.dequantize_time : d.original_transfer;
         CHECK(e.tasks[0].transfer_time == doctest::Approx(D).epsilon(1e-12));
+    }
+    // the codec runs under the parts' shares: part 1 at u1 = 0.5 quantizes in QT / u1, part 2 at
+    // u2 = 0.2 dequantizes in DQ / u2. At 1 Mbps: D = 2.5088e-4 + 0.100576 + 3.136e-4 = 0.10114048 s,
+    // of which the link's TR = 0.100576 s; latency 0.05 / 0.5 + D + 0.05 / 0.2 = 0.45114048 s
+    const std::vector<ok::amvp_task_choice> slow{{0, 0, 0, 5, 1, 2}};
+    pb.bandwidth = {0.0, 125000.0, 125000.0, 0.0};
+    e = ok::amvp_evaluate(pb, slow);
+    CHECK(e.tasks[0].compressed);
+    CHECK(e.tasks[0].transfer_time == doctest::Approx(0.10114048).epsilon(1e-12));
+    CHECK(e.tasks[0].wire_time == doctest::Approx(0.100576).epsilon(1e-12));
+    CHECK(e.tasks[0].latency == doctest::Approx(0.45114048).epsilon(1e-12));
+    // at 800 Mbps = 1e8 B/s the codec pays at full shares (OTR 5.0176e-4 s > D 3.1388e-4 s) but not
+    // at these (D = 5.6448e-4 + 1.2572e-4 = 6.902e-4 s > OTR): the decision depends on the shares
+    pb.bandwidth = {0.0, 1e8, 1e8, 0.0};
+    CHECK(ok::amvp_evaluate(pb, ch).tasks[0].compressed);
+    e = ok::amvp_evaluate(pb, slow);
+    CHECK_FALSE(e.tasks[0].compressed);
+    CHECK(e.tasks[0].transfer_time == doctest::Approx(5.0176e-4).epsilon(1e-12));
+    CHECK(e.tasks[0].wire_time == e.tasks[0].transfer_time);
+    // and it is decide_compression's with the rates times the shares, over the sweep
+    for (double mbps = 0.5; mbps < 20000.0; mbps *= 1.7) {
+        CAPTURE(mbps);
+        pb.bandwidth = {0.0, mbps * 125000.0, mbps * 125000.0, 0.0};
+        e = ok::amvp_evaluate(pb, slow);
+        const auto d = ok::decide_compression(50176, 8, mbps * 125000.0, 400e6 * 0.5, 800e6 * 0.2);
+        CHECK(e.tasks[0].compressed == d.compress);
+        CHECK(e.tasks[0].wire_time == doctest::Approx(d.compress ? d.compressed_transfer : d.original_transfer).epsilon(1e-12));
     }
     // without the codec the feature goes raw, and at 1 Mbps the optimum is worse than with it
     pb.bandwidth = {0.0, 125000.0, 125000.0, 0.0};

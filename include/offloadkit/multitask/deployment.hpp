@@ -178,7 +178,9 @@ struct amvp_predicted_rates {
  *        part took (`part_cpu`, indexed like d.parts) instead of the profile's l: latency
  *        l1 / u1 + D + l2 / u2 and throughput min(u1 / l1, 1 / D, u2 / l2) (unsplit: l / u and
  *        u / l; D = `transfer_time`, 0 means no 1 / D term). Run with measured costs, it separates
- *        the execution (shares, links, processes) from the profile's drift.
+ *        the execution (shares, links, processes) from the profile's drift. When the measured part
+ *        costs include the feature codec (the AMVP executor runs it under the parts' shares), pass
+ *        the link's part of D only (amvp_task_outcome::wire_time), or the codec counts twice.
  * @throws offloadkit::invalid_argument for s out of range or part_cpu not one value per part.
  */
 template <class = void>

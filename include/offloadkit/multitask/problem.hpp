@@ -30,11 +30,15 @@
  * - **Feature codec** (AMVP §IV-B, eq. 5): with amvp_problem::codec enabled (bits 1..16), a
  *   feature crossing a link may be sent quantized at that width in ok::quantize's wire format.
  *   Each transfer is costed both ways, raw D = OTR = f / b and quantized D = QT + TR + DQ with
- *   QT = f / quantize_rate, TR = quantized_wire_size / b, DQ = f / dequantize_rate, and the cheaper
- *   one is used (compress exactly when CPB of eq. 5 is > 0): the decision that
- *   decide_compression() (metrics/compression.hpp) gives the runtime's split_sender at the same
- *   bandwidth and rates, through the same function (amvp_feature_transfer). D enters eq. 7 and the
- *   1 / D term of eq. 8 in both cases.
+ *   QT = f / (u1 quantize_rate), TR = quantized_wire_size / b, DQ = f / (u2 dequantize_rate), and
+ *   the cheaper one is used (compress exactly when CPB of eq. 5 is > 0). The rates are at 100% of
+ *   a device; the codec runs on the thread of the part that pays it, under that part's share
+ *   (part 1 quantizes at u1, part 2 dequantizes at u2: what the AMVP executor does,
+ *   backends/tcp/amvp_executor.hpp), so its times are divided by the shares as l1 and l2 are.
+ *   At u1 = u2 = 1 this is the decision decide_compression() (metrics/compression.hpp) gives the
+ *   runtime's split_sender at the same bandwidth and rates (the same function, eq5_decision; at
+ *   shares u1, u2 it is decide_compression with the rates times u1 and u2). D enters eq. 7 and the
+ *   1 / D term of eq. 8 in both cases; amvp_task_outcome::wire_time is its link part (TR or OTR).
  *
  * ### Decision: one amvp_task_choice per task
  * (candidate, split point, device and steps of part 1, device and steps of part 2). Latency eq. 7,
@@ -141,7 +145,8 @@ struct amvp_task_outcome {
     double accuracy = 0.0;
     double latency = 0.0;        ///< eq. 7, seconds (+inf when a needed link is missing)
     double throughput = 0.0;     ///< eq. 8, frames/s
-    double transfer_time = 0.0;  ///< D, seconds (QT + TR + DQ when `compressed`, else f / b)
+    double transfer_time = 0.0;  ///< D, seconds (QT / u1 + TR + DQ / u2 when `compressed`, else f / b)
+    double wire_time = 0.0;      ///< the link's part of D, seconds (TR when `compressed`, else f / b)
     bool compressed = false;     ///< the feature crosses its link quantized (eq. 5 CPB > 0)
     double cost = 0.0;           ///< eq. 6 (+inf when a needed link is missing)
     double first_share = 0.0;    ///< u of part 1
@@ -199,26 +204,32 @@ struct model {
 
 /// Metrics of one task for one (candidate, split, placement).
 struct task_metrics {
-    double latency = 0.0, throughput = 0.0, transfer = 0.0, cost = 0.0;
+    double latency = 0.0, throughput = 0.0, transfer = 0.0, wire = 0.0, cost = 0.0;
     bool link = true;
     bool compressed = false;
 };
 
-/// Eq. 5 on validated inputs: D and whether the feature is sent quantized. `bandwidth` > 0.
+/// Eq. 5 on validated inputs with the codec on the parts' shares (file comment): D, its link part
+/// `wire` and whether the feature is sent quantized. `bandwidth` > 0, u1 and u2 in (0, 1].
 template <class = void>
-inline double transfer_of(const amvp_feature_codec& codec, double feature_bytes, double bandwidth,
-                          bool& compressed) noexcept {
+inline double transfer_of(const amvp_feature_codec& codec, double feature_bytes, double bandwidth, double u1,
+                          double u2, bool& compressed, double& wire) noexcept {
     compressed = false;
+    wire = 0.0;
     if (std::isinf(bandwidth)) {
         return 0.0;
     }
     const double raw = feature_bytes / bandwidth;
+    wire = raw;
     if (codec.bits == 0 || !(feature_bytes > 0.0)) {
         return raw;
     }
-    const auto d = detail::eq5_decision(feature_bytes, codec.bits, bandwidth, codec.quantize_rate,
-                                        codec.dequantize_rate);
+    const auto d = detail::eq5_decision(feature_bytes, codec.bits, bandwidth, codec.quantize_rate * u1,
+                                        codec.dequantize_rate * u2);
     compressed = d.compress;
+    if (d.compress) {
+        wire = d.compressed_transfer;
+    }
     return d.compress ? d.quantize_time + d.compressed_transfer + d.dequantize_time : raw;
 }
 
@@ -244,7 +255,7 @@ inline task_metrics eval_task(const model& m, std::size_t s, std::size_t c, std:
                 r.cost = std::numeric_limits<double>::infinity();
                 return r;
             }
-            r.transfer = transfer_of(m.pb->codec, sp.feature, b, r.compressed);
+            r.transfer = transfer_of(m.pb->codec, sp.feature, b, u1, u2, r.compressed, r.wire);
             lat += r.transfer;
             if (r.transfer > 0.0) {
                 thr = std::min(thr, 1.0 / r.transfer);
@@ -414,6 +425,7 @@ inline bool evaluate_into(const model& m, std::span<const amvp_task_choice> choi
         o.latency = r.latency;
         o.throughput = r.throughput;
         o.transfer_time = r.transfer;
+        o.wire_time = r.wire;
         o.compressed = r.compressed;
         o.cost = r.cost;
         o.split = !sp.unsplit;

@@ -23,16 +23,23 @@
  * A part 1 feeding several part 2s on the same device sends each frame's feature *once* to that
  * device (AMVP prices one transfer D = f / b per link, eq. 7): the destination's inbox (a
  * tcp_server) hands the message to every part 2 it hosts for that part 1, each on its own thread
- * under its own share; each part 2 reports its task's label to the coordinator itself, and the
- * inbox acknowledges the message when all have finished. Part 1 sends the next message after the
- * acknowledgement (split_link_sender: one at a time).
+ * under its own share; each part 2 reports its task's label to the coordinator itself. The inbox
+ * acknowledges a message when it has handed it over, which it does once every part 2 it feeds has
+ * fewer than `amvp_inbox_depth` messages waiting; the link keeps up to `amvp_link_window`
+ * messages unacknowledged (split_link_sender). So part 1, the link and each part 2 work as a
+ * pipeline (eq. 8: the slowest stage sets the period; the link does not wait for each message's
+ * ACK, and a slow part 2 does not hold back the other part 2 of its inbox, which it did when the
+ * inbox acknowledged a message after all its part 2s had run it), and what a part 2 holds is
+ * bounded: at most amvp_inbox_depth messages waiting, plus the window in the inbox's server queue
+ * and socket.
  *
  * ### Every (frame, task) pair ends exactly once
  * A part 2 answers its pair (or fails it when the message does not decode). A link that fails a
  * message (connection dropped, link down, refused) fails the pairs of that message that are still
  * pending (`if_pending`: a pair its part 2 answered before the link broke stays answered). A worker
- * whose control stream ends without 'D' fails every pending pair of the tasks whose part 1 ran
- * there, and their later frames. What is still pending after `drain_idle` seconds without progress
+ * whose control stream ends without 'D' fails every pending pair of the tasks with a part (1, 2
+ * or whole) there, and their later frames: the messages its inbox had acknowledged and not yet
+ * run die with it. What is still pending after `drain_idle` seconds without progress
  * fails. The recorder counts a second ending as a duplicate and ignores it. (Answers and link
  * failures reach the coordinator on different workers' streams: when a connection drops right
  * after a part 2 answered, the link's failure can be read first and the answer then counts as a
@@ -160,6 +167,12 @@ private:
     std::mutex write_mu_;
 };
 
+/// Split messages a part-1 device keeps written and unacknowledged per link (split_link_options::window;
+/// file comment, "Links"). 4: enough to keep a link busy while the inbox hands the previous ones over.
+inline constexpr std::size_t amvp_link_window = 4;
+/// Messages that may wait for each part 2 of an inbox before the inbox stops taking more (file comment).
+inline constexpr std::size_t amvp_inbox_depth = 2;
+
 /// One pair's ending, worker -> coordinator ('A').
 struct amvp_answer_message {
     std::uint32_t task = 0;
@@ -244,9 +257,14 @@ struct share_enforcer {
 template <class Job>
 struct job_queue {
     std::mutex mu;
-    std::condition_variable cv;
+    std::condition_variable cv, room;
     std::deque<Job> jobs;
     bool stop = false;
+    /// Blocks until fewer than `depth` jobs wait (or the queue is closed).
+    void wait_room(std::size_t depth) {
+        std::unique_lock<std::mutex> lock(mu);
+        room.wait(lock, [&] { return stop || jobs.size() < depth; });
+    }
     void push(Job j) {
         {
             const std::lock_guard<std::mutex> lock(mu);
@@ -263,6 +281,8 @@ struct job_queue {
         }
         j = std::move(jobs.front());
         jobs.pop_front();
+        lock.unlock();
+        room.notify_all();
         return true;
     }
     void close() {
@@ -271,23 +291,14 @@ struct job_queue {
             stop = true;
         }
         cv.notify_all();
+        room.notify_all();
     }
 };
 
-/// One message delivered to the part 2s of an inbox; the inbox answers when `left` reaches 0.
+/// One message delivered to the part 2s of an inbox (they read the same buffer).
 struct fanout_message {
     std::vector<std::byte> bytes;
     std::uint64_t id = 0;
-    std::mutex mu;
-    std::condition_variable cv;
-    std::size_t left = 0;
-    void done() {
-        {
-            const std::lock_guard<std::mutex> lock(mu);
-            --left;
-        }
-        cv.notify_all();
-    }
 };
 
 struct worker_part {
@@ -409,7 +420,6 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
                     } catch (const std::exception&) {
                         answer(task, m->id, 0, false, false);
                     }
-                    m->done();
                     m.reset();
                 }
             });
@@ -432,13 +442,13 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
                     auto m = std::make_shared<fanout_message>();
                     m->bytes.assign(j.payload.begin(), j.payload.end());
                     m->id = j.id;
-                    m->left = targets.size();
+                    for (auto* t : targets) {  // only this thread pushes: the room stays
+                        t->messages.wait_room(amvp_inbox_depth);
+                    }
                     for (auto* t : targets) {
                         t->messages.push(m);
                     }
-                    std::unique_lock<std::mutex> lock(m->mu);
-                    m->cv.wait(lock, [&] { return m->left == 0; });
-                    return tcp_verdict{0, 0.0F, true};
+                    return tcp_verdict{0, 0.0F, true};  // handed over: the part 2s answer the pairs
                 });
             }));
             ports << "port " << id << ' ' << inboxes.back()->port() << '\n';
@@ -473,6 +483,7 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
             lo.client.host = host;
             lo.client.port = static_cast<std::uint16_t>(port);
             lo.client.max_outstanding = 64;
+            lo.window = amvp_link_window;
             lo.client.answer_timeout = 10.0;
             lo.client.stall_timeout = 5.0;
             lo.client.backoff = 0.02;
@@ -502,7 +513,22 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
             while (p->frames.pop(job)) {
                 bool good = true;
                 try {
-                    p->enforcer.run([&] { p->hosted.extract(job.second, out); });
+                    // part 1 encodes (quantizes) its messages under its own share, as the planner
+                    // charges QT to u1 (multitask/problem.hpp); part 2 decodes under u2 (receive)
+                    p->enforcer.run([&] {
+                        p->hosted.extract(job.second, out);
+                        if (p->spec.kind == amvp_part_kind::whole) {
+                            return;
+                        }
+                        bool have_raw = false, have_quant = false;
+                        for (auto& r : p->routes) {
+                            bool& have = r.compressed ? have_quant : have_raw;
+                            if (!have) {
+                                amvp_encode_split(out, r.compressed, bits, job.first, r.compressed ? quant : raw);
+                                have = true;
+                            }
+                        }
+                    });
                 } catch (const std::exception&) {
                     good = false;
                 }
@@ -511,14 +537,8 @@ inline int amvp_worker_main(int fd, const amvp_part_loader& load) {
                     answer(p->spec.tasks.at(0), job.first, label, good, false);
                     continue;
                 }
-                bool have_raw = false, have_quant = false;
                 for (auto& r : p->routes) {
-                    auto& wire = r.compressed ? quant : raw;
-                    bool& have = r.compressed ? have_quant : have_raw;
-                    if (good && !have) {
-                        amvp_encode_split(out, r.compressed, bits, job.first, wire);
-                        have = true;
-                    }
+                    const auto& wire = r.compressed ? quant : raw;
                     if (!good || !r.link->enqueue(job.first, wire)) {
                         for (const auto t : r.tasks) {
                             answer(t, job.first, 0, false, false);
@@ -849,12 +869,14 @@ amvp_phase_outcome amvp_execute_phase(const amvp_problem& pb, const amvp_deploym
                     wp->stats = body;
                 }
             }
-            if (!wp->done) {  // the worker died: the tasks it fed frames to fail from now on
+            if (!wp->done) {  // the worker died: the tasks with a part there fail from now on
                 wp->dead = true;
                 const double t = now();
                 const std::lock_guard<std::mutex> lock(mu);
                 for (std::size_t task = 0; task < S; ++task) {
-                    if (dep.parts[dep.tasks[task].first].device == wp->device) {
+                    const auto& r = dep.tasks[task];
+                    if (dep.parts[r.first].device == wp->device ||
+                        (r.split() && dep.parts[r.second].device == wp->device)) {
                         task_dead[task] = true;
                         (void)rec.fail_pending(task, t);
                     }
@@ -901,11 +923,11 @@ amvp_phase_outcome amvp_execute_phase(const amvp_problem& pb, const amvp_deploym
         msg.resize(12 + pixels.size());
         for (const std::size_t p : firsts) {
             worker_proc* w = by_device[dep.parts[p].device];
-            bool alive = !w->dead;
+            bool alive = false;  // a shared part 1 runs while one of its tasks can still be answered
             for (const auto t : dep.parts[p].tasks) {
-                alive = alive && !dead_now[t];
+                alive = alive || !dead_now[t];
             }
-            if (!alive) {
+            if (w->dead || !alive) {
                 continue;
             }
             const auto part = static_cast<std::uint32_t>(p);
