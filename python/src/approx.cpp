@@ -133,7 +133,7 @@ void bind_approx(py::module_& m) {
             py::arg("max_latency") = py::none(), py::arg("offload") = false,
             "decide() that remembers the current branch (transition costs, min_dwell hysteresis).")
         .def("reset", &ok::branch_scheduler::reset)
-        .def("frontier", &ok::branch_scheduler::frontier, py::arg("category"), py::arg("level"),
+        .def("frontier", &ok::branch_scheduler::frontier<>, py::arg("category"), py::arg("level"),
              "Branch indices on the accuracy/latency frontier, by latency ascending (ApproxNet §4.6).")
         .def("__repr__", [](const ok::branch_scheduler& s) {
             return "BranchScheduler(branches=" + std::to_string(s.profiles().branches()) +
@@ -141,7 +141,7 @@ void bind_approx(py::module_& m) {
                    ", contention_levels=" + std::to_string(s.profiles().contention_levels()) + ")"; });
 
     py::class_<ok::amvp_problem>(m, "AmvpProblem", "AMVP's multitask placement problem (AMVP §III-§IV).")
-        .def_static("read_csv", &ok::read_amvp_problem, py::arg("path"),
+        .def_static("read_csv", &ok::read_amvp_problem<>, py::arg("path"),
                     "Reads a problem file (docs/amvp-problem-format.md).")
         .def_static("from_csv_text", [](const std::string& t) { return ok::parse_amvp_problem(t); }, py::arg("text"))
         .def_property_readonly("tasks", [](const ok::amvp_problem& p) {

@@ -403,7 +403,7 @@ void bind_offload(py::module_& m) {
              "npu_time_s), the Compress baseline's compress_correct and compress_time (n, both or neither; "
              "CBO §V-A), and the NPU's logits (n x K) with each frame's true_label (n, both or neither; columns "
              "npu_logit@k and true_label), which the per-class calibrator (CBO Fig. 6) reads.")
-        .def_static("read_csv", &ok::read_trace, py::arg("path"), "Reads a trace CSV file (docs/trace-format.md).")
+        .def_static("read_csv", &ok::read_trace<>, py::arg("path"), "Reads a trace CSV file (docs/trace-format.md).")
         .def_static("from_csv_text", [](const std::string& text) { return ok::parse_trace(text); }, py::arg("text"))
         .def("to_csv", [](const ok::trace& t) { return ok::to_csv(t); })
         .def("__len__", &ok::trace::size)
