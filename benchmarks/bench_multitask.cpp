@@ -77,15 +77,29 @@ void BM_quantize_to_wire_8bit(benchmark::State& state) {
     set_bytes(state, n);
 }
 
-// The forms most users call (issue 20): the allocating quantize() and a fresh output vector for
-// dequantize(), what torch's quantize_per_tensor + dequantize do (each allocates its result).
+// The forms most users call (issue 20): the allocating quantize() and dequantize(), what torch's
+// quantize_per_tensor + dequantize do (each allocates its result).
 void BM_quantize_dequantize_alloc_8bit(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto x = feature(n);
     for (auto _ : state) {
         const ok::quantized_tensor qt = ok::quantize(x, 8);
+        const std::vector<float> y = ok::dequantize(qt);
+        benchmark::DoNotOptimize(y.data());
+        benchmark::ClobberMemory();
+    }
+    set_bytes(state, n);
+}
+
+// The same with a zero-filled std::vector<float> y(n) for dequantize(qt, y), the only form before
+// the allocating dequantize(): what the fill costs.
+void BM_quantize_dequantize_sized_vector_8bit(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    const auto x = feature(n);
+    for (auto _ : state) {
+        const ok::quantized_tensor qt = ok::quantize(x, 8);
         std::vector<float> y(n);
-        ok::dequantize(qt, y);
+        ok::dequantize(qt, std::span<float>(y));
         benchmark::DoNotOptimize(y.data());
         benchmark::ClobberMemory();
     }
@@ -189,6 +203,7 @@ BENCHMARK(BM_memcpy)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_pack_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_to_wire_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_dequantize_alloc_8bit)->Arg(amvp_feature)->Arg(four_mb);
+BENCHMARK(BM_quantize_dequantize_sized_vector_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_pack_8bit_scalar_reference)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_unpack_dequantize_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_dequantize_wire_8bit)->Arg(amvp_feature)->Arg(four_mb);
