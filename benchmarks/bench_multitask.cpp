@@ -91,21 +91,6 @@ void BM_quantize_dequantize_alloc_8bit(benchmark::State& state) {
     set_bytes(state, n);
 }
 
-// The same with a zero-filled std::vector<float> y(n) for dequantize(qt, y), the only form before
-// the allocating dequantize(): what the fill costs.
-void BM_quantize_dequantize_sized_vector_8bit(benchmark::State& state) {
-    const auto n = static_cast<std::size_t>(state.range(0));
-    const auto x = feature(n);
-    for (auto _ : state) {
-        const ok::quantized_tensor qt = ok::quantize(x, 8);
-        std::vector<float> y(n);
-        ok::dequantize(qt, std::span<float>(y));
-        benchmark::DoNotOptimize(y.data());
-        benchmark::ClobberMemory();
-    }
-    set_bytes(state, n);
-}
-
 void BM_quantize_pack_8bit_scalar_reference(benchmark::State& state) {
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto x = feature(n);
@@ -203,7 +188,6 @@ BENCHMARK(BM_memcpy)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_pack_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_to_wire_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_dequantize_alloc_8bit)->Arg(amvp_feature)->Arg(four_mb);
-BENCHMARK(BM_quantize_dequantize_sized_vector_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_quantize_pack_8bit_scalar_reference)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_unpack_dequantize_8bit)->Arg(amvp_feature)->Arg(four_mb);
 BENCHMARK(BM_dequantize_wire_8bit)->Arg(amvp_feature)->Arg(four_mb);

@@ -1282,35 +1282,15 @@ inline void dequantize(const quantized_tensor& qt, std::span<float> out) {
 }
 
 /**
- * @brief AMVP eq. 2 into a new vector: the values dequantize(qt, out) writes, bit for bit.
+ * @brief AMVP eq. 2 into a new vector of qt.size() floats: the values dequantize(qt, out) writes.
  *
- * A per-tensor tensor is decoded a block of 2048 elements at a time (8 KB, a multiple of 8 so each
- * block starts on a payload byte for every bits) into a buffer that stays in L1 and appended to a
- * reserved vector, so the result's memory is written once; a sized std::vector would be zero-filled
- * first, which at 4 MB was 19% of a quantize + dequantize round trip (issue 20, kernels.md).
- * Per-channel tensors are dequantized into a sized vector. One allocation. O(n), SIMD.
+ * One allocation. (Decoding through an L1 block appended to a reserved vector, so that the result
+ * is not zero-filled first, measured no faster at 4 MB: benchmarks/kernels.md.)
  */
 template <class = void>
 [[nodiscard]] inline std::vector<float> dequantize(const quantized_tensor& qt) {
-    std::vector<float> out;
-    const std::size_t n = qt.size();
-    if (qt.layout() != channel_layout::per_tensor) {
-        out.resize(n);
-        dequantize(qt, std::span<float>(out));
-        return out;
-    }
-    constexpr std::size_t chunk = 2048;
-    static_assert(chunk % 8 == 0, "a block must start on a payload byte for every bit width");
-    alignas(64) std::array<float, chunk> buffer;
-    out.reserve(n);
-    const auto bits = static_cast<std::size_t>(qt.bits());
-    const quantize_options o{channel_layout::per_tensor, 1};
-    for (std::size_t k = 0; k < n; k += chunk) {
-        const std::size_t m = std::min(chunk, n - k);
-        detail::quant::unpack_fast(qt.payload().subspan(k / 8 * bits), qt.bits(), o, qt.channel_mins().data(),
-                                   qt.channel_maxs().data(), std::span<float>(buffer.data(), m));
-        out.insert(out.end(), buffer.data(), buffer.data() + m);
-    }
+    std::vector<float> out(qt.size());
+    dequantize(qt, std::span<float>(out));
     return out;
 }
 
